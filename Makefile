@@ -1,0 +1,53 @@
+# chaingrad: `make demo` runs the demos, `make test` runs the tests.
+# Each target does its own set-up from nothing: a virtual environment in .venv with the
+# project and its extras, Graphviz's `dot`, and the MNIST data in the user's cache.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+
+.PHONY: demo test lint setup graphviz data bench clean
+
+demo: setup graphviz data
+	$(PY) -m demos.xor --json runs/xor/result.json
+	$(PY) -m demos.backprop_by_hand --json runs/backprop_by_hand/result.json
+	$(PY) -m demos.mnist --json runs/mnist/result.json
+
+test: setup graphviz data
+	$(PY) -m ruff check .
+	$(PY) -m pytest
+
+lint: setup
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+setup: $(INSTALLED)
+
+$(INSTALLED): pyproject.toml
+	@$(PYTHON) -m venv --help >/dev/null 2>&1 && $(PYTHON) -c "import ensurepip" 2>/dev/null || \
+	  { if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	      apt-get update -qq && apt-get install -y -qq python3-venv; \
+	    else echo "Python's venv module is missing: install it (Debian: sudo apt-get install python3-venv)"; exit 1; fi; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+graphviz:
+	@command -v dot >/dev/null 2>&1 || \
+	  { if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	      echo "Installing Graphviz (dot) with apt-get"; \
+	      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz; \
+	    else echo "Graphviz's dot program is missing. Install it: sudo apt-get install graphviz (Debian/Ubuntu), brew install graphviz (macOS)"; exit 1; fi; }
+
+data: setup
+	$(PY) -m nn.datasets
+
+bench: setup
+	$(PY) -m pip install --quiet -e '.[bench]'
+	$(PY) benchmarks/scalar_step.py
+	$(PY) benchmarks/mnist_epoch.py
+
+clean:
+	rm -rf $(VENV) runs .pytest_cache .hypothesis .ruff_cache

@@ -1,0 +1,28 @@
+"""chaingrad's engine: automatic differentiation by the chain rule.
+
+* :class:`Value` - a scalar that records the graph of operations producing it;
+* :class:`Tensor` - the same engine over NumPy arrays, for vectorized work;
+* :func:`gradcheck` - backpropagation checked against finite differences;
+* :func:`draw_graph` - a computation graph drawn with Graphviz;
+* :func:`no_grad` - a block (or function) in which no graph is recorded.
+
+Both engines share one graph traversal (:func:`topological_order`) and one rule for
+non-finite numbers (:mod:`autograd.numerics`).
+"""
+
+from autograd.grad_mode import enable_grad, is_grad_enabled, no_grad
+from autograd.gradcheck import GradcheckError, gradcheck
+from autograd.graph import topological_order
+from autograd.value import Value, sum_values, weighted_sum
+
+__all__ = [
+    "GradcheckError",
+    "Value",
+    "enable_grad",
+    "gradcheck",
+    "is_grad_enabled",
+    "no_grad",
+    "sum_values",
+    "topological_order",
+    "weighted_sum",
+]

@@ -1,0 +1,66 @@
+"""Switching graph recording off: ``no_grad``.
+
+Inside ``with no_grad():`` (or a function decorated with ``@no_grad()``) operations still
+compute their results, but record no parents, so nothing can be backpropagated through
+them and no memory is spent on the graph. Use it for inference and for optimizer updates.
+
+The switch is process-wide (not per thread).
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+
+class _GradMode:
+    __slots__ = ("enabled",)
+
+    def __init__(self) -> None:
+        self.enabled = True
+
+
+# Read by every operation of both engines.
+GRAD_MODE = _GradMode()
+
+
+def is_grad_enabled() -> bool:
+    """True when operations record the graph (the default)."""
+    return GRAD_MODE.enabled
+
+
+class _GradSwitch(contextlib.ContextDecorator):
+    """Sets the grad mode on entry and restores the previous one on exit (re-entrant)."""
+
+    _switch_to: bool
+
+    def __init__(self) -> None:
+        # A stack, not one slot: a decorated function may call itself recursively.
+        self._previous: list[bool] = []
+
+    def __enter__(self):
+        self._previous.append(GRAD_MODE.enabled)
+        GRAD_MODE.enabled = self._switch_to
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        GRAD_MODE.enabled = self._previous.pop()
+
+
+class no_grad(_GradSwitch):
+    """Context manager and decorator: record no graph inside it.
+
+    >>> from autograd import Value, no_grad
+    >>> x = Value(2.0)
+    >>> with no_grad():
+    ...     y = x * x
+    >>> y.parents
+    ()
+    """
+
+    _switch_to = False
+
+
+class enable_grad(_GradSwitch):
+    """Context manager and decorator: record the graph again inside a ``no_grad`` block."""
+
+    _switch_to = True

@@ -1,0 +1,38 @@
+"""Where initial weights come from: one seeded generator, or one you pass in.
+
+Every layer draws its initial weights and biases from U(-1/√fan_in, +1/√fan_in), PyTorch's
+default for linear layers, so scalar and tensor networks start from the same distribution.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+_generator = np.random.default_rng(0)
+
+
+def manual_seed(seed: int) -> None:
+    """Reseed the generator that layers use when no ``rng`` is given."""
+    global _generator
+    _generator = np.random.default_rng(seed)
+
+
+def generator(rng: np.random.Generator | int | None = None) -> np.random.Generator:
+    """``rng`` itself, a new generator seeded with it (an int), or the global one (None)."""
+    if rng is None:
+        return _generator
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if isinstance(rng, (int, np.integer)):
+        return np.random.default_rng(int(rng))
+    raise TypeError(
+        f"rng must be a numpy.random.Generator, an int seed or None, not {type(rng).__name__}"
+    )
+
+
+def uniform_fan_in(shape: tuple[int, ...], fan_in: int, rng=None) -> np.ndarray:
+    """Float64 samples from U(-1/√fan_in, 1/√fan_in) with the given shape."""
+    bound = 1.0 / math.sqrt(fan_in)
+    return generator(rng).uniform(-bound, bound, size=shape)

@@ -1,0 +1,84 @@
+"""Loss functions: how far the network's outputs are from what they should be.
+
+Each works on scalar Values (lists of them) and on Tensors (a batch at a time).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+import autograd
+from autograd import Value, sum_values
+from nn.module import is_tensor
+
+
+def mse_loss(prediction: Any, target: Any) -> Any:
+    """Mean squared error: mean of (prediction - target)² over every element.
+
+    ``prediction`` is a Value, a list of Values or a Tensor; ``target`` the same shape in
+    numbers (or Values/Tensors).
+    """
+    if is_tensor(prediction):
+        return autograd.mse(prediction, target)
+    predictions, targets = _as_lists("mse_loss", prediction, target)
+    squares = [(p - t) ** 2 for p, t in zip(predictions, targets)]
+    return sum_values(squares) * (1.0 / len(squares))
+
+
+def binary_cross_entropy(probability: Any, target: Any) -> Value:
+    """-[y·log p + (1-y)·log(1-p)], averaged over the elements.
+
+    ``probability`` holds Values in (0, 1) (a sigmoid's output); ``target`` 0s and 1s.
+    """
+    probabilities, targets = _as_lists("binary_cross_entropy", probability, target)
+    terms = []
+    for p, y in zip(probabilities, targets):
+        terms.append(-(y * p.log() + (1.0 - y) * (1.0 - p).log()))
+    return sum_values(terms) * (1.0 / len(terms))
+
+
+def cross_entropy(logits: Any, labels: Any) -> Any:
+    """Softmax cross-entropy: -log softmax(logits)[label], averaged over the batch.
+
+    Scalar form: ``logits`` is a list of Values (one example) and ``labels`` an int, or a
+    list of such lists and a list of ints. Tensor form: logits (batch, classes) and an
+    integer array of labels (batch,). Computed stably (the largest logit is subtracted
+    before exponentiating).
+    """
+    if is_tensor(logits):
+        return autograd.softmax_cross_entropy(logits, labels)
+    if logits and isinstance(logits[0], (list, tuple)):
+        if len(logits) != len(labels):
+            raise ValueError(
+                f"cross_entropy: {len(logits)} examples but {len(labels)} labels"
+            )
+        losses = [_one_cross_entropy(row, label) for row, label in zip(logits, labels)]
+        return sum_values(losses) * (1.0 / len(losses))
+    return _one_cross_entropy(logits, labels)
+
+
+def _one_cross_entropy(logits: Sequence[Value], label: int) -> Value:
+    if not isinstance(label, (int, np.integer)) or not 0 <= label < len(logits):
+        raise ValueError(
+            f"cross_entropy: label {label!r} is not a class index in [0, {len(logits)})"
+        )
+    shift = max(z.data if type(z) is Value else float(z) for z in logits)
+    # log Σ exp(z) = shift + log Σ exp(z - shift); the largest term is exp(0) = 1.
+    log_sum_exp = sum_values([(z - shift).exp() for z in logits]).log() + shift
+    return log_sum_exp - logits[label]
+
+
+def _as_lists(op: str, prediction: Any, target: Any) -> tuple[list, list]:
+    predictions = list(prediction) if isinstance(prediction, (list, tuple)) else [prediction]
+    targets = list(target) if isinstance(target, (list, tuple, np.ndarray)) else [target]
+    if len(predictions) != len(targets):
+        raise ValueError(
+            f"{op}: {len(predictions)} predictions but {len(targets)} targets; give one target "
+            "per output"
+        )
+    if not predictions:
+        raise ValueError(f"{op}: empty prediction")
+    return predictions, targets

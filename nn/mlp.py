@@ -1,0 +1,150 @@
+"""Networks built from scalar ``Value``s: a neuron, a layer of neurons, a stack of layers.
+
+This is the article's picture taken literally: a neuron computes z = Σ wᵢxᵢ + b and passes
+it through an activation; a layer is neurons side by side; an MLP is layers in a row. It is
+slow next to the Tensor networks of :mod:`nn.layers`, but every number is a node you can
+inspect, draw and check by hand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from autograd import Value, weighted_sum
+from nn.init import uniform_fan_in
+from nn.module import Module, check_state_keys, check_state_shape
+
+ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
+    "sigmoid": Value.sigmoid,
+    "relu": Value.relu,
+    "tanh": Value.tanh,
+    "linear": None,
+}
+
+
+def _activation(name: str | None) -> Callable[[Value], Value] | None:
+    if name is None:
+        return None
+    try:
+        return ACTIVATIONS[name]
+    except KeyError:
+        raise ValueError(
+            f"unknown activation {name!r}; choose one of {sorted(ACTIVATIONS)}"
+        ) from None
+
+
+class Neuron(Module):
+    """One unit: ``activation(w·x + b)``.
+
+    Weights and bias start from U(±1/√nin). ``activation`` is "sigmoid", "relu", "tanh" or
+    "linear".
+    """
+
+    def __init__(self, nin: int, activation: str = "relu", *, rng=None) -> None:
+        values = uniform_fan_in((nin + 1,), nin, rng)
+        self.weights = [Value(float(w)) for w in values[:nin]]
+        self.bias = Value(float(values[nin]))
+        self.activation = activation
+        self._activate = _activation(activation)
+
+    def __call__(self, inputs: Sequence[Value | float]) -> Value:
+        if len(inputs) != len(self.weights):
+            raise ValueError(
+                f"Neuron: expected {len(self.weights)} inputs, got {len(inputs)}"
+            )
+        z = weighted_sum(self.weights, inputs, self.bias)  # the article's z = Σ wᵢxᵢ + b
+        return z if self._activate is None else self._activate(z)
+
+    def __repr__(self) -> str:
+        return f"Neuron({len(self.weights)}, activation={self.activation!r})"
+
+
+class Layer(Module):
+    """``nout`` neurons reading the same inputs. Calling it always returns a list."""
+
+    def __init__(self, nin: int, nout: int, activation: str = "relu", *, rng=None) -> None:
+        self.neurons = [Neuron(nin, activation, rng=rng) for _ in range(nout)]
+
+    def __call__(self, inputs: Sequence[Value | float]) -> list[Value]:
+        return [neuron(inputs) for neuron in self.neurons]
+
+    def weight_matrix(self) -> np.ndarray:
+        """The weights as an (in, out) array: column j holds neuron j's weights."""
+        return np.array([[w.data for w in n.weights] for n in self.neurons]).T
+
+    def bias_vector(self) -> np.ndarray:
+        return np.array([n.bias.data for n in self.neurons])
+
+    def __repr__(self) -> str:
+        nin = len(self.neurons[0].weights)
+        return f"Layer({nin}, {len(self.neurons)}, activation={self.neurons[0].activation!r})"
+
+
+class MLP(Module):
+    """A multilayer perceptron of scalar Values.
+
+    ``MLP(2, [2, 1], activation="sigmoid", output_activation="sigmoid")`` is the article's
+    XOR network. ``activation`` applies to the hidden layers; the last layer is linear unless
+    ``output_activation`` is given. Calling the model on a list of numbers or Values returns
+    a list of Values (always a list, even for one output).
+
+    State dict mapping (shared with the Tensor networks): layer k's weights are stored as
+    an (in, out) array under ``"{2k}.weight"`` and its biases under ``"{2k}.bias"`` — the
+    keys of the equivalent ``nn.Sequential(Linear, activation, Linear, ...)``, where each
+    Linear sits at an even position with its activation after it.
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nouts: Sequence[int],
+        activation: str = "relu",
+        output_activation: str | None = None,
+        *,
+        rng=None,
+    ) -> None:
+        _activation(activation)
+        _activation(output_activation)
+        sizes = [nin, *nouts]
+        self.layers = [
+            Layer(
+                sizes[i],
+                sizes[i + 1],
+                activation if i < len(nouts) - 1 else (output_activation or "linear"),
+                rng=rng,
+            )
+            for i in range(len(nouts))
+        ]
+
+    def __call__(self, inputs: Sequence[Value | float]) -> list[Value]:
+        x = [v if type(v) is Value else float(v) for v in inputs]
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """``{"0.weight": (in, out), "0.bias": (out,), "2.weight": ..., ...}`` (float64)."""
+        state = {}
+        for k, layer in enumerate(self.layers):
+            state[f"{2 * k}.weight"] = layer.weight_matrix()
+            state[f"{2 * k}.bias"] = layer.bias_vector()
+        return state
+
+    def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
+        """Load weights saved by ``state_dict`` (of this MLP or of an equivalent Sequential)."""
+        own = self.state_dict()
+        check_state_keys("MLP", own.keys(), state.keys())
+        for name, array in own.items():
+            check_state_shape(name, array.shape, np.shape(state[name]))
+        for k, layer in enumerate(self.layers):
+            weights = np.asarray(state[f"{2 * k}.weight"], dtype=np.float64)
+            biases = np.asarray(state[f"{2 * k}.bias"], dtype=np.float64)
+            for j, neuron in enumerate(layer.neurons):
+                for i, w in enumerate(neuron.weights):
+                    w.data = float(weights[i, j])
+                neuron.bias.data = float(biases[j])
+
+    def __repr__(self) -> str:
+        return "MLP(" + ", ".join(map(repr, self.layers)) + ")"
