@@ -296,4 +296,9 @@ def _as_float(x: object, op: str, value: Value | None = None) -> float:
 
 
 def _as_value(x: object, op: str, value: Value) -> Value:
-    return x if type(x) is Value else Value(_as_float(x, op, value))
+    """An operand as a Value: Values pass through, numbers become constant leaves."""
+    kind = type(x)
+    if kind is Value:
+        return x
+    data = float(x) if kind is float or kind is int else _as_float(x, op, value)
+    return _result(data, (), (), "")
