@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from autograd import Value, weighted_sum
-from nn.init import uniform_fan_in
+from nn.init import generator, uniform_fan_in
 from nn.module import Module, check_state_keys, check_state_shape
 
 ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
@@ -65,6 +65,7 @@ class Layer(Module):
     """``nout`` neurons reading the same inputs. Calling it always returns a list."""
 
     def __init__(self, nin: int, nout: int, activation: str = "relu", *, rng=None) -> None:
+        rng = generator(rng)  # one generator for all neurons: an int seed must not repeat
         self.neurons = [Neuron(nin, activation, rng=rng) for _ in range(nout)]
 
     def __call__(self, inputs: Sequence[Value | float]) -> list[Value]:
@@ -108,6 +109,7 @@ class MLP(Module):
         _activation(activation)
         _activation(output_activation)
         sizes = [nin, *nouts]
+        rng = generator(rng)
         self.layers = [
             Layer(
                 sizes[i],
