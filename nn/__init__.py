@@ -2,23 +2,37 @@
 
 Scalar networks (every number a ``Value``): :class:`Neuron`, :class:`Layer`, :class:`MLP`.
 Losses: :func:`mse_loss`, :func:`binary_cross_entropy`, :func:`cross_entropy`.
-Optimizers: :mod:`nn.optim` (``SGD``, ``Adam``).
+Optimizers: :mod:`nn.optim` (``SGD``, ``Adam``). Data: :mod:`nn.datasets` (``mnist``, ``xor``).
 """
 
-from nn import optim
+from nn import datasets, optim
+from nn.checkpoint import CheckpointError, load, save
 from nn.init import manual_seed
-from nn.losses import binary_cross_entropy, cross_entropy, mse_loss
+from nn.layers import Identity, Linear, ReLU, Sequential, Sigmoid, Tanh, feedforward
+from nn.losses import binary_cross_entropy, cross_entropy, mse_loss, quadratic_cost
 from nn.mlp import MLP, Layer, Neuron
 from nn.module import Module
 
 __all__ = [
     "MLP",
+    "CheckpointError",
+    "Identity",
     "Layer",
+    "Linear",
     "Module",
     "Neuron",
+    "ReLU",
+    "Sequential",
+    "Sigmoid",
+    "Tanh",
     "binary_cross_entropy",
     "cross_entropy",
+    "datasets",
+    "feedforward",
+    "load",
     "manual_seed",
     "mse_loss",
     "optim",
+    "quadratic_cost",
+    "save",
 ]

