@@ -13,16 +13,25 @@ non-finite numbers (:mod:`autograd.numerics`).
 from autograd.grad_mode import enable_grad, is_grad_enabled, no_grad
 from autograd.gradcheck import GradcheckError, gradcheck
 from autograd.graph import topological_order
+from autograd.tensor import Tensor, unbroadcast
+from autograd.tensor_fused import linear, mse, softmax_cross_entropy
 from autograd.value import Value, sum_values, weighted_sum
+from autograd.viz_graph import draw_graph
 
 __all__ = [
     "GradcheckError",
+    "Tensor",
     "Value",
+    "draw_graph",
     "enable_grad",
     "gradcheck",
     "is_grad_enabled",
+    "linear",
+    "mse",
     "no_grad",
+    "softmax_cross_entropy",
     "sum_values",
     "topological_order",
+    "unbroadcast",
     "weighted_sum",
 ]

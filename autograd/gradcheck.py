@@ -135,17 +135,17 @@ def _numeric_gradient(objective: Callable[[], float], x: Any, eps: float) -> np.
         minus = objective()
         x.data = original
         return np.array((plus - minus) / (2 * eps))
-    flat = x.data.reshape(-1)  # a view: writing into it perturbs the input in place
-    gradient = np.empty(flat.size)
-    for i in range(flat.size):
-        original = flat[i]
-        flat[i] = original + eps
+    data = x.data  # perturbed in place, element by element (any memory layout)
+    gradient = np.empty(data.shape)
+    for position in np.ndindex(data.shape):
+        original = data[position]
+        data[position] = original + eps
         plus = objective()
-        flat[i] = original - eps
+        data[position] = original - eps
         minus = objective()
-        flat[i] = original
-        gradient[i] = (plus - minus) / (2 * eps)
-    return gradient.reshape(x.data.shape)
+        data[position] = original
+        gradient[position] = (plus - minus) / (2 * eps)
+    return gradient
 
 
 def _directional(objective, x, direction: np.ndarray, eps: float) -> float:

@@ -19,19 +19,25 @@ def topological_order(root: Any) -> list[Any]:
 
     ``root`` is last. Each node appears once, however many times it is reused. The order
     is deterministic: parents are visited in the order they were recorded.
+
+    Nodes must hash by identity (neither Value nor Tensor defines ``__eq__``).
     """
     order: list[Any] = []
-    visited = {id(root)}  # ids of nodes already pushed; all of them stay alive during the walk
-    # Each stack entry is a node and an iterator over its parents that still need a visit.
-    stack = [(root, iter(root.parents))]
+    expanded = set()  # nodes whose parents have been pushed
+    # A depth-first walk with an explicit stack. Each entry is (node, done): done=False asks
+    # to push the node's parents; done=True, met again once all of them have been placed,
+    # places the node itself. A parent cannot still be waiting when its child is placed:
+    # that would need a cycle.
+    stack = [(root, False)]
+    pop, push, place = stack.pop, stack.append, order.append
     while stack:
-        node, pending_parents = stack[-1]
-        for parent in pending_parents:
-            if id(parent) not in visited:
-                visited.add(id(parent))
-                stack.append((parent, iter(parent.parents)))
-                break
-        else:  # every parent is already in ``order``: the node can follow them
-            stack.pop()
-            order.append(node)
+        node, done = pop()
+        if done:
+            place(node)
+        elif node not in expanded:
+            expanded.add(node)
+            push((node, True))
+            for parent in reversed(node.parents):  # reversed: the first parent is placed first
+                if parent not in expanded:
+                    push((parent, False))
     return order

@@ -8,7 +8,7 @@ exp never overflows, and no division comes near zero.
 
 import math
 
-from hypothesis import assume, given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from autograd import Value, gradcheck, sum_values, weighted_sum
@@ -114,6 +114,7 @@ def test_the_strategy_covers_every_op():
     # Guards the property above against a strategy that silently stops drawing some ops.
     seen = set()
 
+    @settings(max_examples=500, derandomize=True)
     @given(trees)
     def collect(tree):
         stack = [tree]

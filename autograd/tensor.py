@@ -1,0 +1,738 @@
+"""``Tensor``: the scalar engine's chain rule, vectorized over NumPy arrays.
+
+A Tensor is a node like a :class:`~autograd.value.Value`, with an array in place of a number:
+
+* ``data`` - the array computed (the forward pass);
+* ``parents`` - the Tensors it was computed from, in order;
+* a *backward rule* - a static method that turns ∂L/∂out into ∂L/∂parent for each parent.
+
+For scalars the local derivative is a number and ∂L/∂parent = local · ∂L/∂out. For arrays the
+same weighted sum is a vector-Jacobian product: an elementwise product for ``*``, a product
+with the transposed matrix for ``@``, a sum over the broadcast axes for broadcasting
+(:func:`unbroadcast`). The reverse sweep in :meth:`Tensor.backward` is the scalar engine's,
+with the per-node product replaced by a call to the rule::
+
+    for parent, parent_grad in zip(node.parents, rule(node, node.grad)):
+        parent.grad += parent_grad
+
+Each op below is a method and, right under it, its rule. A rule is a static method, stored on
+the node by reference together with the few arrays it needs: no closure per node, so no node
+refers back to itself and the garbage collector has no cycles to chase.
+
+The rule contract: ``rule(node, grad)`` returns one entry per parent, ``None`` for a parent that
+does not require grad (so no work is spent on inputs and constants), otherwise an array of the
+parent's shape that is either new or ``grad`` itself (or a view of it). Backward stores new
+arrays without copying and adds into them in place; it never writes into anything else.
+
+Dtypes: float32 stays float32. Python and NumPy scalar operands take the Tensor's dtype; a
+gradient always has its Tensor's dtype. Non-finite numbers follow :mod:`autograd.numerics`
+(IEEE results, never an exception, no NumPy warnings).
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from numbers import Real
+from typing import Any, Union
+
+import numpy as np
+
+from autograd.grad_mode import GRAD_MODE
+from autograd.graph import topological_order
+
+ndarray = np.ndarray
+ArrayLike = Union["Tensor", np.ndarray, float, int, list]
+Axis = int | tuple[int, ...] | None
+
+_new = object.__new__
+# Used around the ops whose IEEE results (inf, nan) NumPy would otherwise warn about. A new
+# errstate each time: one instance cannot be entered twice.
+_quiet = partial(np.errstate, divide="ignore", over="ignore", invalid="ignore")
+
+
+class Tensor:
+    """An array in a computation graph.
+
+    >>> w = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    >>> loss = (w * w).sum()
+    >>> loss.backward()
+    >>> w.grad            # ∂(Σ w²)/∂w = 2w
+    array([[2., 4.],
+           [6., 8.]], dtype=float32)
+
+    ``data`` becomes an ndarray: a float ndarray is kept as it is (no copy, same dtype, so
+    float64 stays float64); Python numbers, lists and integer or boolean arrays become
+    float32; ``dtype=`` forces a floating dtype.
+
+    Attributes:
+        data: the ndarray.
+        grad: ∂(root)/∂(this tensor) after ``root.backward()``, an ndarray of ``data``'s shape
+            and dtype; None before. Leaves accumulate it across calls (set it to None between
+            steps).
+        requires_grad: whether gradients flow to this tensor. A result requires grad iff one
+            of its inputs does and grad mode is on (see :func:`autograd.no_grad`).
+        parents: the Tensors this one was computed from (empty for leaves and for results
+            that do not require grad: those record no graph).
+        op: the name of the operation that made this tensor ("" for a leaf).
+        label: an optional name, used when the graph is drawn.
+
+    Raises:
+        TypeError: for data that is not numeric (strings, None, objects, Values) or a
+            non-floating ``dtype``.
+    """
+
+    __slots__ = (
+        "__weakref__",
+        "_backward",
+        "_saved",
+        "data",
+        "grad",
+        "label",
+        "op",
+        "parents",
+        "requires_grad",
+    )
+    # Make NumPy hand ``array * tensor`` and ``np.float32(2) * tensor`` to our reflected
+    # operators instead of building an object array.
+    __array_ufunc__ = None
+
+    def __init__(
+        self,
+        data: ArrayLike,
+        requires_grad: bool = False,
+        dtype: Any = None,
+        label: str = "",
+    ) -> None:
+        self.data = _as_array(data, dtype, "Tensor()")
+        self.grad: np.ndarray | None = None
+        self.requires_grad = bool(requires_grad)
+        self.parents: tuple[Tensor, ...] = ()
+        self.op = ""
+        self.label = label
+        self._backward = None
+        self._saved: Any = ()
+
+    # ---------------------------------------------------------------- basics
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def item(self) -> float:
+        """The value of a one-element tensor as a Python float."""
+        return self.data.item()
+
+    def numpy(self) -> np.ndarray:
+        """``data`` itself (shared, not copied), as ``torch.Tensor.numpy()`` does."""
+        return self.data
+
+    def detach(self) -> Tensor:
+        """A new leaf sharing this tensor's data, outside the graph (requires no grad)."""
+        return _result_without_graph(self.data)
+
+    def __repr__(self) -> str:
+        values = np.array2string(
+            self.data, separator=", ", precision=4, threshold=20, edgeitems=2, prefix="Tensor("
+        )
+        extras = [f"dtype={self.data.dtype}"]
+        if self.requires_grad:
+            extras.append("requires_grad=True")
+        if self.op:
+            extras.append(f"op={self.op!r}")
+        if self.label:
+            extras.append(f"label={self.label!r}")
+        return f"Tensor({values}, {', '.join(extras)})"
+
+    # ---------------------------------------------------------------- arithmetic
+    # ∂(a+b)/∂a = 1, ∂(a+b)/∂b = 1 (each summed back to its input's shape)
+    def __add__(self, other: ArrayLike) -> Tensor:
+        return _binary(self, _operand(other, "+", self), np.add, "+", Tensor._add_backward)
+
+    def __radd__(self, other: ArrayLike) -> Tensor:
+        return _binary(_operand(other, "+", self), self, np.add, "+", Tensor._add_backward)
+
+    @staticmethod
+    def _add_backward(node: Tensor, grad: np.ndarray) -> tuple:
+        a, b = node.parents
+        return (
+            unbroadcast(grad, a.data.shape) if a.requires_grad else None,
+            unbroadcast(grad, b.data.shape) if b.requires_grad else None,
+        )
+
+    # ∂(a-b)/∂a = 1, ∂(a-b)/∂b = -1
+    def __sub__(self, other: ArrayLike) -> Tensor:
+        return _binary(self, _operand(other, "-", self), np.subtract, "-", Tensor._sub_backward)
+
+    def __rsub__(self, other: ArrayLike) -> Tensor:
+        return _binary(_operand(other, "-", self), self, np.subtract, "-", Tensor._sub_backward)
+
+    @staticmethod
+    def _sub_backward(node: Tensor, grad: np.ndarray) -> tuple:
+        a, b = node.parents
+        return (
+            unbroadcast(grad, a.data.shape) if a.requires_grad else None,
+            unbroadcast(-grad, b.data.shape) if b.requires_grad else None,
+        )
+
+    # ∂(a·b)/∂a = b, ∂(a·b)/∂b = a
+    def __mul__(self, other: ArrayLike) -> Tensor:
+        return _binary(self, _operand(other, "*", self), np.multiply, "*", Tensor._mul_backward)
+
+    def __rmul__(self, other: ArrayLike) -> Tensor:
+        return _binary(_operand(other, "*", self), self, np.multiply, "*", Tensor._mul_backward)
+
+    @staticmethod
+    def _mul_backward(node: Tensor, grad: np.ndarray) -> tuple:
+        a, b = node.parents
+        return (
+            unbroadcast(grad * b.data, a.data.shape) if a.requires_grad else None,
+            unbroadcast(grad * a.data, b.data.shape) if b.requires_grad else None,
+        )
+
+    # ∂(a/b)/∂a = 1/b, ∂(a/b)/∂b = -a/b² = -(a/b)/b
+    def __truediv__(self, other: ArrayLike) -> Tensor:
+        with _quiet():
+            return _binary(self, _operand(other, "/", self), np.divide, "/", Tensor._div_backward)
+
+    def __rtruediv__(self, other: ArrayLike) -> Tensor:
+        with _quiet():
+            return _binary(_operand(other, "/", self), self, np.divide, "/", Tensor._div_backward)
+
+    @staticmethod
+    def _div_backward(node: Tensor, grad: np.ndarray) -> tuple:
+        a, b = node.parents
+        with _quiet():
+            grad_over_b = grad / b.data
+            return (
+                unbroadcast(grad_over_b, a.data.shape) if a.requires_grad else None,
+                unbroadcast(-grad_over_b * node.data, b.data.shape) if b.requires_grad else None,
+            )
+
+    # Number exponent b: ∂(aᵇ)/∂a = b·aᵇ⁻¹.
+    # Tensor exponent: also ∂(aᵇ)/∂b = aᵇ·ln a (0 where aᵇ is 0, its limit, as in Value).
+    def __pow__(self, exponent: ArrayLike) -> Tensor:
+        if isinstance(exponent, Real):
+            exponent = float(exponent)
+            with _quiet():
+                data = self.data**exponent
+            return _result(data, (self,), Tensor._pow_number_backward, f"**{exponent:g}", exponent)
+        with _quiet():
+            return _binary(
+                self, _operand(exponent, "**", self), np.power, "**", Tensor._pow_backward
+            )
+
+    def __rpow__(self, base: ArrayLike) -> Tensor:
+        with _quiet():
+            return _binary(_operand(base, "**", self), self, np.power, "**", Tensor._pow_backward)
+
+    @staticmethod
+    def _pow_number_backward(node: Tensor, grad: np.ndarray) -> tuple:
+        (a,) = node.parents
+        exponent = node._saved
+        with _quiet():
+            return (grad * (exponent * a.data ** (exponent - 1.0)),)
+
+    @staticmethod
+    def _pow_backward(node: Tensor, grad: np.ndarray) -> tuple:
+        a, b = node.parents
+        out = node.data
+        with _quiet():
+            d_base = d_exponent = None
+            if a.requires_grad:
+                d_base = unbroadcast(grad * (b.data * a.data ** (b.data - 1.0)), a.data.shape)
+            if b.requires_grad:
+                local = np.where(out == 0.0, 0.0, out * np.log(a.data))
+                d_exponent = unbroadcast(grad * local, b.data.shape)
+        return d_base, d_exponent
+
+    # ∂(-a)/∂a = -1
+    def __neg__(self) -> Tensor:
+        return _result(-self.data, (self,), Tensor._neg_backward, "neg")
+
+    @staticmethod
+    def _neg_backward(node: Tensor, grad: np.ndarray) -> tuple:
+        return (-grad,)
+
+    def __pos__(self) -> Tensor:
+        return self
+
+    # ---------------------------------------------------------------- matrix product
+    # C = A @ B: ∂L/∂A = ∂L/∂C @ Bᵀ, ∂L/∂B = Aᵀ @ ∂L/∂C (batch axes summed back to each shape)
+    def __matmul__(self, other: ArrayLike) -> Tensor:
+        return _matmul(self, _operand(other, "@", self))
+
+    def __rmatmul__(self, other: ArrayLike) -> Tensor:
+        return _matmul(_operand(other, "@", self), self)
+
+    @staticmethod
+    def _matmul_backward(node: Tensor, grad: np.ndarray) -> tuple:
+        a, b = node.parents
+        a_data, b_data = a.data, b.data
+        if a_data.ndim == 2 and b_data.ndim == 2:  # the common case, without reshaping
+            return (
+                grad @ b_data.T if a.requires_grad else None,
+                a_data.T @ grad if b.requires_grad else None,
+            )
+        # A 1-D operand is a matrix with one row (left) or one column (right), as in NumPy,
+        # and the output lacks that axis: put it back, differentiate, and take it out again.
+        if b_data.ndim == 1:
+            b_data = b_data[:, np.newaxis]
+            grad = grad[..., np.newaxis]
+        if a_data.ndim == 1:
+            a_data = a_data[np.newaxis, :]
+            grad = grad[..., np.newaxis, :]
+        d_a = d_b = None
+        if a.requires_grad:
+            d_a = unbroadcast(grad @ np.swapaxes(b_data, -1, -2), a_data.shape).reshape(a.shape)
+        if b.requires_grad:
+            d_b = unbroadcast(np.swapaxes(a_data, -1, -2) @ grad, b_data.shape).reshape(b.shape)
+        return d_a, d_b
+
+    # ---------------------------------------------------------------- reductions
+    # ∂(Σ a)/∂aᵢ = 1: the gradient is copied back along the summed axes.
+    def sum(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        """Sum over ``axis`` (an int, a tuple of ints, or None for all axes)."""
+        data = self.data.sum(axis=axis, keepdims=keepdims)
+        return _result(data, (self,), Tensor._sum_backward, "sum", (axis, keepdims))
+
+    @staticmethod
+    def _sum_backward(node: Tensor, grad: np.ndarray) -> tuple:
+        (a,) = node.parents
+        axis, keepdims = node._saved
+        return (_spread(grad, axis, keepdims, a.data.shape),)
+
+    # ∂(mean a)/∂aᵢ = 1/n, n the number of elements averaged.
+    def mean(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        """Mean over ``axis`` (an int, a tuple of ints, or None for all axes)."""
+        # np.add.reduce, not ndarray.mean: the same float32 sum without mean()'s slow wrapper.
+        total = np.add.reduce(self.data, axis=axis, keepdims=keepdims)
+        count = self.data.size // max(np.size(total), 1)
+        with _quiet():  # the mean of nothing is nan
+            data = total / count
+        return _result(data, (self,), Tensor._mean_backward, "mean", (axis, keepdims, count))
+
+    @staticmethod
+    def _mean_backward(node: Tensor, grad: np.ndarray) -> tuple:
+        (a,) = node.parents
+        axis, keepdims, count = node._saved
+        return (_spread(grad / count, axis, keepdims, a.data.shape),)
+
+    # ∂(max a)/∂aᵢ = 1 at the maximum, 0 elsewhere. Where several elements tie for the
+    # maximum, the gradient is split evenly among them (1/k each), as in PyTorch's max().
+    def max(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        """Maximum over ``axis``; the gradient goes to the argmax, split evenly among ties."""
+        data = self.data.max(axis=axis, keepdims=keepdims)
+        return _result(data, (self,), Tensor._max_backward, "max", (axis, keepdims))
+
+    @staticmethod
+    def _max_backward(node: Tensor, grad: np.ndarray) -> tuple:
+        (a,) = node.parents
+        axis, keepdims = node._saved
+        shape = a.data.shape
+        share = (a.data == _spread(node.data, axis, keepdims, shape)).astype(grad.dtype)
+        share /= share.sum(axis=axis, keepdims=True)  # 1/k for each of k tied maxima
+        return (_spread(grad, axis, keepdims, shape) * share,)
+
+    # ---------------------------------------------------------------- shape
+    # Moving elements around moves their gradients back the same way.
+    def reshape(self, *shape: int | tuple[int, ...]) -> Tensor:
+        """The same elements in a new shape (``reshape(2, 3)`` or ``reshape((2, 3))``)."""
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        try:
+            data = self.data.reshape(shape)
+        except ValueError:
+            raise ValueError(
+                f"Tensor.reshape: cannot reshape shape {self.data.shape} "
+                f"({self.data.size} elements) into shape {shape}"
+            ) from None
+        return _result(data, (self,), Tensor._reshape_backward, "reshape")
+
+    @staticmethod
+    def _reshape_backward(node: Tensor, grad: np.ndarray) -> tuple:
+        return (grad.reshape(node.parents[0].data.shape),)
+
+    def transpose(self, *axes: int) -> Tensor:
+        """Permute the axes (reverse them when none are given), as ``ndarray.transpose``."""
+        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+            axes = tuple(axes[0])
+        data = self.data.transpose(axes or None)
+        # The inverse permutation puts each axis back; reversing is its own inverse.
+        inverse = tuple(np.argsort([axis % self.data.ndim for axis in axes])) if axes else None
+        return _result(data, (self,), Tensor._transpose_backward, "transpose", inverse)
+
+    @staticmethod
+    def _transpose_backward(node: Tensor, grad: np.ndarray) -> tuple:
+        return (grad.transpose(node._saved),)
+
+    @property
+    def T(self) -> Tensor:
+        """The tensor with its axes reversed (the matrix transpose for 2-D)."""
+        return self.transpose()
+
+    # Each selected element's gradient goes back to where it came from; an element selected
+    # several times (integer-array indexing) gets the sum, hence np.add.at.
+    def __getitem__(self, index: Any) -> Tensor:
+        data = self.data[index]
+        return _result(data, (self,), Tensor._getitem_backward, "getitem", index)
+
+    @staticmethod
+    def _getitem_backward(node: Tensor, grad: np.ndarray) -> tuple:
+        (a,) = node.parents
+        index = node._saved
+        result = np.zeros_like(a.data)
+        if _is_basic_index(index):  # slices and integers: no element is selected twice
+            result[index] = grad
+        else:
+            np.add.at(result, index, grad)
+        return (result,)
+
+    # ---------------------------------------------------------------- functions
+    # ∂eˣ/∂x = eˣ
+    def exp(self) -> Tensor:
+        """eˣ elementwise (inf on overflow)."""
+        with _quiet():
+            data = np.exp(self.data)
+        return _result(data, (self,), Tensor._exp_backward, "exp")
+
+    @staticmethod
+    def _exp_backward(node: Tensor, grad: np.ndarray) -> tuple:
+        return (grad * node.data,)
+
+    # ∂ln x/∂x = 1/x
+    def log(self) -> Tensor:
+        """Natural logarithm elementwise (-inf at 0, nan below 0)."""
+        with _quiet():
+            data = np.log(self.data)
+        return _result(data, (self,), Tensor._log_backward, "log")
+
+    @staticmethod
+    def _log_backward(node: Tensor, grad: np.ndarray) -> tuple:
+        with _quiet():
+            return (grad / node.parents[0].data,)
+
+    # ∂tanh x/∂x = 1 - tanh² x
+    def tanh(self) -> Tensor:
+        """Hyperbolic tangent elementwise."""
+        return _result(np.tanh(self.data), (self,), Tensor._tanh_backward, "tanh")
+
+    @staticmethod
+    def _tanh_backward(node: Tensor, grad: np.ndarray) -> tuple:
+        out = node.data
+        return (grad * (1 - out * out),)
+
+    # ∂σ(x)/∂x = σ(x)·(1 - σ(x))
+    def sigmoid(self) -> Tensor:
+        """σ(x) = 1 / (1 + e⁻ˣ) elementwise, one node."""
+        with _quiet():  # e⁻ˣ overflows to inf for very negative x, and 1 / inf = 0 is right
+            data = 1 / (1 + np.exp(-self.data))
+        return _result(data, (self,), Tensor._sigmoid_backward, "sigmoid")
+
+    @staticmethod
+    def _sigmoid_backward(node: Tensor, grad: np.ndarray) -> tuple:
+        out = node.data
+        return (grad * out * (1 - out),)
+
+    # ∂relu(x)/∂x = 1 if x > 0 else 0 (0 at the kink, as in PyTorch)
+    def relu(self) -> Tensor:
+        """max(x, 0) elementwise (nan stays nan)."""
+        return _result(np.maximum(self.data, 0), (self,), Tensor._relu_backward, "relu")
+
+    @staticmethod
+    def _relu_backward(node: Tensor, grad: np.ndarray) -> tuple:
+        return (grad * (node.parents[0].data > 0),)
+
+    # log softmax(x)ᵢ = xᵢ - log Σⱼ eˣʲ, computed as (xᵢ - m) - log Σⱼ e^(xⱼ - m), m = max x,
+    # so no exponential overflows. ∂L/∂xᵢ = gᵢ - softmax(x)ᵢ · Σⱼ gⱼ.
+    def log_softmax(self, axis: int = -1) -> Tensor:
+        """log(softmax(x)) along ``axis``, computed without overflow at any magnitude."""
+        with _quiet():  # inf - inf = nan for infinite inputs
+            shifted = self.data - self.data.max(axis=axis, keepdims=True)
+            shifted -= np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+        return _result(shifted, (self,), Tensor._log_softmax_backward, "log_softmax", axis)
+
+    @staticmethod
+    def _log_softmax_backward(node: Tensor, grad: np.ndarray) -> tuple:
+        axis = node._saved
+        return (grad - np.exp(node.data) * grad.sum(axis=axis, keepdims=True),)
+
+    # softmax(x)ᵢ = e^(xᵢ - m) / Σⱼ e^(xⱼ - m); ∂L/∂xᵢ = sᵢ · (gᵢ - Σⱼ gⱼ sⱼ)
+    def softmax(self, axis: int = -1) -> Tensor:
+        """e^x / Σ e^x along ``axis``, computed without overflow at any magnitude."""
+        with _quiet():
+            exp = np.exp(self.data - self.data.max(axis=axis, keepdims=True))
+            exp /= exp.sum(axis=axis, keepdims=True)
+        return _result(exp, (self,), Tensor._softmax_backward, "softmax", axis)
+
+    @staticmethod
+    def _softmax_backward(node: Tensor, grad: np.ndarray) -> tuple:
+        out, axis = node.data, node._saved
+        return (out * (grad - (grad * out).sum(axis=axis, keepdims=True)),)
+
+    # ---------------------------------------------------------------- backward
+    def backward(self, gradient: ArrayLike | None = None) -> None:
+        """Backpropagate from this tensor: fill ``.grad`` of every tensor it depends on.
+
+        ``gradient`` is ∂L/∂self (the seed); it may be omitted only for a one-element tensor
+        (then it is 1). Leaves (inputs and parameters with ``requires_grad``) *accumulate*
+        their gradient: set ``.grad = None`` between steps. Intermediate tensors get fresh
+        gradients on every call, so calling ``backward()`` twice on the same graph is
+        correct: the leaves receive the gradient twice.
+
+        Raises:
+            RuntimeError: if this tensor does not require grad, or it has more than one
+                element and no ``gradient`` is given.
+            ValueError: if ``gradient`` does not have this tensor's shape.
+        """
+        seed = self._seed(gradient)
+        order = topological_order(self)
+        for node in order:
+            if node.parents:  # intermediate tensors start again from nothing
+                node.grad = None
+        # Nodes whose .grad this call allocated: only those may be added into in place.
+        owned = set()
+        if self.grad is None:
+            self.grad = seed
+        else:
+            self.grad = self.grad + seed
+        owned.add(id(self))
+
+        # The article's weighted sum, from the output back to the inputs.
+        for node in reversed(order):
+            parents = node.parents
+            grad = node.grad
+            if not parents or grad is None:
+                continue
+            for parent, parent_grad in zip(parents, node._backward(node, grad)):
+                if parent_grad is None:  # the parent does not require grad
+                    continue
+                dtype = parent.data.dtype
+                if type(parent_grad) is not ndarray or parent_grad.dtype != dtype:
+                    parent_grad = np.asarray(parent_grad, dtype=dtype)  # a new array
+                    is_new = True
+                else:  # not new when it is the node's own gradient or a view of one
+                    is_new = parent_grad is not grad and parent_grad.base is None
+                current = parent.grad
+                if current is None:
+                    if not is_new and not parent.parents:
+                        parent_grad = parent_grad.copy()  # a leaf's grad is its own array
+                        is_new = True
+                    parent.grad = parent_grad
+                    if is_new:
+                        owned.add(id(parent))
+                elif id(parent) in owned:
+                    current += parent_grad
+                else:
+                    parent.grad = current + parent_grad
+                    owned.add(id(parent))
+
+    def _seed(self, gradient: ArrayLike | None) -> np.ndarray:
+        if not self.requires_grad:
+            raise RuntimeError(
+                "backward: this Tensor does not require grad, so there is no graph to "
+                "backpropagate through; create the inputs with Tensor(..., requires_grad=True) "
+                "and compute outside no_grad()"
+            )
+        if gradient is None:
+            if self.data.size != 1:
+                raise RuntimeError(
+                    f"backward: the Tensor has shape {self.data.shape}, not a single element, "
+                    "so ∂L/∂tensor cannot be assumed to be 1. Reduce it to a scalar first "
+                    "(e.g. out.sum().backward()) or pass the gradient: "
+                    f"out.backward(np.ones({self.data.shape}))"
+                )
+            return np.ones(self.data.shape, dtype=self.data.dtype)
+        if isinstance(gradient, Tensor):
+            gradient = gradient.data
+        # Always a copy in our dtype: the caller's array is never aliased, and a float64 seed
+        # does not turn a float32 graph's gradients into float64.
+        seed = _as_array(gradient, self.data.dtype, "backward", copy=True)
+        if seed.shape != self.data.shape:
+            raise ValueError(
+                f"backward: gradient has shape {seed.shape} but the Tensor has shape "
+                f"{self.data.shape}; pass a gradient of the Tensor's shape"
+            )
+        return seed
+
+
+# -------------------------------------------------------------------- gradient shapes
+
+
+def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Sum ``grad`` back to ``shape``, undoing NumPy broadcasting.
+
+    An input of shape ``shape`` broadcast to ``grad.shape`` was used once per copy, so its
+    gradient is the sum over the copies: over the leading axes broadcasting added, and over
+    every axis where ``shape`` has 1 and ``grad`` does not. ``grad`` itself is returned when
+    the shapes already match.
+
+    >>> unbroadcast(np.ones((4, 2, 3)), (2, 1)).tolist()
+    [[12.0], [12.0]]
+    """
+    if grad.shape == shape:
+        return grad
+    leading = grad.ndim - len(shape)
+    stretched = tuple(
+        axis for axis, size in enumerate(shape, leading) if size == 1 and grad.shape[axis] != 1
+    )
+    if stretched:
+        grad = grad.sum(axis=stretched, keepdims=True)
+    if leading:
+        grad = grad.sum(axis=tuple(range(leading)))
+    return grad
+
+
+def _spread(grad: np.ndarray, axis: Axis, keepdims: bool, shape: tuple[int, ...]) -> np.ndarray:
+    """The gradient of a reduction over ``axis``, copied back along the reduced axes."""
+    if axis is not None and not keepdims:
+        grad = np.expand_dims(grad, axis)
+    return np.broadcast_to(grad, shape)
+
+
+def _is_basic_index(index: Any) -> bool:
+    """True for indices made only of integers, slices, None and Ellipsis."""
+    if not isinstance(index, tuple):
+        index = (index,)
+    return all(
+        item is None or item is Ellipsis or isinstance(item, (int, np.integer, slice))
+        for item in index
+    )
+
+
+# -------------------------------------------------------------------- building nodes
+
+
+def _result(data: Any, parents: tuple, backward_rule: Any, op: str, saved: Any = ()) -> Tensor:
+    """Make an operation's output node (without ``__init__``'s checks).
+
+    The node records ``parents``, ``backward_rule`` and ``saved`` only when it requires
+    grad: when one of the parents does and grad mode is on. Otherwise it is a constant.
+    """
+    node = _new(Tensor)
+    if type(data) is not ndarray:  # NumPy returns scalars for 0-d results
+        data = np.asarray(data)
+    node.data = data
+    node.grad = None
+    node.op = op
+    node.label = ""
+    if GRAD_MODE.enabled:
+        for parent in parents:
+            if parent.requires_grad:
+                node.requires_grad = True
+                node.parents = parents
+                node._backward = backward_rule
+                node._saved = saved
+                return node
+    node.requires_grad = False
+    node.parents = ()
+    node._backward = None
+    node._saved = ()
+    return node
+
+
+def _result_without_graph(data: np.ndarray) -> Tensor:
+    """A leaf that requires no grad, around an array that is already valid Tensor data."""
+    node = _new(Tensor)
+    node.data = data
+    node.grad = None
+    node.requires_grad = False
+    node.parents = ()
+    node.op = ""
+    node.label = ""
+    node._backward = None
+    node._saved = ()
+    return node
+
+
+def _binary(a: Tensor, b: Tensor, ufunc: Any, op: str, backward_rule: Any) -> Tensor:
+    """An elementwise op of two broadcast operands; a shape mismatch names the op."""
+    try:
+        data = ufunc(a.data, b.data)
+    except ValueError:
+        raise ValueError(
+            f"Tensor {op}: shapes {a.data.shape} and {b.data.shape} do not broadcast "
+            "(from the last axis back, sizes must be equal or 1); reshape one operand"
+        ) from None
+    return _result(data, (a, b), backward_rule, op)
+
+
+def _matmul(a: Tensor, b: Tensor) -> Tensor:
+    if a.data.ndim == 0 or b.data.ndim == 0:
+        raise ValueError(
+            f"Tensor @: shapes {a.data.shape} and {b.data.shape}; @ needs operands with at "
+            "least one axis (use * to multiply by a scalar)"
+        )
+    try:
+        data = a.data @ b.data
+    except ValueError:
+        raise ValueError(
+            f"Tensor @: shapes {a.data.shape} and {b.data.shape} do not match: the last axis "
+            f"of the left operand ({a.data.shape[-1]}) must equal the "
+            f"{'only' if b.data.ndim == 1 else 'second-to-last'} axis of the right operand "
+            f"({b.data.shape[0 if b.data.ndim == 1 else -2]}), and batch axes must broadcast"
+        ) from None
+    return _result(data, (a, b), Tensor._matmul_backward, "@")
+
+
+# -------------------------------------------------------------------- converting inputs
+
+
+def _operand(x: Any, op: str, tensor: Tensor | None = None) -> Tensor:
+    """The other operand of ``tensor <op> x`` as a Tensor, or a TypeError naming the op.
+
+    Python and NumPy scalars take ``tensor``'s dtype (so ``2.0 * x`` stays float32, like
+    NumPy's weak scalars; float32 without a ``tensor``); arrays and lists follow the rules
+    of ``Tensor()``.
+    """
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, Real):
+        dtype = np.float32 if tensor is None else tensor.data.dtype
+        return _result_without_graph(np.array(x, dtype=dtype))
+    if isinstance(x, (ndarray, list, tuple)):
+        return _result_without_graph(_as_array(x, None, f"Tensor {op}"))
+    raise TypeError(
+        f"Tensor {op} {type(x).__name__}: unsupported operand of type {type(x).__name__!r} "
+        f"({x!r:.60}). Use a Tensor, a NumPy array or a real number."
+    )
+
+
+def _as_array(data: Any, dtype: Any, where: str, copy: bool = False) -> np.ndarray:
+    """``data`` as a floating ndarray by the rules of ``Tensor()``, or a TypeError."""
+    if isinstance(data, Tensor):
+        data = data.data
+    if dtype is not None:
+        dtype = np.dtype(dtype)
+        if dtype.kind != "f":
+            raise TypeError(
+                f"{where}: dtype {dtype} is not a floating dtype; gradients need floats "
+                "(use np.float32 or np.float64)"
+            )
+    elif isinstance(data, (ndarray, np.floating)) and data.dtype.kind == "f":
+        return np.array(data) if copy else np.asarray(data)
+    try:
+        array = np.array(data, dtype=dtype, copy=True) if copy else np.asarray(data, dtype=dtype)
+    except (TypeError, ValueError):
+        array = None
+    if array is None or array.dtype.kind not in "biuf":
+        raise TypeError(
+            f"{where}: cannot make a float array from {type(data).__name__} ({data!r:.60}); "
+            "pass numbers, a (nested) list of numbers or a NumPy array"
+        )
+    if dtype is None and (array.dtype.kind != "f" or not isinstance(data, ndarray)):
+        array = array.astype(np.float32)
+    return array
