@@ -1,0 +1,79 @@
+"""Helpers shared by the demos: output directories, JSON results, figures, graph drawings.
+
+Nothing here touches global state: figures are drawn on their own ``matplotlib`` Figure
+(no ``pyplot``, so no backend switch and no figure registry), and every demo makes its own
+random generator from its ``--seed``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import graphviz
+
+from autograd import draw_graph
+from autograd.viz import render_svg
+
+
+def output_dir(path: str | os.PathLike[str]) -> Path:
+    """Create ``path`` (and its parents) if needed and return it as a Path."""
+    directory = Path(path)
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory
+
+
+def write_json(path: str | os.PathLike[str], data: Any) -> Path:
+    """Write ``data`` as indented JSON, atomically (temporary file, then rename).
+
+    A reader never sees half a file; a failure leaves the old file (or none) in place.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+            json.dump(data, file, indent=2)
+            file.write("\n")
+        os.chmod(temporary, 0o644)  # mkstemp makes the file private; results are for sharing
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def new_figure(width: float, height: float) -> Any:
+    """A matplotlib Figure drawn with the Agg renderer, independent of ``pyplot``."""
+    from matplotlib.figure import Figure  # imported here: only the demos that plot need it
+
+    return Figure(figsize=(width, height), layout="constrained")
+
+
+def save_figure(figure: Any, path: str | os.PathLike[str]) -> Path:
+    """Save a Figure from :func:`new_figure` (format from the suffix) and return the path."""
+    target = Path(path)
+    figure.savefig(target, dpi=120)
+    return target
+
+
+def save_graph(
+    root: Any, path: str | os.PathLike[str], *, module: Any = None, show_local_grads: bool = True
+) -> Path:
+    """Draw the graph that produced ``root`` (see :func:`autograd.draw_graph`) as SVG.
+
+    Without Graphviz's ``dot`` program, writes the DOT source next to it (``.dot``) instead
+    and returns that path, so a demo still completes; the printed note says how to get SVG.
+    """
+    graph = draw_graph(root, module=module, show_local_grads=show_local_grads)
+    target = Path(path)
+    try:
+        return render_svg(graph, target)
+    except graphviz.ExecutableNotFound as error:
+        dot_path = target.with_suffix(".dot")
+        dot_path.write_text(graph.source, encoding="utf-8")
+        print(f"note: {error}\n      wrote the DOT source to {dot_path} instead")
+        return dot_path
