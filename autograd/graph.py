@@ -36,8 +36,12 @@ def topological_order(root: Any) -> list[Any]:
             place(node)
         elif node not in expanded:
             expanded.add(node)
+            parents = node.parents
+            if not parents:  # a leaf waits for nothing
+                place(node)
+                continue
             push((node, True))
-            for parent in reversed(node.parents):  # reversed: the first parent is placed first
+            for parent in reversed(parents):  # reversed: the first parent is placed first
                 if parent not in expanded:
                     push((parent, False))
     return order
