@@ -5,6 +5,7 @@ Each works on scalar Values (lists of them) and on Tensors (a batch at a time).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -26,6 +27,63 @@ def mse_loss(prediction: Any, target: Any) -> Any:
     predictions, targets = _as_lists("mse_loss", prediction, target)
     squares = [(p - t) ** 2 for p, t in zip(predictions, targets)]
     return sum_values(squares) * (1.0 / len(squares))
+
+
+def quadratic_cost(prediction: Any, target: Any) -> Any:
+    """½‖prediction − target‖², summed over the classes and averaged over the batch.
+
+    The article's (and Nielsen's) MSE cost for a network with sigmoid outputs. ``target`` is
+    either integer class labels — one per example, turned into one-hot rows — or an array of
+    the prediction's shape. Tensor form: ``prediction`` (batch, classes). Scalar form: a list
+    of Values (one example) and an int label or a list of numbers. For a batch of B rows and
+    C classes this is C/2 times :func:`mse_loss`, and is computed that way (two nodes).
+
+    Raises:
+        ValueError: for labels out of range or a target of another shape.
+        TypeError: for labels that are not integers.
+    """
+    if is_tensor(prediction):
+        shape = prediction.data.shape
+        rows = shape[0] if len(shape) == 2 else 1
+        target = _one_hot_target("quadratic_cost", target, shape, prediction.data.dtype)
+        # mse averages over all rows·classes numbers; this cost sums over classes.
+        return autograd.mse(prediction, target) * (0.5 * prediction.data.size / rows)
+    predictions = list(prediction) if isinstance(prediction, (list, tuple)) else [prediction]
+    target = _one_hot_target("quadratic_cost", target, (len(predictions),), np.float64)
+    return mse_loss(predictions, list(target)) * (0.5 * len(predictions))
+
+
+def _one_hot_target(op: str, target: Any, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+    """Integer labels as one-hot rows of ``shape``; any other target as a float array."""
+    if is_tensor(target):
+        target = target.data
+    target = np.asarray(target)
+    if target.dtype.kind == "f":
+        return target.astype(dtype, copy=False)
+    if target.dtype.kind not in "iu":
+        raise TypeError(
+            f"{op}: target has dtype {target.dtype}; give integer class labels or a float "
+            "array of the prediction's shape"
+        )
+    classes = shape[-1]
+    labels = target.reshape(-1)
+    if labels.shape[0] != int(np.prod(shape[:-1])):
+        raise ValueError(
+            f"{op}: {labels.shape[0]} labels for a prediction of shape {shape}; give one "
+            "label per row"
+        )
+    if labels.size and (labels.min() < 0 or labels.max() >= classes):
+        raise ValueError(
+            f"{op}: labels must be in [0, {classes}), got {labels.min()}..{labels.max()}"
+        )
+    return _identity(classes, np.dtype(dtype))[labels].reshape(shape)  # row k is onehot(k)
+
+
+@functools.lru_cache(maxsize=16)
+def _identity(classes: int, dtype: np.dtype) -> np.ndarray:
+    identity = np.eye(classes, dtype=dtype)
+    identity.flags.writeable = False
+    return identity
 
 
 def binary_cross_entropy(probability: Any, target: Any) -> Value:

@@ -27,6 +27,7 @@ class Optimizer:
             raise ValueError(f"{type(self).__name__}: lr must be positive, got {lr}")
         self.lr = float(lr)
         self.steps = 0
+        self._scratch_buffers: dict[np.dtype, np.ndarray] = {}  # see _scratch
 
     def zero_grad(self) -> None:
         """Reset every parameter's gradient."""
@@ -74,6 +75,15 @@ class Optimizer:
 
 def _zeros_like(p: Any) -> Any:
     return 0.0 if type(p) is Value else np.zeros_like(p.data)
+
+
+def _scratch(optimizer: Optimizer, like: np.ndarray) -> np.ndarray:
+    """A work array shaped and typed like ``like``, shared by all of an optimizer's parameters."""
+    buffers = optimizer._scratch_buffers
+    flat = buffers.get(like.dtype)
+    if flat is None or flat.size < like.size:
+        flat = buffers[like.dtype] = np.empty(like.size, dtype=like.dtype)
+    return flat[: like.size].reshape(like.shape)
 
 
 def _grad(p: Any) -> Any:
@@ -170,11 +180,19 @@ class Adam(Optimizer):
             if decay:
                 g = g + decay * p.data
             m, v = self.first_moment[i], self.second_moment[i]
+            # The same arithmetic as m += (1-β₁)·g etc., written into one reused buffer:
+            # no temporary arrays (they cost more than the arithmetic on large layers).
+            t = _scratch(self, p.data)
             m *= beta1
-            m += (1.0 - beta1) * g
+            np.multiply(g, 1.0 - beta1, out=t)
+            m += t
             v *= beta2
-            v += (1.0 - beta2) * (g * g)
-            denominator = np.sqrt(v)
-            denominator /= sqrt_correction2
-            denominator += eps
-            p.data -= step_size * (m / denominator)
+            np.multiply(g, g, out=t)
+            t *= 1.0 - beta2
+            v += t
+            np.sqrt(v, out=t)  # the denominator √v̂ + ε
+            t /= sqrt_correction2
+            t += eps
+            np.divide(m, t, out=t)
+            t *= step_size
+            p.data -= t

@@ -1,0 +1,164 @@
+"""Checkpoints: a model's weights and its optimizer's state in one ``.npz`` file.
+
+``save`` writes atomically (a temporary file in the same directory, flushed to disk, then
+renamed over the target), so a crash mid-write leaves the previous checkpoint intact. ``load``
+reads with ``allow_pickle=False`` (a checkpoint holds arrays, never code) and checks every key,
+shape and dtype before changing anything, so a checkpoint from another network, or a truncated
+file, is refused with a message naming the file.
+
+With the optimizer's state (SGD velocities, Adam moments, the step count) saved too, training
+resumed from a checkpoint continues exactly as if it had never stopped.
+
+File layout (all arrays): ``format``; ``model/<name>`` per parameter; ``optimizer/type`` and
+``optimizer/<key>`` per optimizer entry; ``meta/<key>`` per metadata item.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nn.module import Module
+
+FORMAT = "chaingrad-checkpoint-1"
+
+
+class CheckpointError(ValueError):
+    """A checkpoint file is unreadable, corrupt, or does not fit the model or optimizer."""
+
+
+def save(model: Module, path: str | os.PathLike, optimizer: Any = None, **metadata: Any) -> Path:
+    """Write ``model``'s parameters (and ``optimizer``'s state) to ``path`` atomically.
+
+    ``metadata`` values (epoch, seed, a config string, lists of numbers...) must convert to
+    numeric, boolean or string arrays; they come back from :func:`load`. Returns the path.
+
+    Raises:
+        TypeError: for a metadata value that is not a number, string, bool or array of them.
+    """
+    path = Path(path)
+    arrays: dict[str, np.ndarray] = {"format": np.array(FORMAT)}
+    for name, array in model.state_dict().items():
+        arrays[f"model/{name}"] = np.asarray(array)
+    if optimizer is not None:
+        arrays["optimizer/type"] = np.array(type(optimizer).__name__)
+        for name, array in optimizer.state_dict().items():
+            arrays[f"optimizer/{name}"] = np.asarray(array)
+    for key, value in metadata.items():
+        array = np.asarray(value)
+        if array.dtype.kind not in "biufU":
+            raise TypeError(
+                f"save: metadata {key}={value!r:.60} is not a number, string, bool or array of "
+                "them (checkpoints hold arrays only, never pickled objects)"
+            )
+        arrays[f"meta/{key}"] = array
+    _write_atomically(path, arrays)
+    return path
+
+
+def _write_atomically(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    directory = path.parent if str(path.parent) else Path(".")
+    directory.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(handle, "wb") as file:
+            np.savez(file, **arrays)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+    # Make the rename itself durable (POSIX; directories cannot be opened on Windows).
+    if hasattr(os, "O_DIRECTORY"):
+        with contextlib.suppress(OSError):
+            descriptor = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+            try:
+                os.fsync(descriptor)
+            finally:
+                os.close(descriptor)
+
+
+def load(model: Module, path: str | os.PathLike, optimizer: Any = None) -> dict[str, Any]:
+    """Restore ``model`` (and ``optimizer``) from a checkpoint written by :func:`save`.
+
+    Everything is checked before anything changes: the model's keys, shapes and dtypes must
+    match the checkpoint's exactly, and so must the optimizer's type and state when an
+    optimizer is given. Returns the metadata (0-d arrays as Python scalars).
+
+    Raises:
+        FileNotFoundError: if ``path`` does not exist.
+        CheckpointError: if the file is truncated or corrupt, is not a chaingrad checkpoint,
+            or does not fit the model or the optimizer (the message says which entry).
+    """
+    path = Path(path)
+    arrays = _read(path)
+    model_state = _section(arrays, "model/")
+    _check_fits(path, "model", model.state_dict(), model_state)
+    optimizer_state = None
+    if optimizer is not None:
+        optimizer_state = _section(arrays, "optimizer/")
+        saved_type = str(optimizer_state.pop("type", np.array("none")))
+        if saved_type != type(optimizer).__name__:
+            raise CheckpointError(
+                f"{path}: the checkpoint holds {saved_type!r} optimizer state, but a "
+                f"{type(optimizer).__name__} was given; resume with the same optimizer"
+            )
+        _check_fits(path, "optimizer", optimizer.state_dict(), optimizer_state)
+    model.load_state_dict(model_state)
+    if optimizer_state is not None:
+        optimizer.load_state_dict(optimizer_state)
+    metadata = _section(arrays, "meta/")
+    return {key: value.item() if value.ndim == 0 else value for key, value in metadata.items()}
+
+
+def _read(path: Path) -> dict[str, np.ndarray]:
+    if not path.exists():
+        raise FileNotFoundError(f"checkpoint {path} does not exist")
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            arrays = {key: archive[key] for key in archive.files}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError) as error:
+        raise CheckpointError(
+            f"{path}: cannot read the checkpoint (truncated or corrupt file?): {error}. "
+            "Delete it and save again, or resume from another checkpoint."
+        ) from error
+    if "format" not in arrays or str(arrays["format"]) != FORMAT:
+        raise CheckpointError(
+            f"{path}: not a chaingrad checkpoint (no {FORMAT!r} marker); write it with nn.save"
+        )
+    return arrays
+
+
+def _section(arrays: dict[str, np.ndarray], prefix: str) -> dict[str, np.ndarray]:
+    return {key[len(prefix) :]: value for key, value in arrays.items() if key.startswith(prefix)}
+
+
+def _check_fits(
+    path: Path, what: str, expected: dict[str, np.ndarray], given: dict[str, np.ndarray]
+) -> None:
+    missing = sorted(set(expected) - set(given))
+    unexpected = sorted(set(given) - set(expected))
+    if missing or unexpected:
+        raise CheckpointError(
+            f"{path}: the {what} state does not match (missing: {missing}, unexpected: "
+            f"{unexpected}); the checkpoint comes from a different architecture"
+        )
+    for key, array in expected.items():
+        saved = given[key]
+        if saved.shape != np.shape(array):
+            raise CheckpointError(
+                f"{path}: {what} entry {key!r} has shape {saved.shape}, expected {np.shape(array)}"
+            )
+        if saved.dtype != np.asarray(array).dtype:
+            raise CheckpointError(
+                f"{path}: {what} entry {key!r} has dtype {saved.dtype}, expected "
+                f"{np.asarray(array).dtype}; build the model with the dtype it was saved with"
+            )

@@ -1,0 +1,191 @@
+"""Tensor layers: a batch at a time, one graph node per layer.
+
+``Linear`` is the article's z = Σ wᵢxᵢ + b for a whole layer and a whole batch at once,
+Z = X·W + b, computed by one fused :func:`autograd.linear` node (so backward visits one node,
+not a matmul and a broadcast add). Activations are modules too, so a network reads as the
+list of what happens to the data::
+
+    net = nn.Sequential(nn.Linear(784, 16), nn.Sigmoid(), nn.Linear(16, 10))
+
+``Sequential`` names its parameters by position ("0.weight", "0.bias", "2.weight", ...): the
+same keys a scalar :class:`nn.MLP` of the same sizes uses, so the two exchange weights.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+import autograd
+from autograd import Tensor
+from nn.init import generator, uniform_fan_in
+from nn.module import Module
+
+
+class Linear(Module):
+    """A fully connected layer: ``x @ weight + bias`` for a batch ``x`` of shape (B, in).
+
+    ``weight`` has shape (in, out) (the article's w_ij: input i to output j) and ``bias``
+    (out,). Both start from U(±1/√in), PyTorch's default, drawn in float64 from ``rng`` (a
+    Generator, an int seed, or None for the global generator of :func:`nn.manual_seed`) —
+    weight first, then bias — and stored in ``dtype``.
+
+    Raises:
+        ValueError: for sizes that are not positive.
+        TypeError: for a ``dtype`` that is not floating.
+    """
+
+    def __init__(
+        self,
+        in_features: int,
+        out_features: int,
+        *,
+        rng: np.random.Generator | int | None = None,
+        dtype: Any = np.float32,
+    ) -> None:
+        if in_features < 1 or out_features < 1:
+            raise ValueError(
+                f"Linear: sizes must be positive, got in={in_features}, out={out_features}"
+            )
+        dtype = np.dtype(dtype)
+        if dtype.kind != "f":
+            raise TypeError(f"Linear: dtype must be floating (float32 or float64), got {dtype}")
+        rng = generator(rng)
+        self.in_features, self.out_features = in_features, out_features
+        weight = uniform_fan_in((in_features, out_features), in_features, rng)
+        bias = uniform_fan_in((out_features,), in_features, rng)
+        self.weight = Tensor(weight.astype(dtype), requires_grad=True)
+        self.bias = Tensor(bias.astype(dtype), requires_grad=True)
+
+    def __call__(self, x: Tensor) -> Tensor:
+        """``x @ weight + bias`` as one graph node; ``x`` is a Tensor (or array) (B, in)."""
+        if not isinstance(x, Tensor):
+            x = Tensor(x)
+        if x.data.shape[-1:] != (self.in_features,):
+            raise ValueError(
+                f"Linear({self.in_features}, {self.out_features}): input has shape "
+                f"{x.data.shape}, expected (batch, {self.in_features})"
+            )
+        return autograd.linear(x, self.weight, self.bias)
+
+    def __repr__(self) -> str:
+        return f"Linear({self.in_features}, {self.out_features}, dtype={self.weight.data.dtype})"
+
+
+class ReLU(Module):
+    """max(x, 0), elementwise."""
+
+    def __call__(self, x: Tensor) -> Tensor:
+        return x.relu()
+
+
+class Sigmoid(Module):
+    """σ(x) = 1 / (1 + e^{-x}), elementwise."""
+
+    def __call__(self, x: Tensor) -> Tensor:
+        return x.sigmoid()
+
+
+class Tanh(Module):
+    """tanh(x), elementwise."""
+
+    def __call__(self, x: Tensor) -> Tensor:
+        return x.tanh()
+
+
+class Identity(Module):
+    """x unchanged (the "linear" activation)."""
+
+    def __call__(self, x: Tensor) -> Tensor:
+        return x
+
+
+ACTIVATIONS: dict[str, type[Module]] = {
+    "relu": ReLU,
+    "sigmoid": Sigmoid,
+    "tanh": Tanh,
+    "linear": Identity,
+}
+
+
+class Sequential(Module):
+    """Modules applied one after the other: ``Sequential(a, b, c)(x) == c(b(a(x)))``.
+
+    Parameters are named by position: module k's ``weight`` is ``"k.weight"``.
+
+    Raises:
+        TypeError: if an argument is not a Module.
+    """
+
+    def __init__(self, *modules: Module) -> None:
+        for index, module in enumerate(modules):
+            if not isinstance(module, Module):
+                raise TypeError(
+                    f"Sequential: argument {index} is a {type(module).__name__}, not a Module "
+                    "(write nn.ReLU(), not nn.ReLU or a function)"
+                )
+        self._modules = list(modules)
+
+    def __call__(self, x: Tensor) -> Tensor:
+        for module in self._modules:
+            x = module(x)
+        return x
+
+    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Any]]:
+        """``("0.weight", tensor), ("0.bias", tensor), ...``: position, then the name inside."""
+        seen: set[int] = set()
+        for index, module in enumerate(self._modules):
+            for name, param in module.named_parameters(f"{prefix}{index}."):
+                if id(param) not in seen:
+                    seen.add(id(param))
+                    yield name, param
+
+    def __getitem__(self, index: int) -> Module:
+        return self._modules[index]
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules)
+
+    def __repr__(self) -> str:
+        inner = "".join(f"\n  ({i}): {module!r}" for i, module in enumerate(self._modules))
+        return f"Sequential({inner}\n)"
+
+
+def feedforward(
+    nin: int,
+    nouts: Sequence[int],
+    activation: str = "relu",
+    output_activation: str | None = None,
+    *,
+    rng: np.random.Generator | int | None = None,
+    dtype: Any = np.float32,
+) -> Sequential:
+    """The Tensor twin of :class:`nn.MLP`: ``Linear, activation, Linear, ..., Linear``.
+
+    Same arguments and the same state-dict keys as ``nn.MLP(nin, nouts, activation,
+    output_activation)``; weights are drawn layer by layer from ``rng`` (weight, then bias).
+    ``feedforward(784, [16, 10], "sigmoid")`` is the article's MNIST network.
+
+    Raises:
+        ValueError: for an unknown activation name or no layers.
+    """
+    if not nouts:
+        raise ValueError("feedforward: nouts must name at least one layer size")
+    for name in (activation, output_activation):
+        if name is not None and name not in ACTIVATIONS:
+            raise ValueError(f"unknown activation {name!r}; choose one of {sorted(ACTIVATIONS)}")
+    rng = generator(rng)
+    sizes = [nin, *nouts]
+    modules: list[Module] = []
+    for k in range(len(nouts)):
+        modules.append(Linear(sizes[k], sizes[k + 1], rng=rng, dtype=dtype))
+        if k < len(nouts) - 1:  # an activation after every hidden layer keeps Linears at 2k
+            modules.append(ACTIVATIONS[activation]())
+        elif output_activation not in (None, "linear"):
+            modules.append(ACTIVATIONS[output_activation]())
+    return Sequential(*modules)
