@@ -69,7 +69,7 @@ def gradcheck(
             numeric = _directional(objective, x, direction, eps)
             expected = float(np.sum(analytic[index] * direction))
             label = f"input {index} {x.data.shape}, along a random direction"
-            if abs(expected - numeric) > atol + rtol * abs(numeric):
+            if not np.isclose(expected, numeric, rtol=rtol, atol=atol, equal_nan=False):
                 failures.append((label, np.array([expected]), np.array([numeric])))
             continue
         numeric = _numeric_gradient(objective, x, eps)

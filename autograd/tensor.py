@@ -205,12 +205,10 @@ class Tensor:
 
     # ∂(a/b)/∂a = 1/b, ∂(a/b)/∂b = -a/b² = -(a/b)/b
     def __truediv__(self, other: ArrayLike) -> Tensor:
-        with _quiet():
-            return _binary(self, _operand(other, "/", self), np.divide, "/", Tensor._div_backward)
+        return _binary(self, _operand(other, "/", self), np.divide, "/", Tensor._div_backward)
 
     def __rtruediv__(self, other: ArrayLike) -> Tensor:
-        with _quiet():
-            return _binary(_operand(other, "/", self), self, np.divide, "/", Tensor._div_backward)
+        return _binary(_operand(other, "/", self), self, np.divide, "/", Tensor._div_backward)
 
     @staticmethod
     def _div_backward(node: Tensor, grad: np.ndarray) -> tuple:
@@ -230,19 +228,17 @@ class Tensor:
             with _quiet():
                 data = self.data**exponent
             return _result(data, (self,), Tensor._pow_number_backward, f"**{exponent:g}", exponent)
-        with _quiet():
-            return _binary(
-                self, _operand(exponent, "**", self), np.power, "**", Tensor._pow_backward
-            )
+        return _binary(self, _operand(exponent, "**", self), np.power, "**", Tensor._pow_backward)
 
     def __rpow__(self, base: ArrayLike) -> Tensor:
-        with _quiet():
-            return _binary(_operand(base, "**", self), self, np.power, "**", Tensor._pow_backward)
+        return _binary(_operand(base, "**", self), self, np.power, "**", Tensor._pow_backward)
 
     @staticmethod
     def _pow_number_backward(node: Tensor, grad: np.ndarray) -> tuple:
         (a,) = node.parents
         exponent = node._saved
+        if exponent == 0.0:  # x⁰ = 1 is constant (0·0⁻¹ would give nan at 0)
+            return (np.zeros_like(grad),)
         with _quiet():
             return (grad * (exponent * a.data ** (exponent - 1.0)),)
 
@@ -344,7 +340,8 @@ class Tensor:
         axis, keepdims = node._saved
         shape = a.data.shape
         share = (a.data == _spread(node.data, axis, keepdims, shape)).astype(grad.dtype)
-        share /= share.sum(axis=axis, keepdims=True)  # 1/k for each of k tied maxima
+        with _quiet():  # a nan maximum matches nothing: 0/0 = nan, as it should be
+            share /= share.sum(axis=axis, keepdims=True)  # 1/k for each of k tied maxima
         return (_spread(grad, axis, keepdims, shape) * share,)
 
     # ---------------------------------------------------------------- shape
@@ -661,7 +658,8 @@ def _result_without_graph(data: np.ndarray) -> Tensor:
 def _binary(a: Tensor, b: Tensor, ufunc: Any, op: str, backward_rule: Any) -> Tensor:
     """An elementwise op of two broadcast operands; a shape mismatch names the op."""
     try:
-        data = ufunc(a.data, b.data)
+        with _quiet():  # inf - inf, 0 * inf, overflow: IEEE results, no warnings
+            data = ufunc(a.data, b.data)
     except ValueError:
         raise ValueError(
             f"Tensor {op}: shapes {a.data.shape} and {b.data.shape} do not broadcast "

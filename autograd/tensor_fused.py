@@ -27,8 +27,8 @@ def linear(x: ArrayLike, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         TypeError: an operand is not a Tensor or array of numbers.
         ValueError: ``weight`` is not 2-D, or the shapes do not fit together.
     """
+    weight = _operand(weight, "linear")
     x = _operand(x, "linear", weight)
-    weight = _operand(weight, "linear", weight)
     x_data, w_data = x.data, weight.data
     if w_data.ndim != 2 or x_data.ndim == 0 or x_data.shape[-1] != w_data.shape[0]:
         raise ValueError(
@@ -132,13 +132,24 @@ def _check_labels(labels: Any, logits_shape: tuple[int, ...]) -> np.ndarray:
             f"softmax_cross_entropy: labels have shape {labels.shape} but logits "
             f"{logits_shape}; give one label per row, shape ({batch},)"
         )
-    # Seen as unsigned, a negative label is huge: one comparison checks both ends.
-    if batch and labels.view(_UNSIGNED[labels.dtype.itemsize]).max() >= classes:
+    if not labels.dtype.isnative:
+        labels = labels.astype(labels.dtype.newbyteorder("="))
+    if batch and _out_of_range(labels, classes):
         raise ValueError(
             f"softmax_cross_entropy: labels must be in [0, {classes}) for logits of shape "
             f"{logits_shape}; got values from {labels.min()} to {labels.max()}"
         )
     return labels
+
+
+def _out_of_range(labels: np.ndarray, classes: int) -> bool:
+    """True if a label is negative or ≥ classes (labels: native-endian integers)."""
+    unsigned = _UNSIGNED[labels.dtype.itemsize]
+    if labels.dtype.kind == "u" or classes <= np.iinfo(labels.dtype).max:
+        # Seen as unsigned, a negative label is larger than any signed value, so larger than
+        # classes: one reduction checks both ends.
+        return bool(labels.view(unsigned).max() >= classes)
+    return bool(labels.min() < 0 or labels.max() >= classes)
 
 
 def mse(prediction: Tensor, target: ArrayLike) -> Tensor:
@@ -151,23 +162,39 @@ def mse(prediction: Tensor, target: ArrayLike) -> Tensor:
         TypeError: an operand is not a Tensor, array or number.
         ValueError: the shapes differ.
     """
-    prediction = _operand(prediction, "mse")
-    target = _operand(target, "mse", prediction)
+    return _squared_error(prediction, target, None, "mse")
+
+
+def squared_error(prediction: Tensor, target: ArrayLike, scale: float = 1.0) -> Tensor:
+    """``scale · Σ (prediction - target)²`` as one node.
+
+    ``squared_error(a, y, 0.5 / batch)`` is the article's quadratic cost ½‖a - y‖² summed
+    over the outputs and averaged over the batch. ∂L/∂prediction = 2·scale·(prediction -
+    target). Shapes must be equal, as for :func:`mse`.
+    """
+    return _squared_error(prediction, target, float(scale), "squared_error")
+
+
+def _squared_error(prediction: Any, target: Any, scale: float | None, op: str) -> Tensor:
+    prediction = _operand(prediction, op)
+    target = _operand(target, op, prediction)
     if prediction.data.shape != target.data.shape:
         raise ValueError(
-            f"mse: prediction has shape {prediction.data.shape} and target "
+            f"{op}: prediction has shape {prediction.data.shape} and target "
             f"{target.data.shape}; they must be equal (reshape one of them)"
         )
     difference = prediction.data - target.data
     flat = difference.reshape(-1)
-    loss = flat @ flat / max(flat.size, 1)
-    return _result(loss, (prediction, target), _mse_backward, "mse", difference)
+    if scale is None:  # the mean
+        scale = 1.0 / max(flat.size, 1)
+    loss = (flat @ flat) * difference.dtype.type(scale)
+    return _result(loss, (prediction, target), _squared_error_backward, op, (difference, scale))
 
 
-def _mse_backward(node: Tensor, grad: np.ndarray) -> tuple:
+def _squared_error_backward(node: Tensor, grad: np.ndarray) -> tuple:
     prediction, target = node.parents
-    difference = node._saved
-    d_prediction = difference * (2 * grad / max(difference.size, 1))
+    difference, scale = node._saved
+    d_prediction = difference * (2 * scale * grad)
     return (
         d_prediction if prediction.requires_grad else None,
         -d_prediction if target.requires_grad else None,

@@ -117,7 +117,9 @@ class Value:
             return _result(out, (self, exponent), (d_base, d_exponent), "**")
         b = _as_float(exponent, "**", self)
         out = numerics.power(a, b)
-        return _result(out, (self,), (b * numerics.power(a, b - 1.0),), f"**{b:g}")
+        # x⁰ = 1 is constant: its derivative is 0 everywhere (0·0⁻¹ would give nan at 0).
+        d_base = b * numerics.power(a, b - 1.0) if b != 0.0 else 0.0
+        return _result(out, (self,), (d_base,), f"**{b:g}")
 
     # ∂(-a)/∂a = -1
     def __neg__(self) -> Value:

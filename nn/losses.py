@@ -36,7 +36,8 @@ def quadratic_cost(prediction: Any, target: Any) -> Any:
     either integer class labels — one per example, turned into one-hot rows — or an array of
     the prediction's shape. Tensor form: ``prediction`` (batch, classes). Scalar form: a list
     of Values (one example) and an int label or a list of numbers. For a batch of B rows and
-    C classes this is C/2 times :func:`mse_loss`, and is computed that way (two nodes).
+    C classes this is C/2 times :func:`mse_loss`; on Tensors it is one node
+    (``autograd.squared_error``).
 
     Raises:
         ValueError: for labels out of range or a target of another shape.
@@ -46,8 +47,7 @@ def quadratic_cost(prediction: Any, target: Any) -> Any:
         shape = prediction.data.shape
         rows = shape[0] if len(shape) == 2 else 1
         target = _one_hot_target("quadratic_cost", target, shape, prediction.data.dtype)
-        # mse averages over all rows·classes numbers; this cost sums over classes.
-        return autograd.mse(prediction, target) * (0.5 * prediction.data.size / rows)
+        return autograd.squared_error(prediction, target, 0.5 / rows)
     predictions = list(prediction) if isinstance(prediction, (list, tuple)) else [prediction]
     target = _one_hot_target("quadratic_cost", target, (len(predictions),), np.float64)
     return mse_loss(predictions, list(target)) * (0.5 * len(predictions))
@@ -58,25 +58,31 @@ def _one_hot_target(op: str, target: Any, shape: tuple[int, ...], dtype: Any) ->
     if is_tensor(target):
         target = target.data
     target = np.asarray(target)
-    if target.dtype.kind == "f":
+    kind = target.dtype.kind
+    if kind == "f":
         return target.astype(dtype, copy=False)
-    if target.dtype.kind not in "iu":
+    if kind not in "iu":
         raise TypeError(
             f"{op}: target has dtype {target.dtype}; give integer class labels or a float "
             "array of the prediction's shape"
         )
     classes = shape[-1]
     labels = target.reshape(-1)
-    if labels.shape[0] != int(np.prod(shape[:-1])):
+    if labels.shape[0] != (shape[0] if len(shape) == 2 else 1):
         raise ValueError(
             f"{op}: {labels.shape[0]} labels for a prediction of shape {shape}; give one "
             "label per row"
         )
-    if labels.size and (labels.min() < 0 or labels.max() >= classes):
+    # Indexing checks the upper end as it goes; a negative label would count from the end.
+    try:
+        one_hot = _identity(classes, np.dtype(dtype))[labels]
+    except IndexError:
+        one_hot = None
+    if one_hot is None or (kind == "i" and labels.size and labels.min() < 0):
         raise ValueError(
             f"{op}: labels must be in [0, {classes}), got {labels.min()}..{labels.max()}"
         )
-    return _identity(classes, np.dtype(dtype))[labels].reshape(shape)  # row k is onehot(k)
+    return one_hot.reshape(shape)  # row k of the identity is onehot(k)
 
 
 @functools.lru_cache(maxsize=16)

@@ -243,9 +243,10 @@ def test_quadratic_cost_accepts_a_float_target_of_the_same_shape() -> None:
     assert np.isclose(nn.quadratic_cost(output, np.array([[0.0, 1.0]])).data, 0.04)
 
 
-def test_quadratic_cost_rejects_labels_out_of_range() -> None:
+@pytest.mark.parametrize("label", [2, -1])
+def test_quadratic_cost_rejects_labels_out_of_range(label: int) -> None:
     with pytest.raises(ValueError, match=r"\[0, 2\)"):
-        nn.quadratic_cost(Tensor(np.zeros((1, 2))), np.array([2]))
+        nn.quadratic_cost(Tensor(np.zeros((1, 2))), np.array([label]))
 
 
 def test_mse_loss_on_tensors_is_the_mean_over_every_element() -> None:

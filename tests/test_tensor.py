@@ -555,3 +555,28 @@ def test_gradcheck_perturbs_an_input_whose_data_is_not_contiguous():
 def test_gradcheck_rejects_float32_tensors():
     with pytest.raises(TypeError, match="float64"):
         gradcheck(lambda t: t.sum(), [parameter([1.0])])
+
+
+def test_squared_error_is_scale_times_the_sum_of_squares():
+    from autograd import squared_error
+
+    prediction = Tensor(np.array([[0.5, 1.0], [2.0, -1.0]]), requires_grad=True)
+    target = np.array([[0.0, 1.0], [1.0, 1.0]])
+    loss = squared_error(prediction, target, 0.25)
+    assert loss.item() == pytest.approx(0.25 * (0.25 + 0 + 1 + 4))
+    assert gradcheck(lambda p: squared_error(p, target, 0.25), [prediction])
+
+
+def test_squared_error_keeps_float32():
+    from autograd import squared_error
+
+    prediction = Tensor(np.ones((3, 2), dtype=np.float32), requires_grad=True)
+    loss = squared_error(prediction, np.zeros((3, 2), dtype=np.float32), 0.5 / 3)
+    loss.backward()
+    assert loss.data.dtype == np.float32 and prediction.grad.dtype == np.float32
+
+
+def test_power_zero_has_zero_gradient_even_at_zero():
+    x = Tensor(np.array([0.0, 2.0]), requires_grad=True)
+    (x**0).sum().backward()
+    assert x.grad.tolist() == [0.0, 0.0]

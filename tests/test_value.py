@@ -289,3 +289,9 @@ def test_gradcheck_reports_a_wrong_derivative_with_a_table(monkeypatch):
 def test_gradcheck_rejects_inputs_that_are_not_values():
     with pytest.raises(TypeError, match="input 0"):
         gradcheck(lambda a: a, [1.0])
+
+
+def test_power_zero_has_zero_derivative_even_at_zero():
+    x = Value(0.0)
+    (x**0).backward()
+    assert x.grad == 0.0
