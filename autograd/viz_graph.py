@@ -24,7 +24,6 @@ from __future__ import annotations
 import contextlib
 import html
 import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -32,6 +31,7 @@ from typing import Any
 import graphviz
 import numpy as np
 
+from autograd.files import write_atomically
 from autograd.graph import topological_order
 
 __all__ = [
@@ -504,16 +504,4 @@ def render_svg(graph: graphviz.Digraph, path: str | os.PathLike[str]) -> Path:
     target = Path(path)
     with _explain_missing_program(graph.engine):
         svg = graph.pipe(format="svg")
-    descriptor, temporary = tempfile.mkstemp(
-        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
-    )
-    try:
-        with os.fdopen(descriptor, "wb") as file:
-            file.write(svg)
-        os.chmod(temporary, 0o644)  # mkstemp makes it private; a picture is for sharing
-        os.replace(temporary, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
-    return target
+    return write_atomically(target, svg)

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import graphviz
 
 from autograd import draw_graph
+from autograd.files import write_atomically
 from autograd.viz import render_svg
 
 
@@ -31,19 +31,8 @@ def write_json(path: str | os.PathLike[str], data: Any) -> Path:
 
     A reader never sees half a file; a failure leaves the old file (or none) in place.
     """
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-            json.dump(data, file, indent=2)
-            file.write("\n")
-        os.chmod(temporary, 0o644)  # mkstemp makes the file private; results are for sharing
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return target
+    text = json.dumps(data, indent=2) + "\n"
+    return write_atomically(path, text.encode("utf-8"))
 
 
 def new_figure(width: float, height: float) -> Any:

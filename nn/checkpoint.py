@@ -15,15 +15,15 @@ File layout (all arrays): ``format``; ``model/<name>`` per parameter; ``optimize
 
 from __future__ import annotations
 
-import contextlib
+import io
 import os
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from autograd.files import write_atomically
 from nn.module import Module
 
 FORMAT = "chaingrad-checkpoint-1"
@@ -63,27 +63,9 @@ def save(model: Module, path: str | os.PathLike, optimizer: Any = None, **metada
 
 
 def _write_atomically(path: Path, arrays: dict[str, np.ndarray]) -> None:
-    directory = path.parent if str(path.parent) else Path(".")
-    directory.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(handle, "wb") as file:
-            np.savez(file, **arrays)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-    # Make the rename itself durable (POSIX; directories cannot be opened on Windows).
-    if hasattr(os, "O_DIRECTORY"):
-        with contextlib.suppress(OSError):
-            descriptor = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-            try:
-                os.fsync(descriptor)
-            finally:
-                os.close(descriptor)
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    write_atomically(path, buffer.getvalue())
 
 
 def load(model: Module, path: str | os.PathLike, optimizer: Any = None) -> dict[str, Any]:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 import gzip
 import hashlib
 import io
-import os
-import tempfile
 import zlib
-from pathlib import Path
+
+from autograd.files import write_atomically as atomic_write_bytes
 
 from .errors import CorruptDataError
 
@@ -43,33 +41,3 @@ def gunzip(data: bytes, *, name: str, max_size: int = 1 << 30) -> bytes:
     return out
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write `data` to `path` so that readers see either the old file or the whole new one.
-
-    Writes a temporary file in the same directory, flushes and fsyncs it, then `os.replace`s
-    it over `path` (atomic on POSIX and Windows), then fsyncs the directory where possible.
-    Parent directories are created. On any error the temporary file is removed.
-
-    Raises:
-        OSError: the directory cannot be created or written.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as tmp:
-            tmp.write(data)
-            tmp.flush()
-            os.fsync(tmp.fileno())
-        os.chmod(tmp_name, 0o644)  # mkstemp makes it private; a cache need not be
-        os.replace(tmp_name, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp_name)
-        raise
-    # Make the rename itself durable; not possible (nor needed) on every platform.
-    with contextlib.suppress(OSError, AttributeError):
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
