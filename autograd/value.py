@@ -38,6 +38,14 @@ Operand = Union["Value", int, float]
 
 _new = object.__new__
 
+# Local derivatives that do not depend on the operands, shared by every node that has them:
+# no tuple to allocate, and fewer objects for Python's garbage collector to track.
+_ONE_ONE = (1.0, 1.0)
+_ONE_MINUS_ONE = (1.0, -1.0)
+_MINUS_ONE = (-1.0,)
+_ONE = (1.0,)
+_ZERO = (0.0,)
+
 
 class Value:
     """A scalar in a computation graph.
@@ -81,13 +89,13 @@ class Value:
     def __add__(self, other: Operand) -> Value:
         if type(other) is not Value:
             other = _as_value(other, "+", self)
-        return _result(self.data + other.data, (self, other), (1.0, 1.0), "+")
+        return _result(self.data + other.data, (self, other), _ONE_ONE, "+")
 
     # ∂(a-b)/∂a = 1, ∂(a-b)/∂b = -1
     def __sub__(self, other: Operand) -> Value:
         if type(other) is not Value:
             other = _as_value(other, "-", self)
-        return _result(self.data - other.data, (self, other), (1.0, -1.0), "-")
+        return _result(self.data - other.data, (self, other), _ONE_MINUS_ONE, "-")
 
     # ∂(a·b)/∂a = b, ∂(a·b)/∂b = a
     def __mul__(self, other: Operand) -> Value:
@@ -123,7 +131,7 @@ class Value:
 
     # ∂(-a)/∂a = -1
     def __neg__(self) -> Value:
-        return _result(-self.data, (self,), (-1.0,), "neg")
+        return _result(-self.data, (self,), _MINUS_ONE, "neg")
 
     def __pos__(self) -> Value:
         return self
@@ -166,8 +174,8 @@ class Value:
     def relu(self) -> Value:
         x = self.data
         if x > 0.0:
-            return _result(x, (self,), (1.0,), "relu")
-        return _result(0.0 if x == x else x, (self,), (0.0,), "relu")
+            return _result(x, (self,), _ONE, "relu")
+        return _result(0.0 if x == x else x, (self,), _ZERO, "relu")
 
     # ---------------------------------------------------------------- backward
     def backward(self) -> None:
