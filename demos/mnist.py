@@ -15,7 +15,7 @@ shuffles with the generator seeded by (seed, e), so ``--resume`` continues a run
 from __future__ import annotations
 
 import argparse
-import json
+import importlib.util
 import math
 import resource
 import sys
@@ -28,6 +28,7 @@ import numpy as np
 
 import autograd
 import nn
+from demos.common import new_figure, output_dir, save_figure, write_json
 from nn import datasets
 
 DEFAULT_LR = {("sgd", "ce"): 0.5, ("sgd", "mse"): 3.0, ("adam", "ce"): 1e-3, ("adam", "mse"): 1e-3}
@@ -35,6 +36,7 @@ CLASSES = 10
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """The command line, with ``--lr`` filled in from ``DEFAULT_LR`` when not given."""
     parser = argparse.ArgumentParser(
         prog="python -m demos.mnist", description=__doc__.split("\n\n")[0]
     )
@@ -95,6 +97,7 @@ def build(args: argparse.Namespace, dtype: Any = np.float32) -> tuple[nn.Sequent
 
 
 def make_optimizer(args: argparse.Namespace, params: list) -> Any:
+    """``nn.optim.SGD`` or ``nn.optim.Adam`` over ``params``, as the command line says."""
     if args.optimizer == "adam":
         return nn.optim.Adam(params, lr=args.lr, weight_decay=args.weight_decay)
     return nn.optim.SGD(params, lr=args.lr, momentum=args.momentum, weight_decay=args.weight_decay)
@@ -106,6 +109,7 @@ def loss_function(args: argparse.Namespace):
 
 
 def describe(args: argparse.Namespace, model: nn.Module) -> str:
+    """One line naming the network, its training and its parameter count."""
     sizes = "-".join(map(str, [784, *args.hidden, CLASSES]))
     return (
         f"{sizes} network ({args.activation} hidden, {args.loss} loss, {args.optimizer} lr "
@@ -158,6 +162,7 @@ def train_epoch(model, optimizer, loss_fn, batches, *, total: int, label: str, q
 
 
 def peak_rss_mb() -> float:
+    """This process's peak resident set size in MB (ru_maxrss is KB on Linux, bytes on macOS)."""
     kilobytes = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return kilobytes / 1024 if sys.platform != "darwin" else kilobytes / 2**20
 
@@ -220,8 +225,7 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
         "peak_rss_mb": peak_rss_mb(),
     }
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(result, indent=2))
+        write_json(args.json, result)
     if not args.no_figures:
         predictions = evaluate(model, data.test_images, data.test_labels)
         figures = save_figures(args.out, model, history, data, predictions)
@@ -244,7 +248,10 @@ def compare_engines(args: argparse.Namespace) -> dict[str, Any]:
     images, labels = data.train_images[:limit], data.train_labels[:limit]
     output_activation = "sigmoid" if args.loss == "mse" else None
     tensor_model, tensor_optimizer = build(args, dtype=np.float64)
-    scalar_model = nn.MLP(784, [*args.hidden, CLASSES], args.activation, output_activation)
+    # The scalar network's own draw is overwritten; seeding it leaves the global generator alone.
+    scalar_model = nn.MLP(
+        784, [*args.hidden, CLASSES], args.activation, output_activation, rng=args.seed
+    )
     scalar_model.load_state_dict(tensor_model.state_dict())
     scalar_optimizer = make_optimizer(args, scalar_model.parameters())
     loss_fn = loss_function(args)
@@ -291,44 +298,41 @@ def compare_engines(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def save_figures(out: Path, model, history, data, predictions) -> list[Path]:
-    """Curves, confusion matrix, misclassified digits and first-layer weights, as PNGs."""
-    try:
-        import matplotlib
+    """Curves, confusion matrix, misclassified digits and first-layer weights, as PNGs in ``out``.
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
+    Each figure is its own matplotlib ``Figure`` (no ``pyplot``: the caller's backend and
+    figure registry are left alone). Returns the paths, or [] without matplotlib.
+    """
+    if importlib.util.find_spec("matplotlib") is None:
         print("matplotlib is not installed, so no figures: pip install 'chaingrad[demos]'")
         return []
-    out.mkdir(parents=True, exist_ok=True)
-    paths = [
-        _plot_curves(plt, out / "curves.png", history),
-        _plot_confusion(plt, out / "confusion_matrix.png", data.test_labels, predictions),
-        _plot_misclassified(plt, out / "misclassified.png", data, predictions),
-        _plot_first_layer(plt, out / "first_layer_weights.png", model),
+    directory = output_dir(out)
+    return [
+        _plot_curves(directory / "curves.png", history),
+        _plot_confusion(directory / "confusion_matrix.png", data.test_labels, predictions),
+        _plot_misclassified(directory / "misclassified.png", data, predictions),
+        _plot_first_layer(directory / "first_layer_weights.png", model),
     ]
-    return paths
 
 
-def _plot_curves(plt, path: Path, history) -> Path:
+def _plot_curves(path: Path, history) -> Path:
     epochs = np.arange(1, len(history["train_loss"]) + 1)
-    figure, (left, right) = plt.subplots(1, 2, figsize=(9, 3.5))
+    figure = new_figure(9, 3.5)
+    left, right = figure.subplots(1, 2)
     left.plot(epochs, history["train_loss"], marker="o")
     left.set(xlabel="epoch", ylabel="training loss", title="Loss")
     right.plot(epochs, np.array(history["test_accuracy"]) * 100, marker="o", color="C2")
     right.set(xlabel="epoch", ylabel="test accuracy (%)", title="Accuracy on 10,000 test digits")
     for axes in (left, right):
         axes.grid(alpha=0.3)
-    figure.tight_layout()
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
-    return path
+    return save_figure(figure, path)
 
 
-def _plot_confusion(plt, path: Path, labels: np.ndarray, predictions: np.ndarray) -> Path:
+def _plot_confusion(path: Path, labels: np.ndarray, predictions: np.ndarray) -> Path:
     counts = np.zeros((CLASSES, CLASSES), dtype=np.int64)
     np.add.at(counts, (labels, predictions), 1)
-    figure, axes = plt.subplots(figsize=(6, 5.5))
+    figure = new_figure(6, 5.5)
+    axes = figure.subplots()
     image = axes.imshow(np.log1p(counts), cmap="Blues")
     for true in range(CLASSES):
         for predicted in range(CLASSES):
@@ -350,45 +354,40 @@ def _plot_confusion(plt, path: Path, labels: np.ndarray, predictions: np.ndarray
         yticks=range(CLASSES),
     )
     figure.colorbar(image, ax=axes, label="log(1 + count)")
-    figure.tight_layout()
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
-    return path
+    return save_figure(figure, path)
 
 
-def _plot_misclassified(plt, path: Path, data, predictions: np.ndarray, count: int = 36) -> Path:
-    wrong = np.flatnonzero(predictions != data.test_labels)[:count]
-    side = max(1, math.ceil(math.sqrt(len(wrong))))
-    figure, grid = plt.subplots(side, side, figsize=(1.4 * side, 1.6 * side), squeeze=False)
+def _image_grid(count: int, cell: tuple[float, float]) -> tuple[Any, list]:
+    """A Figure with a square grid of axes (axis lines off) for at least ``count`` images."""
+    side = max(1, math.ceil(math.sqrt(count)))
+    figure = new_figure(cell[0] * side, cell[1] * side)
+    grid = figure.subplots(side, side, squeeze=False)
     for axes in grid.flat:
         axes.axis("off")
-    for axes, index in zip(grid.flat, wrong):
+    return figure, list(grid.flat)
+
+
+def _plot_misclassified(path: Path, data, predictions: np.ndarray, count: int = 36) -> Path:
+    wrong = np.flatnonzero(predictions != data.test_labels)[:count]
+    figure, cells = _image_grid(len(wrong), (1.4, 1.6))
+    for axes, index in zip(cells, wrong):
         axes.imshow(data.test_images[index].reshape(28, 28), cmap="gray_r")
         axes.set_title(f"{data.test_labels[index]}→{predictions[index]}", fontsize=8)
     figure.suptitle("Misclassified test digits (true→predicted)")
-    figure.tight_layout()
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
-    return path
+    return save_figure(figure, path)
 
 
-def _plot_first_layer(plt, path: Path, model, count: int = 16) -> Path:
+def _plot_first_layer(path: Path, model, count: int = 16) -> Path:
     weights = model[0].weight.data  # (784, hidden): column j is hidden unit j's weights
     shown = min(count, weights.shape[1])
-    side = math.ceil(math.sqrt(shown))
-    figure, grid = plt.subplots(side, side, figsize=(1.6 * side, 1.6 * side), squeeze=False)
-    for axes in grid.flat:
-        axes.axis("off")
-    for j, axes in zip(range(shown), grid.flat):
+    figure, cells = _image_grid(shown, (1.6, 1.6))
+    for j, axes in zip(range(shown), cells):
         column = weights[:, j].reshape(28, 28)
         bound = float(np.abs(column).max()) or 1.0
         axes.imshow(column, cmap="RdBu_r", vmin=-bound, vmax=bound)
         axes.set_title(f"unit {j}", fontsize=8)
     figure.suptitle("First layer: what each hidden unit looks for (red +, blue −)")
-    figure.tight_layout()
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
-    return path
+    return save_figure(figure, path)
 
 
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:

@@ -43,8 +43,7 @@ import nn
 from autograd import Value, no_grad
 from demos.common import new_figure, output_dir, save_figure, save_graph, write_json
 
-POINTS: list[tuple[float, float]] = [(0.0, 0.0), (0.0, 1.0), (1.0, 0.0), (1.0, 1.0)]
-LABELS: list[float] = [0.0, 1.0, 1.0, 0.0]
+POINTS, LABELS = nn.datasets.xor()  # [[0, 0], [0, 1], [1, 0], [1, 1]] and [0, 1, 1, 0]
 
 
 @dataclass(frozen=True)
@@ -116,6 +115,7 @@ class XorRun:
 
     @property
     def solved(self) -> bool:
+        """True if the trained model gets all four points right."""
         return accuracy(self.model) == 1.0
 
 

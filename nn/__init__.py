@@ -1,8 +1,13 @@
 """chaingrad's networks, built only on :mod:`autograd`'s public API.
 
 Scalar networks (every number a ``Value``): :class:`Neuron`, :class:`Layer`, :class:`MLP`.
-Losses: :func:`mse_loss`, :func:`binary_cross_entropy`, :func:`cross_entropy`.
-Optimizers: :mod:`nn.optim` (``SGD``, ``Adam``). Data: :mod:`nn.datasets` (``mnist``, ``xor``).
+Tensor networks (a batch at a time): :class:`Linear`, :class:`Sequential`, the activations
+:class:`ReLU`, :class:`Sigmoid`, :class:`Tanh`, :class:`Identity`, and :func:`feedforward`
+(the Tensor twin of ``MLP``); both kinds exchange weights through one state dict.
+Losses: :func:`mse_loss`, :func:`quadratic_cost`, :func:`binary_cross_entropy`,
+:func:`cross_entropy`. Optimizers: :mod:`nn.optim` (``SGD``, ``Adam``). Checkpoints:
+:func:`save`, :func:`load`. Data: :mod:`nn.datasets` (``mnist``, ``xor``). Initial weights:
+:func:`manual_seed`.
 """
 
 from nn import datasets, optim

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from autograd.files import write_atomically
-from nn.module import Module
+from nn.module import Module, check_state
 
 FORMAT = "chaingrad-checkpoint-1"
 
@@ -126,21 +126,21 @@ def _section(arrays: dict[str, np.ndarray], prefix: str) -> dict[str, np.ndarray
 def _check_fits(
     path: Path, what: str, expected: dict[str, np.ndarray], given: dict[str, np.ndarray]
 ) -> None:
-    missing = sorted(set(expected) - set(given))
-    unexpected = sorted(set(given) - set(expected))
-    if missing or unexpected:
-        raise CheckpointError(
-            f"{path}: the {what} state does not match (missing: {missing}, unexpected: "
-            f"{unexpected}); the checkpoint comes from a different architecture"
-        )
+    """Raise CheckpointError unless ``given`` has ``expected``'s keys, shapes and dtypes."""
+    shapes = {key: np.shape(array) for key, array in expected.items()}
+    source = (
+        "a network of the same architecture"
+        if what == "model"
+        else "the same kind of optimizer over the same parameters"
+    )
+    try:
+        check_state(f"{path}: {what} state", shapes, given, source=source)
+    except (KeyError, ValueError) as error:
+        raise CheckpointError(error.args[0]) from None
     for key, array in expected.items():
-        saved = given[key]
-        if saved.shape != np.shape(array):
+        expected_dtype, saved_dtype = np.asarray(array).dtype, given[key].dtype
+        if saved_dtype != expected_dtype:
             raise CheckpointError(
-                f"{path}: {what} entry {key!r} has shape {saved.shape}, expected {np.shape(array)}"
-            )
-        if saved.dtype != np.asarray(array).dtype:
-            raise CheckpointError(
-                f"{path}: {what} entry {key!r} has dtype {saved.dtype}, expected "
-                f"{np.asarray(array).dtype}; build the model with the dtype it was saved with"
+                f"{path}: {what} entry {key!r} has dtype {saved_dtype}, expected "
+                f"{expected_dtype}; build the model with the dtype it was saved with"
             )

@@ -10,6 +10,9 @@ import math
 
 import numpy as np
 
+# What every ``rng`` argument accepts: a Generator, an int seed, or None (the global generator).
+RngLike = np.random.Generator | int | None
+
 _generator = np.random.default_rng(0)
 
 
@@ -19,8 +22,12 @@ def manual_seed(seed: int) -> None:
     _generator = np.random.default_rng(seed)
 
 
-def generator(rng: np.random.Generator | int | None = None) -> np.random.Generator:
-    """``rng`` itself, a new generator seeded with it (an int), or the global one (None)."""
+def generator(rng: RngLike = None) -> np.random.Generator:
+    """``rng`` itself, a new generator seeded with it (an int), or the global one (None).
+
+    Raises:
+        TypeError: for anything else.
+    """
     if rng is None:
         return _generator
     if isinstance(rng, np.random.Generator):
@@ -32,7 +39,11 @@ def generator(rng: np.random.Generator | int | None = None) -> np.random.Generat
     )
 
 
-def uniform_fan_in(shape: tuple[int, ...], fan_in: int, rng=None) -> np.ndarray:
-    """Float64 samples from U(-1/√fan_in, 1/√fan_in) with the given shape."""
+def uniform_fan_in(shape: tuple[int, ...], fan_in: int, rng: RngLike = None) -> np.ndarray:
+    """Float64 samples from U(-1/√fan_in, 1/√fan_in) with the given shape, drawn from ``rng``.
+
+    Raises:
+        TypeError: for an ``rng`` that is not a Generator, an int or None.
+    """
     bound = 1.0 / math.sqrt(fan_in)
     return generator(rng).uniform(-bound, bound, size=shape)

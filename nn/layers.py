@@ -20,7 +20,7 @@ import numpy as np
 
 import autograd
 from autograd import Tensor
-from nn.init import generator, uniform_fan_in
+from nn.init import RngLike, generator, uniform_fan_in
 from nn.module import Module
 
 
@@ -42,7 +42,7 @@ class Linear(Module):
         in_features: int,
         out_features: int,
         *,
-        rng: np.random.Generator | int | None = None,
+        rng: RngLike = None,
         dtype: Any = np.float32,
     ) -> None:
         if in_features < 1 or out_features < 1:
@@ -133,14 +133,9 @@ class Sequential(Module):
             x = module(x)
         return x
 
-    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Any]]:
-        """``("0.weight", tensor), ("0.bias", tensor), ...``: position, then the name inside."""
-        seen: set[int] = set()
-        for index, module in enumerate(self._modules):
-            for name, param in module.named_parameters(f"{prefix}{index}."):
-                if id(param) not in seen:
-                    seen.add(id(param))
-                    yield name, param
+    def _named_children(self) -> dict[int, Module]:
+        """Walked by ``named_parameters``: position k names module k ("k.weight", ...)."""
+        return dict(enumerate(self._modules))
 
     def __getitem__(self, index: int) -> Module:
         return self._modules[index]
@@ -162,7 +157,7 @@ def feedforward(
     activation: str = "relu",
     output_activation: str | None = None,
     *,
-    rng: np.random.Generator | int | None = None,
+    rng: RngLike = None,
     dtype: Any = np.float32,
 ) -> Sequential:
     """The Tensor twin of :class:`nn.MLP`: ``Linear, activation, Linear, ..., Linear``.

@@ -1,6 +1,8 @@
 """Loss functions: how far the network's outputs are from what they should be.
 
-Each works on scalar Values (lists of them) and on Tensors (a batch at a time).
+``mse_loss``, ``quadratic_cost`` and ``cross_entropy`` work on scalar Values (lists of them)
+and on Tensors (a batch at a time, each one fused graph node); ``binary_cross_entropy`` works
+on Values.
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ def mse_loss(prediction: Any, target: Any) -> Any:
 
     ``prediction`` is a Value, a list of Values or a Tensor; ``target`` the same shape in
     numbers (or Values/Tensors).
+
+    Raises:
+        ValueError: for an empty prediction or a target of another length (or shape).
     """
     if is_tensor(prediction):
         return autograd.mse(prediction, target)
@@ -96,6 +101,9 @@ def binary_cross_entropy(probability: Any, target: Any) -> Value:
     """-[y·log p + (1-y)·log(1-p)], averaged over the elements.
 
     ``probability`` holds Values in (0, 1) (a sigmoid's output); ``target`` 0s and 1s.
+
+    Raises:
+        ValueError: for an empty ``probability`` or a ``target`` of another length.
     """
     probabilities, targets = _as_lists("binary_cross_entropy", probability, target)
     terms = []
@@ -111,21 +119,25 @@ def cross_entropy(logits: Any, labels: Any) -> Any:
     list of such lists and a list of ints. Tensor form: logits (batch, classes) and an
     integer array of labels (batch,). Computed stably (the largest logit is subtracted
     before exponentiating).
+
+    Raises:
+        ValueError: for a label that is not a class index (or, scalar form, a batch with
+            another number of labels); Tensor form as :func:`autograd.softmax_cross_entropy`.
+        TypeError: Tensor form, for labels that are not integers.
     """
     if is_tensor(logits):
         return autograd.softmax_cross_entropy(logits, labels)
     if logits and isinstance(logits[0], (list, tuple)):
         if len(logits) != len(labels):
-            raise ValueError(
-                f"cross_entropy: {len(logits)} examples but {len(labels)} labels"
-            )
+            raise ValueError(f"cross_entropy: {len(logits)} examples but {len(labels)} labels")
         losses = [_one_cross_entropy(row, label) for row, label in zip(logits, labels)]
         return sum_values(losses) * (1.0 / len(losses))
     return _one_cross_entropy(logits, labels)
 
 
 def _one_cross_entropy(logits: Sequence[Value], label: int) -> Value:
-    if not isinstance(label, (int, np.integer)) or not 0 <= label < len(logits):
+    is_index = isinstance(label, (int, np.integer)) and not isinstance(label, bool)
+    if not is_index or not 0 <= label < len(logits):
         raise ValueError(
             f"cross_entropy: label {label!r} is not a class index in [0, {len(logits)})"
         )

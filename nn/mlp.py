@@ -13,8 +13,8 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from autograd import Value, weighted_sum
-from nn.init import generator, uniform_fan_in
-from nn.module import Module, check_state_keys, check_state_shape
+from nn.init import RngLike, generator, uniform_fan_in
+from nn.module import Module, check_state
 
 ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
     "sigmoid": Value.sigmoid,
@@ -35,14 +35,25 @@ def _activation(name: str | None) -> Callable[[Value], Value] | None:
         ) from None
 
 
+def _check_size(owner: str, what: str, size: int) -> None:
+    if size < 1:
+        raise ValueError(f"{owner}: {what} must be positive, got {size}")
+
+
 class Neuron(Module):
     """One unit: ``activation(w·x + b)``.
 
-    Weights and bias start from U(±1/√nin). ``activation`` is "sigmoid", "relu", "tanh" or
-    "linear".
+    Weights and bias start from U(±1/√nin), drawn from ``rng`` (a Generator, an int seed, or
+    None for the global generator of :func:`nn.manual_seed`). ``activation`` is "sigmoid",
+    "relu", "tanh" or "linear".
+
+    Raises:
+        ValueError: for ``nin`` < 1 or an unknown activation. Calling it with the wrong
+            number of inputs raises ValueError too.
     """
 
-    def __init__(self, nin: int, activation: str = "relu", *, rng=None) -> None:
+    def __init__(self, nin: int, activation: str = "relu", *, rng: RngLike = None) -> None:
+        _check_size("Neuron", "nin", nin)
         values = uniform_fan_in((nin + 1,), nin, rng)
         self.weights = [Value(float(w)) for w in values[:nin]]
         self.bias = Value(float(values[nin]))
@@ -51,9 +62,7 @@ class Neuron(Module):
 
     def __call__(self, inputs: Sequence[Value | float]) -> Value:
         if len(inputs) != len(self.weights):
-            raise ValueError(
-                f"Neuron: expected {len(self.weights)} inputs, got {len(inputs)}"
-            )
+            raise ValueError(f"Neuron: expected {len(self.weights)} inputs, got {len(inputs)}")
         z = weighted_sum(self.weights, inputs, self.bias)  # the article's z = Σ wᵢxᵢ + b
         return z if self._activate is None else self._activate(z)
 
@@ -62,9 +71,16 @@ class Neuron(Module):
 
 
 class Layer(Module):
-    """``nout`` neurons reading the same inputs. Calling it always returns a list."""
+    """``nout`` neurons reading the same inputs. Calling it always returns a list.
 
-    def __init__(self, nin: int, nout: int, activation: str = "relu", *, rng=None) -> None:
+    Raises:
+        ValueError: for ``nin`` or ``nout`` < 1, or an unknown activation.
+    """
+
+    def __init__(
+        self, nin: int, nout: int, activation: str = "relu", *, rng: RngLike = None
+    ) -> None:
+        _check_size("Layer", "nout", nout)
         rng = generator(rng)  # one generator for all neurons: an int seed must not repeat
         self.neurons = [Neuron(nin, activation, rng=rng) for _ in range(nout)]
 
@@ -76,6 +92,7 @@ class Layer(Module):
         return np.array([[w.data for w in n.weights] for n in self.neurons]).T
 
     def bias_vector(self) -> np.ndarray:
+        """The biases as an (out,) array: entry j is neuron j's bias."""
         return np.array([n.bias.data for n in self.neurons])
 
     def __repr__(self) -> str:
@@ -95,6 +112,9 @@ class MLP(Module):
     an (in, out) array under ``"{2k}.weight"`` and its biases under ``"{2k}.bias"`` — the
     keys of the equivalent ``nn.Sequential(Linear, activation, Linear, ...)``, where each
     Linear sits at an even position with its activation after it.
+
+    Raises:
+        ValueError: for no layers (``nouts`` empty), a size < 1, or an unknown activation.
     """
 
     def __init__(
@@ -104,8 +124,10 @@ class MLP(Module):
         activation: str = "relu",
         output_activation: str | None = None,
         *,
-        rng=None,
+        rng: RngLike = None,
     ) -> None:
+        if not nouts:
+            raise ValueError("MLP: nouts must name at least one layer size")
         _activation(activation)
         _activation(output_activation)
         sizes = [nin, *nouts]
@@ -135,11 +157,14 @@ class MLP(Module):
         return state
 
     def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
-        """Load weights saved by ``state_dict`` (of this MLP or of an equivalent Sequential)."""
-        own = self.state_dict()
-        check_state_keys("MLP", own.keys(), state.keys())
-        for name, array in own.items():
-            check_state_shape(name, array.shape, np.shape(state[name]))
+        """Load weights saved by ``state_dict`` (of this MLP or of an equivalent Sequential).
+
+        Raises:
+            KeyError: for missing or unexpected keys.
+            ValueError: for an entry of the wrong shape. Nothing changes unless all fit.
+        """
+        shapes = {name: array.shape for name, array in self.state_dict().items()}
+        check_state("MLP.load_state_dict", shapes, state)
         for k, layer in enumerate(self.layers):
             weights = np.asarray(state[f"{2 * k}.weight"], dtype=np.float64)
             biases = np.asarray(state[f"{2 * k}.bias"], dtype=np.float64)

@@ -2,24 +2,29 @@
 
 A module finds its parameters by walking its attributes in the order they were set:
 a ``Value`` or a ``Tensor`` is a parameter, a ``Module`` is walked recursively, and lists or
-tuples are walked element by element. Names are dotted paths (``layers.0.neurons.1.bias``),
-as in PyTorch.
+tuples are walked element by element; attributes whose names start with ``_`` are skipped.
+Names are dotted paths (``layers.0.neurons.1.bias``), as in PyTorch.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
 
-import autograd
-from autograd import Value
+from autograd import Tensor, Value
 
 
 def is_tensor(x: object) -> bool:
-    tensor_type = getattr(autograd, "Tensor", None)
-    return tensor_type is not None and isinstance(x, tensor_type)
+    """True if ``x`` is an :class:`autograd.Tensor` (the batch engine), not a scalar Value."""
+    return isinstance(x, Tensor)
+
+
+def zero_grads(params: Iterable[Any]) -> None:
+    """Reset gradients: a Value's to 0.0, a Tensor's to None (allocated again by backward)."""
+    for param in params:
+        param.grad = 0.0 if type(param) is Value else None
 
 
 class Module:
@@ -28,7 +33,7 @@ class Module:
     def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Any]]:
         """Yield ``(dotted name, parameter)`` for every parameter, each once, in order."""
         seen: set[int] = set()
-        for name, param in _walk(vars(self), prefix):
+        for name, param in _walk(self, prefix):
             if id(param) not in seen:
                 seen.add(id(param))
                 yield name, param
@@ -39,8 +44,7 @@ class Module:
 
     def zero_grad(self) -> None:
         """Reset every parameter's gradient (gradients accumulate across ``backward`` calls)."""
-        for param in self.parameters():
-            param.grad = 0.0 if type(param) is Value else None
+        zero_grads(self.parameters())
 
     def num_parameters(self) -> int:
         """How many numbers the parameters hold."""
@@ -53,47 +57,63 @@ class Module:
     def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
         """Copy arrays into the parameters, after checking that keys and shapes match exactly.
 
-        Raises KeyError for missing or unexpected keys and ValueError for a shape mismatch;
-        nothing is changed unless every entry fits.
+        Nothing is changed unless every entry fits.
+
+        Raises:
+            KeyError: for missing or unexpected keys.
+            ValueError: for an entry of the wrong shape.
         """
         own = dict(self.named_parameters())
-        check_state_keys(type(self).__name__, own.keys(), state.keys())
-        for name, param in own.items():
-            check_state_shape(name, np.shape(param.data), np.shape(state[name]))
+        shapes = {name: np.shape(param.data) for name, param in own.items()}
+        check_state(f"{type(self).__name__}.load_state_dict", shapes, state)
         for name, param in own.items():
             if type(param) is Value:
                 param.data = float(state[name])
             else:
                 param.data[...] = state[name]
 
+    def _named_children(self) -> Mapping[Any, Any]:
+        """What ``named_parameters`` walks: the attributes, in the order they were set."""
+        return vars(self)
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
 
 
-def check_state_keys(owner: str, expected, given) -> None:
-    """Raise KeyError naming the missing and unexpected keys of a state dict."""
+def check_state(
+    owner: str,
+    expected: Mapping[str, tuple[int, ...]],
+    given: Mapping[str, Any],
+    *,
+    source: str = "a network of the same architecture",
+) -> None:
+    """Check a state dict against ``{key: expected shape}`` before anything is loaded from it.
+
+    Shared by modules, optimizers and checkpoints, so all report a mismatch the same way.
+    ``owner`` starts the message (e.g. ``"MLP.load_state_dict"``); ``source`` says where a
+    fitting state comes from.
+
+    Raises:
+        KeyError: keys are missing or unexpected (the message lists both).
+        ValueError: an entry has another shape than expected (the message names it).
+    """
     missing = sorted(set(expected) - set(given))
     unexpected = sorted(set(given) - set(expected))
     if missing or unexpected:
         raise KeyError(
-            f"{owner}.load_state_dict: keys do not match (missing: {missing}, "
-            f"unexpected: {unexpected}); the state dict must come from a network of the "
-            "same architecture"
+            f"{owner}: keys do not match (missing: {missing}, unexpected: {unexpected}); "
+            f"the state must come from {source}"
         )
-
-
-def check_state_shape(name: str, expected: tuple, given: tuple) -> None:
-    """Raise ValueError if a state dict entry has the wrong shape."""
-    if tuple(expected) != tuple(given):
-        raise ValueError(
-            f"load_state_dict: {name!r} has shape {tuple(given)} but the parameter has shape "
-            f"{tuple(expected)}"
-        )
+    for key, shape in expected.items():
+        if np.shape(given[key]) != tuple(shape):
+            raise ValueError(
+                f"{owner}: {key!r} has shape {np.shape(given[key])}, expected {tuple(shape)}"
+            )
 
 
 def _walk(item: Any, prefix: str) -> Iterator[tuple[str, Any]]:
     if isinstance(item, Module):
-        yield from _walk(vars(item), prefix)
+        yield from _walk(item._named_children(), prefix)
     elif isinstance(item, dict):
         for key, value in item.items():
             if not str(key).startswith("_"):
@@ -101,5 +121,5 @@ def _walk(item: Any, prefix: str) -> Iterator[tuple[str, Any]]:
     elif isinstance(item, (list, tuple)):
         for index, value in enumerate(item):
             yield from _walk(value, f"{prefix}{index}.")
-    elif type(item) is Value or is_tensor(item):
+    elif type(item) is Value or isinstance(item, Tensor):
         yield prefix[:-1], item

@@ -2,7 +2,9 @@
 
 Both work on Value parameters (floats) and Tensor parameters (NumPy arrays, updated in
 place, keeping their dtype). Call ``step()`` after ``backward()``, and ``zero_grad()``
-before the next backward (gradients accumulate).
+before the next backward (gradients accumulate). The updates are PyTorch's, with one
+difference: a Tensor whose ``grad`` is None (backward never reached it) is updated as if its
+gradient were zero (momentum and weight decay still move it), where PyTorch skips it.
 """
 
 from __future__ import annotations
@@ -14,25 +16,35 @@ from typing import Any
 import numpy as np
 
 from autograd import Value
+from nn.module import check_state, zero_grads
 
 
 class Optimizer:
-    """Holds the parameters; subclasses define ``step``."""
+    """Holds the parameters, the learning rate and the step count; subclasses define ``step``.
 
-    def __init__(self, params: Iterable[Any], lr: float) -> None:
+    Raises:
+        ValueError: for no parameters, an ``lr`` that is not positive, or a negative (or NaN)
+            ``weight_decay``.
+    """
+
+    def __init__(self, params: Iterable[Any], lr: float, weight_decay: float = 0.0) -> None:
         self.params = list(params)
         if not self.params:
             raise ValueError(f"{type(self).__name__}: got no parameters to optimize")
         if not lr > 0.0:
             raise ValueError(f"{type(self).__name__}: lr must be positive, got {lr}")
+        if not weight_decay >= 0.0:
+            raise ValueError(
+                f"{type(self).__name__}: weight_decay must be 0 or positive, got {weight_decay}"
+            )
         self.lr = float(lr)
+        self.weight_decay = float(weight_decay)
         self.steps = 0
         self._scratch_buffers: dict[np.dtype, np.ndarray] = {}  # see _scratch
 
     def zero_grad(self) -> None:
-        """Reset every parameter's gradient."""
-        for p in self.params:
-            p.grad = 0.0 if type(p) is Value else None
+        """Reset every parameter's gradient (a Value's to 0.0, a Tensor's to None)."""
+        zero_grads(self.params)
 
     def state_dict(self) -> dict[str, np.ndarray]:
         """The optimizer's running state as arrays (for checkpoints)."""
@@ -43,21 +55,21 @@ class Optimizer:
         return state
 
     def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
-        """Restore what ``state_dict`` returned (same parameters, same order)."""
-        expected = self.state_dict()
-        missing = sorted(set(expected) - set(state))
-        unexpected = sorted(set(state) - set(expected))
-        if missing or unexpected:
-            raise KeyError(
-                f"{type(self).__name__}.load_state_dict: missing {missing}, unexpected "
-                f"{unexpected}; the state must come from the same optimizer and parameters"
-            )
-        for key, array in expected.items():
-            if np.shape(state[key]) != array.shape:
-                raise ValueError(
-                    f"{type(self).__name__}.load_state_dict: {key!r} has shape "
-                    f"{np.shape(state[key])}, expected {array.shape}"
-                )
+        """Restore what ``state_dict`` returned (same parameters, same order).
+
+        Nothing is changed unless every entry fits.
+
+        Raises:
+            KeyError: for missing or unexpected keys (e.g. the state of another optimizer).
+            ValueError: for an entry of the wrong shape.
+        """
+        shapes = {key: array.shape for key, array in self.state_dict().items()}
+        check_state(
+            f"{type(self).__name__}.load_state_dict",
+            shapes,
+            state,
+            source="the same kind of optimizer over the same parameters",
+        )
         self.steps = int(state["steps"])
         for name, buffers in self._buffers().items():
             for i, buffer in enumerate(buffers):
@@ -97,16 +109,18 @@ class SGD(Optimizer):
     """Stochastic gradient descent, with optional momentum and weight decay (as PyTorch).
 
     g = ∇ + weight_decay·w;  v = momentum·v + g;  w -= lr·v   (v = g when momentum is 0)
+
+    Raises:
+        ValueError: as :class:`Optimizer`, or for a momentum outside [0, 1).
     """
 
     def __init__(
         self, params: Iterable[Any], lr: float, momentum: float = 0.0, weight_decay: float = 0.0
     ) -> None:
-        super().__init__(params, lr)
+        super().__init__(params, lr, weight_decay)
         if not 0.0 <= momentum < 1.0:
             raise ValueError(f"SGD: momentum must be in [0, 1), got {momentum}")
         self.momentum = float(momentum)
-        self.weight_decay = float(weight_decay)
         self.velocity = [_zeros_like(p) for p in self.params] if momentum else []
 
     def _buffers(self) -> dict[str, list]:
@@ -137,7 +151,11 @@ class SGD(Optimizer):
 class Adam(Optimizer):
     """Adam (Kingma & Ba), bias-corrected, with optional L2 weight decay (as PyTorch's Adam).
 
-    m = β₁m + (1-β₁)g;  v = β₂v + (1-β₂)g²;  w -= lr·m̂ / (√v̂ + ε)
+    g = ∇ + weight_decay·w;  m = β₁m + (1-β₁)g;  v = β₂v + (1-β₂)g²;
+    m̂ = m / (1-β₁ᵗ);  v̂ = v / (1-β₂ᵗ);  w -= lr·m̂ / (√v̂ + ε)   (t = the step count)
+
+    Raises:
+        ValueError: as :class:`Optimizer`, for betas outside [0, 1), or a negative ``eps``.
     """
 
     def __init__(
@@ -148,13 +166,14 @@ class Adam(Optimizer):
         eps: float = 1e-8,
         weight_decay: float = 0.0,
     ) -> None:
-        super().__init__(params, lr)
+        super().__init__(params, lr, weight_decay)
         beta1, beta2 = betas
         if not (0.0 <= beta1 < 1.0 and 0.0 <= beta2 < 1.0):
             raise ValueError(f"Adam: betas must be in [0, 1), got {betas}")
+        if not eps >= 0.0:
+            raise ValueError(f"Adam: eps must be 0 or positive, got {eps}")
         self.beta1, self.beta2 = float(beta1), float(beta2)
         self.eps = float(eps)
-        self.weight_decay = float(weight_decay)
         self.first_moment = [_zeros_like(p) for p in self.params]
         self.second_moment = [_zeros_like(p) for p in self.params]
 

@@ -657,6 +657,12 @@ def test_batch_arguments_are_checked_at_the_call(tiny: MNISTArrays) -> None:
         datasets.batches(tiny.train_images, tiny.train_labels, 4, dtype=np.int32)
 
 
+def test_batches_refuse_labels_that_are_not_integers(tiny: MNISTArrays) -> None:
+    labels = tiny.train_labels.astype(np.float64) + 0.5  # would be truncated by astype(int64)
+    with pytest.raises(TypeError, match="integer class indices"):
+        datasets.batches(tiny.train_images, labels, 4)
+
+
 def test_to_float_can_produce_float64(tiny: MNISTArrays) -> None:
     x = datasets.to_float(tiny.test_images, np.float64)
     assert x.dtype == np.float64

@@ -34,6 +34,21 @@ def test_neuron_rejects_the_wrong_number_of_inputs():
         nn.Neuron(3, rng=rng())([1.0, 2.0])
 
 
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: nn.Neuron(0),
+        lambda: nn.Layer(2, 0),
+        lambda: nn.MLP(2, []),
+        lambda: nn.MLP(2, [3, 0]),
+    ],
+    ids=["neuron-without-inputs", "layer-without-neurons", "mlp-without-layers", "empty-layer"],
+)
+def test_networks_without_inputs_or_units_are_refused(make):
+    with pytest.raises(ValueError, match=r"must be positive|at least one layer"):
+        make()
+
+
 def test_layer_of_one_neuron_still_returns_a_list():
     out = nn.Layer(2, 1, rng=rng())([1.0, 2.0])
     assert isinstance(out, list)
@@ -287,7 +302,7 @@ def test_cross_entropy_stays_finite_for_huge_logits():
     assert loss.data == pytest.approx(1000.0)
 
 
-@pytest.mark.parametrize("label", [2, -1, 1.0, "0", None])
+@pytest.mark.parametrize("label", [2, -1, 1.0, "0", None, True])
 def test_cross_entropy_rejects_a_label_that_is_not_a_class_index(label):
     with pytest.raises(ValueError, match=r"is not a class index in \[0, 2\)"):
         nn.cross_entropy([Value(1.0), Value(2.0)], label)

@@ -1,4 +1,5 @@
-"""SGD and Adam on Value parameters: two steps against hand-computed updates."""
+"""SGD and Adam: two steps on a Value against hand-computed updates, then the Tensor path
+(in-place buffers) against the Value path, number for number."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import numpy as np
 import pytest
 
 import nn
-from autograd import Value
+from autograd import Tensor, Value
 
 # The same two gradients everywhere: g₁ = 0.5, then g₂ = -1.0, starting from w = 2.
 GRADIENTS = (0.5, -1.0)
@@ -123,8 +124,38 @@ def test_load_state_dict_with_a_wrong_shape_raises_value_error():
         (lambda: nn.optim.SGD([Value(1.0)], lr=0.0), "lr must be positive"),
         (lambda: nn.optim.SGD([Value(1.0)], lr=0.1, momentum=1.0), "momentum"),
         (lambda: nn.optim.Adam([Value(1.0)], betas=(0.9, 1.0)), "betas"),
+        (lambda: nn.optim.SGD([Value(1.0)], lr=0.1, weight_decay=-0.1), "weight_decay"),
+        (lambda: nn.optim.Adam([Value(1.0)], weight_decay=float("nan")), "weight_decay"),
+        (lambda: nn.optim.Adam([Value(1.0)], eps=-1e-8), "eps"),
     ],
 )
 def test_invalid_hyperparameters_raise_value_error(make, message):
     with pytest.raises(ValueError, match=message):
         make()
+
+
+@pytest.mark.parametrize(
+    ("optimizer_class", "options"),
+    [
+        (nn.optim.SGD, {"lr": 0.1}),
+        (nn.optim.SGD, {"lr": 0.1, "momentum": 0.9, "weight_decay": 0.05}),
+        (nn.optim.Adam, {"lr": 0.1, "weight_decay": 0.05}),
+    ],
+    ids=["sgd", "sgd-momentum-decay", "adam-decay"],
+)
+def test_tensor_parameters_follow_the_same_updates_as_value_parameters(optimizer_class, options):
+    rng = np.random.default_rng(0)
+    start = rng.standard_normal((2, 3))
+    gradients = rng.standard_normal((4, 2, 3))
+    tensor = Tensor(start.copy(), requires_grad=True)
+    values = [Value(float(w)) for w in start.flat]
+    tensor_optimizer = optimizer_class([tensor], **options)
+    value_optimizer = optimizer_class(values, **options)
+    for gradient in gradients:
+        tensor.grad = gradient.copy()
+        for value, g in zip(values, gradient.flat):
+            value.grad = float(g)
+        tensor_optimizer.step()
+        value_optimizer.step()
+    expected = np.array([value.data for value in values]).reshape(start.shape)
+    np.testing.assert_allclose(tensor.data, expected, rtol=1e-13, atol=1e-15)

@@ -1,5 +1,6 @@
 """Data sets for chaingrad: MNIST's 70,000 handwritten digits, and the article's XOR points.
 
+>>> import numpy as np
 >>> from nn import datasets
 >>> data = datasets.mnist()                # 60,000 train / 10,000 test, cached after the first call
 >>> data.train_images.shape, data.train_images.dtype

@@ -66,7 +66,8 @@ def batches(
 
     Raises (at the call, not at the first batch):
         ValueError: `batch_size` is not a positive int, or images and labels disagree in length.
-        TypeError: bad image dtype or `dtype` (see `to_float`).
+        TypeError: labels that are not integers, or a bad image dtype or `dtype` (see
+            `to_float`).
     """
     if isinstance(batch_size, bool) or not isinstance(batch_size, int | np.integer):
         raise ValueError(f"batches: batch_size must be a positive int, got {batch_size!r}.")
@@ -76,6 +77,11 @@ def batches(
         raise ValueError(
             f"batches: images of shape {images.shape} and labels of shape {labels.shape} "
             "must have the same length (labels one-dimensional)."
+        )
+    if labels.dtype.kind not in "iu":
+        raise TypeError(
+            f"batches: labels have dtype {labels.dtype}; they must be integer class indices "
+            "(e.g. labels.astype(np.int64))."
         )
     to_float(images[:0], dtype)  # validate the dtypes now rather than at the first batch
     generator = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)

@@ -39,5 +39,3 @@ def gunzip(data: bytes, *, name: str, max_size: int = 1 << 30) -> bytes:
     if len(out) > max_size:
         raise CorruptDataError(f"{name}: decompresses to more than {max_size} bytes; refusing.")
     return out
-
-
