@@ -180,6 +180,11 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
     first_epoch = 0
     if args.resume:
         metadata = nn.load(model, args.resume, optimizer)
+        if int(metadata["seed"]) != args.seed:
+            raise SystemExit(
+                f"{args.resume} was trained with --seed {int(metadata['seed'])}; pass the same "
+                "seed to continue it (the seed decides every epoch's shuffle)"
+            )
         first_epoch = int(metadata["epoch"]) + 1
         for key in history:
             history[key] = [float(v) for v in np.atleast_1d(metadata[key])][:first_epoch]
