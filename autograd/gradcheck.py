@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from autograd.grad_mode import no_grad
+from autograd.graph import topological_order
 
 
 class GradcheckError(AssertionError):
@@ -39,9 +40,17 @@ def gradcheck(
     elements: then the check is along one random direction v, comparing ∇f·v with
     (f(x + εv) - f(x - εv)) / 2ε, which needs two evaluations in place of two per element.
 
-    Returns True, or raises :class:`GradcheckError` with a table of analytic vs numeric
-    gradients for every input that disagrees. Passes ``|analytic - numeric| <=
-    atol + rtol·|numeric|`` elementwise.
+    Passes when ``|analytic - numeric| <= atol + rtol·|numeric|`` elementwise. Every
+    ``.grad`` in the graph (inputs, parameters) and every input's data is left as it was.
+
+    Returns:
+        True.
+
+    Raises:
+        GradcheckError: analytic and numeric gradients disagree; the message is a table of
+            both for every input that disagrees.
+        TypeError: an input is not a Value or Tensor, or a Tensor is not float64.
+        ValueError: no inputs are given, or a Tensor input has ``requires_grad=False``.
     """
     inputs = list(inputs)
     if not inputs:
@@ -110,19 +119,25 @@ def _output_weights(output: Any, rng: np.random.Generator) -> np.ndarray:
 
 
 def _analytic_gradients(fn, inputs, output_weights) -> list[np.ndarray]:
-    for x in inputs:
-        x.grad = None if isinstance(x.data, np.ndarray) else 0.0
     output = fn(*inputs)
-    if output_weights.ndim == 0:
-        output.backward()
-    else:
-        output.backward(output_weights.astype(output.data.dtype))
-    gradients = []
-    for x in inputs:
-        grad = x.grad
-        if grad is None:  # the output does not depend on this input
-            grad = np.zeros_like(x.data)
-        gradients.append(np.array(grad, dtype=np.float64))
+    # Backward writes .grad all over the graph: keep what was there, to put it back after.
+    saved = [(node, node.grad) for node in [*inputs, *topological_order(output)]]
+    try:
+        for x in inputs:
+            x.grad = None if isinstance(x.data, np.ndarray) else 0.0
+        if output_weights.ndim == 0:
+            output.backward()
+        else:
+            output.backward(output_weights.astype(output.data.dtype))
+        gradients = []
+        for x in inputs:
+            grad = x.grad
+            if grad is None:  # the output does not depend on this input
+                grad = np.zeros_like(x.data)
+            gradients.append(np.array(grad, dtype=np.float64))
+    finally:
+        for node, grad in saved:
+            node.grad = grad
     return gradients
 
 

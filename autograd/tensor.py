@@ -37,6 +37,7 @@ from typing import Any, Union
 
 import numpy as np
 
+from autograd.errors import unsupported_operand
 from autograd.grad_mode import GRAD_MODE
 from autograd.graph import topological_order
 
@@ -115,25 +116,33 @@ class Tensor:
     # ---------------------------------------------------------------- basics
     @property
     def shape(self) -> tuple[int, ...]:
+        """The shape of ``data``."""
         return self.data.shape
 
     @property
     def dtype(self) -> np.dtype:
+        """The dtype of ``data`` (and of ``grad``)."""
         return self.data.dtype
 
     @property
     def ndim(self) -> int:
+        """The number of axes of ``data``."""
         return self.data.ndim
 
     @property
     def size(self) -> int:
+        """The number of elements of ``data``."""
         return self.data.size
 
     def __len__(self) -> int:
         return len(self.data)
 
     def item(self) -> float:
-        """The value of a one-element tensor as a Python float."""
+        """The value of a one-element tensor as a Python float.
+
+        Raises:
+            ValueError: the tensor has more than one element.
+        """
         return self.data.item()
 
     def numpy(self) -> np.ndarray:
@@ -163,7 +172,8 @@ class Tensor:
         return _binary(self, _operand(other, "+", self), np.add, "+", Tensor._add_backward)
 
     def __radd__(self, other: ArrayLike) -> Tensor:
-        return _binary(_operand(other, "+", self), self, np.add, "+", Tensor._add_backward)
+        other = _operand(other, "+", self, reflected=True)
+        return _binary(other, self, np.add, "+", Tensor._add_backward)
 
     @staticmethod
     def _add_backward(node: Tensor, grad: np.ndarray) -> tuple:
@@ -178,7 +188,8 @@ class Tensor:
         return _binary(self, _operand(other, "-", self), np.subtract, "-", Tensor._sub_backward)
 
     def __rsub__(self, other: ArrayLike) -> Tensor:
-        return _binary(_operand(other, "-", self), self, np.subtract, "-", Tensor._sub_backward)
+        other = _operand(other, "-", self, reflected=True)
+        return _binary(other, self, np.subtract, "-", Tensor._sub_backward)
 
     @staticmethod
     def _sub_backward(node: Tensor, grad: np.ndarray) -> tuple:
@@ -193,7 +204,8 @@ class Tensor:
         return _binary(self, _operand(other, "*", self), np.multiply, "*", Tensor._mul_backward)
 
     def __rmul__(self, other: ArrayLike) -> Tensor:
-        return _binary(_operand(other, "*", self), self, np.multiply, "*", Tensor._mul_backward)
+        other = _operand(other, "*", self, reflected=True)
+        return _binary(other, self, np.multiply, "*", Tensor._mul_backward)
 
     @staticmethod
     def _mul_backward(node: Tensor, grad: np.ndarray) -> tuple:
@@ -208,7 +220,8 @@ class Tensor:
         return _binary(self, _operand(other, "/", self), np.divide, "/", Tensor._div_backward)
 
     def __rtruediv__(self, other: ArrayLike) -> Tensor:
-        return _binary(_operand(other, "/", self), self, np.divide, "/", Tensor._div_backward)
+        other = _operand(other, "/", self, reflected=True)
+        return _binary(other, self, np.divide, "/", Tensor._div_backward)
 
     @staticmethod
     def _div_backward(node: Tensor, grad: np.ndarray) -> tuple:
@@ -220,7 +233,7 @@ class Tensor:
                 unbroadcast(-grad_over_b * node.data, b.data.shape) if b.requires_grad else None,
             )
 
-    # Number exponent b: ∂(aᵇ)/∂a = b·aᵇ⁻¹.
+    # Number exponent b: ∂(aᵇ)/∂a = b·aᵇ⁻¹ (0 where b = 0: x⁰ = 1 is constant).
     # Tensor exponent: also ∂(aᵇ)/∂b = aᵇ·ln a (0 where aᵇ is 0, its limit, as in Value).
     def __pow__(self, exponent: ArrayLike) -> Tensor:
         if isinstance(exponent, Real):
@@ -231,7 +244,8 @@ class Tensor:
         return _binary(self, _operand(exponent, "**", self), np.power, "**", Tensor._pow_backward)
 
     def __rpow__(self, base: ArrayLike) -> Tensor:
-        return _binary(_operand(base, "**", self), self, np.power, "**", Tensor._pow_backward)
+        base = _operand(base, "**", self, reflected=True)
+        return _binary(base, self, np.power, "**", Tensor._pow_backward)
 
     @staticmethod
     def _pow_number_backward(node: Tensor, grad: np.ndarray) -> tuple:
@@ -248,8 +262,9 @@ class Tensor:
         out = node.data
         with _quiet():
             d_base = d_exponent = None
-            if a.requires_grad:
-                d_base = unbroadcast(grad * (b.data * a.data ** (b.data - 1.0)), a.data.shape)
+            if a.requires_grad:  # 0 where b = 0, as for a number exponent (not 0·0⁻¹ = nan)
+                local = np.where(b.data == 0.0, 0.0, b.data * a.data ** (b.data - 1.0))
+                d_base = unbroadcast(grad * local, a.data.shape)
             if b.requires_grad:
                 local = np.where(out == 0.0, 0.0, out * np.log(a.data))
                 d_exponent = unbroadcast(grad * local, b.data.shape)
@@ -272,7 +287,7 @@ class Tensor:
         return _matmul(self, _operand(other, "@", self))
 
     def __rmatmul__(self, other: ArrayLike) -> Tensor:
-        return _matmul(_operand(other, "@", self), self)
+        return _matmul(_operand(other, "@", self, reflected=True), self)
 
     @staticmethod
     def _matmul_backward(node: Tensor, grad: np.ndarray) -> tuple:
@@ -319,7 +334,10 @@ class Tensor:
         count = self.data.size // max(np.size(total), 1)
         with _quiet():  # the mean of nothing is nan
             data = total / count
-        return _result(data, (self,), Tensor._mean_backward, "mean", (axis, keepdims, count))
+        # count is 0 only for an empty input, whose gradient is empty: dividing by 1 instead
+        # gives the same (no) numbers without a division by zero.
+        saved = (axis, keepdims, count or 1)
+        return _result(data, (self,), Tensor._mean_backward, "mean", saved)
 
     @staticmethod
     def _mean_backward(node: Tensor, grad: np.ndarray) -> tuple:
@@ -347,7 +365,11 @@ class Tensor:
     # ---------------------------------------------------------------- shape
     # Moving elements around moves their gradients back the same way.
     def reshape(self, *shape: int | tuple[int, ...]) -> Tensor:
-        """The same elements in a new shape (``reshape(2, 3)`` or ``reshape((2, 3))``)."""
+        """The same elements in a new shape (``reshape(2, 3)`` or ``reshape((2, 3))``).
+
+        Raises:
+            ValueError: the new shape does not hold the same number of elements.
+        """
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
         try:
@@ -689,12 +711,13 @@ def _matmul(a: Tensor, b: Tensor) -> Tensor:
 # -------------------------------------------------------------------- converting inputs
 
 
-def _operand(x: Any, op: str, tensor: Tensor | None = None) -> Tensor:
+def _operand(x: Any, op: str, tensor: Tensor | None = None, reflected: bool = False) -> Tensor:
     """The other operand of ``tensor <op> x`` as a Tensor, or a TypeError naming the op.
 
     Python and NumPy scalars take ``tensor``'s dtype (so ``2.0 * x`` stays float32, like
     NumPy's weak scalars; float32 without a ``tensor``); arrays and lists follow the rules
-    of ``Tensor()``.
+    of ``Tensor()``. ``reflected``: ``x`` was written on the left (``2 - t``), which the
+    error message follows.
     """
     if isinstance(x, Tensor):
         return x
@@ -703,10 +726,8 @@ def _operand(x: Any, op: str, tensor: Tensor | None = None) -> Tensor:
         return _result_without_graph(np.array(x, dtype=dtype))
     if isinstance(x, (ndarray, list, tuple)):
         return _result_without_graph(_as_array(x, None, f"Tensor {op}"))
-    raise TypeError(
-        f"Tensor {op} {type(x).__name__}: unsupported operand of type {type(x).__name__!r} "
-        f"({x!r:.60}). Use a Tensor, a NumPy array or a real number."
-    )
+    accepted = "a Tensor, a NumPy array or a real number"
+    raise unsupported_operand(x, op, "Tensor", accepted, reflected=reflected)
 
 
 def _as_array(data: Any, dtype: Any, where: str, copy: bool = False) -> np.ndarray:

@@ -171,6 +171,10 @@ def squared_error(prediction: Tensor, target: ArrayLike, scale: float = 1.0) -> 
     ``squared_error(a, y, 0.5 / batch)`` is the article's quadratic cost ½‖a - y‖² summed
     over the outputs and averaged over the batch. ∂L/∂prediction = 2·scale·(prediction -
     target). Shapes must be equal, as for :func:`mse`.
+
+    Raises:
+        TypeError: an operand is not a Tensor, array or number.
+        ValueError: the shapes differ.
     """
     return _squared_error(prediction, target, float(scale), "squared_error")
 

@@ -30,6 +30,7 @@ from operator import mul
 from typing import Union
 
 from autograd import numerics
+from autograd.errors import unsupported_operand
 from autograd.grad_mode import GRAD_MODE
 from autograd.graph import topological_order
 
@@ -88,26 +89,26 @@ class Value:
     # ∂(a+b)/∂a = 1, ∂(a+b)/∂b = 1
     def __add__(self, other: Operand) -> Value:
         if type(other) is not Value:
-            other = _as_value(other, "+", self)
+            other = _as_value(other, "+")
         return _result(self.data + other.data, (self, other), _ONE_ONE, "+")
 
     # ∂(a-b)/∂a = 1, ∂(a-b)/∂b = -1
     def __sub__(self, other: Operand) -> Value:
         if type(other) is not Value:
-            other = _as_value(other, "-", self)
+            other = _as_value(other, "-")
         return _result(self.data - other.data, (self, other), _ONE_MINUS_ONE, "-")
 
     # ∂(a·b)/∂a = b, ∂(a·b)/∂b = a
     def __mul__(self, other: Operand) -> Value:
         if type(other) is not Value:
-            other = _as_value(other, "*", self)
+            other = _as_value(other, "*")
         a, b = self.data, other.data
         return _result(a * b, (self, other), (b, a), "*")
 
     # ∂(a/b)/∂a = 1/b, ∂(a/b)/∂b = -a/b² = -(a/b)/b
     def __truediv__(self, other: Operand) -> Value:
         if type(other) is not Value:
-            other = _as_value(other, "/", self)
+            other = _as_value(other, "/")
         b = other.data
         out = numerics.divide(self.data, b)
         inverse = numerics.divide(1.0, b)
@@ -116,18 +117,16 @@ class Value:
     # ∂(a^b)/∂a = b·a^(b-1); with a Value exponent also ∂(a^b)/∂b = a^b·ln a
     def __pow__(self, exponent: Operand) -> Value:
         a = self.data
-        if type(exponent) is Value:
-            b = exponent.data
-            out = numerics.power(a, b)
-            # a^b·ln a; at a = 0 the product's limit is 0 (out is 0 there whenever b > 0).
-            d_exponent = 0.0 if out == 0.0 else out * numerics.log(a)
-            d_base = b * numerics.power(a, b - 1.0)
-            return _result(out, (self, exponent), (d_base, d_exponent), "**")
-        b = _as_float(exponent, "**", self)
+        exponent_is_value = type(exponent) is Value
+        b = exponent.data if exponent_is_value else _as_float(exponent, "**", "Value")
         out = numerics.power(a, b)
         # x⁰ = 1 is constant: its derivative is 0 everywhere (0·0⁻¹ would give nan at 0).
         d_base = b * numerics.power(a, b - 1.0) if b != 0.0 else 0.0
-        return _result(out, (self,), (d_base,), f"**{b:g}")
+        if not exponent_is_value:
+            return _result(out, (self,), (d_base,), f"**{b:g}")
+        # a^b·ln a; at a = 0 the product's limit is 0 (out is 0 there whenever b > 0).
+        d_exponent = 0.0 if out == 0.0 else out * numerics.log(a)
+        return _result(out, (self, exponent), (d_base, d_exponent), "**")
 
     # ∂(-a)/∂a = -1
     def __neg__(self) -> Value:
@@ -141,13 +140,13 @@ class Value:
     __rmul__ = __mul__
 
     def __rsub__(self, other: Number) -> Value:
-        return _as_value(other, "-", self) - self
+        return _as_value(other, "-", reflected=True) - self
 
     def __rtruediv__(self, other: Number) -> Value:
-        return _as_value(other, "/", self) / self
+        return _as_value(other, "/", reflected=True) / self
 
     def __rpow__(self, base: Number) -> Value:
-        return _as_value(base, "**", self) ** self
+        return _as_value(base, "**", reflected=True) ** self
 
     # ---------------------------------------------------------------- functions
     # ∂eˣ/∂x = eˣ
@@ -232,6 +231,10 @@ def weighted_sum(
     the same numbers and gradients as ``sum(w * x for ...) + b``, several times faster, and
     draws as one neuron's sum. Plain numbers are allowed (the data a network is fed) and
     become no nodes.
+
+    Raises:
+        ValueError: ``weights`` and ``inputs`` differ in length.
+        TypeError: an element (or ``bias``) is neither a Value nor a real number.
     """
     if len(weights) != len(inputs):
         raise ValueError(
@@ -276,7 +279,11 @@ def weighted_sum(
 
 
 def sum_values(values: Iterable[Operand]) -> Value:
-    """Σ values as one node (∂/∂vᵢ = 1 for each); ``sum()`` would chain n additions."""
+    """Σ values as one node (∂/∂vᵢ = 1 for each); ``sum()`` would chain n additions.
+
+    Raises:
+        TypeError: an element is neither a Value nor a real number.
+    """
     parents = []
     total = 0.0
     for v in values:
@@ -315,22 +322,27 @@ def _sigmoid(x: float) -> float:
     return e / (1.0 + e)
 
 
-def _as_float(x: object, op: str, value: Value | None = None) -> float:
-    """A real number as a float, or a TypeError that names the op and the operand's type."""
-    if isinstance(x, Real):  # int, float, bool, NumPy scalars (np.float32, np.int64, ...)
+_ACCEPTED = "a real number (int, float, NumPy scalar) or a Value"
+
+
+def _as_float(x: object, op: str, engine: str = "", reflected: bool = False) -> float:
+    """A real number as a float, or a TypeError that names the op and the operand's type.
+
+    ``engine`` is "Value" when ``x`` is an operand of a Value operator (see
+    :func:`autograd.errors.unsupported_operand`).
+    """
+    kind = type(x)
+    if kind is float or kind is int:  # the common cases, without isinstance's ABC check
         return float(x)
-    kind = type(x).__name__
-    where = f"Value {op} {kind}" if value is not None else f"{op} with {kind}"
-    raise TypeError(
-        f"{where}: unsupported operand of type {type(x).__name__!r} ({x!r:.60}). "
-        "Use a real number (int, float, NumPy scalar) or a Value."
-    )
+    if isinstance(x, Real):  # bool, NumPy scalars (np.float32, np.int64, ...)
+        return float(x)
+    raise unsupported_operand(x, op, engine, _ACCEPTED, reflected=reflected)
 
 
-def _as_value(x: object, op: str, value: Value) -> Value:
-    """An operand as a Value: Values pass through, numbers become constant leaves."""
+def _as_value(x: object, op: str, reflected: bool = False) -> Value:
+    """The other operand of a Value operator as a Value: numbers become constant leaves."""
     kind = type(x)
     if kind is Value:
         return x
-    data = float(x) if kind is float or kind is int else _as_float(x, op, value)
+    data = float(x) if kind is float or kind is int else _as_float(x, op, "Value", reflected)
     return _result(data, (), (), "")

@@ -31,7 +31,7 @@ import sys
 from collections.abc import Sequence
 
 from autograd.value import Value
-from autograd.viz_expression import METHODS, ExpressionError, build_expression
+from autograd.viz_expression import METHODS_TEXT, ExpressionError, build_expression
 from autograd.viz_graph import (
     DEFAULT_MAX_NODES,
     ComputationGraph,
@@ -90,7 +90,7 @@ def _parser() -> argparse.ArgumentParser:
         description=(
             "Draw the computation graph of an expression, after backpropagation, as SVG. "
             "Allowed: numbers, the variables given with --var, + - * / **, unary minus, "
-            "parentheses and the methods " + " ".join(f".{m}()" for m in METHODS) + "."
+            "parentheses and the methods " + METHODS_TEXT + "."
         ),
         epilog='example: python -m autograd.viz "(x*y + x).tanh()" --var x=2 --var y=-1 -o g.svg',
     )

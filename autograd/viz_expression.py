@@ -27,6 +27,9 @@ from autograd.value import Value
 METHODS = ("exp", "log", "tanh", "sigmoid", "relu")
 """The Value methods an expression may call (with no arguments)."""
 
+METHODS_TEXT = " ".join(f".{m}()" for m in METHODS)
+"""The methods as they are written in an expression: ``.exp() .log() ...``."""
+
 _BINARY: dict[type, Callable[[Any, Any], Any]] = {
     ast.Add: operator.add,
     ast.Sub: operator.sub,
@@ -49,7 +52,7 @@ _OPERATOR_TEXT = {
 }
 _ALLOWED = (
     "an expression may use numbers, its variables, + - * / **, unary minus, parentheses "
-    "and the methods " + " ".join(f".{m}()" for m in METHODS)
+    "and the methods " + METHODS_TEXT
 )
 
 
@@ -158,7 +161,7 @@ def _check_call(node: ast.Call) -> None:
     if function.attr not in METHODS:
         raise ExpressionError(
             f"method {function.attr!r} is not allowed: {_show(node)}; the Value methods "
-            "allowed are " + " ".join(f".{m}()" for m in METHODS)
+            "allowed are " + METHODS_TEXT
         )
     if node.args or node.keywords:
         raise ExpressionError(f".{function.attr}() takes no arguments: {_show(node)}")

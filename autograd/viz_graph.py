@@ -380,10 +380,9 @@ def _tensor_rows(node: Any, title: str, show_grad: bool, compact: bool) -> list[
     shape = str(node.data.shape) if node.data.ndim else "scalar"
     kind = f"{shape} {node.data.dtype}"
     rows = [[f"<b>{_escape(title)}</b>"]] if title else []
-    if compact:
-        rows.append([kind])
-        return rows
     rows.append([kind])
+    if compact:
+        return rows
     rows.append(["data", _array_summary(node.data)])
     if show_grad:
         grad = node.grad

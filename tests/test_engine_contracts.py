@@ -761,3 +761,58 @@ def test_gradcheck_leaves_the_input_data_bit_for_bit_unchanged():
     gradcheck(lambda a, b: (a.sum() * b).tanh(), [small, large])
     np.testing.assert_array_equal(small.data, before[0])
     np.testing.assert_array_equal(large.data, before[1])
+
+
+def test_gradcheck_leaves_every_gradient_in_the_graph_unchanged():
+    value, weight = Value(0.3), Value(0.4)
+    value.grad, weight.grad = 5.0, 6.0
+    gradcheck(lambda v: (v * weight).tanh(), [value])
+    assert (value.grad, weight.grad) == (5.0, 6.0)
+    tensor, parameter = leaf([0.1, 0.2]), leaf([0.5, 0.5])
+    tensor.grad, parameter.grad = np.array([7.0, 8.0]), np.array([9.0, 9.0])
+    gradcheck(lambda t: (t * parameter).sum(), [tensor])
+    np.testing.assert_array_equal(tensor.grad, [7.0, 8.0])
+    np.testing.assert_array_equal(parameter.grad, [9.0, 9.0])
+
+
+# ================================================================== added in review
+
+
+@pytest.mark.parametrize("engine", ["Value", "Tensor"])
+def test_zero_power_has_a_zero_base_gradient_at_zero_with_an_engine_exponent(engine):
+    # x⁰ = 1 for every x, so ∂/∂x is 0 there too, as with a number exponent (and in PyTorch).
+    if engine == "Value":
+        base, exponent = Value(0.0), Value(0.0)
+        (base**exponent).backward()
+        assert base.grad == 0.0
+    else:
+        base, exponent = leaf([0.0, 2.0]), leaf([0.0, 0.0])
+        (base**exponent).sum().backward()
+        np.testing.assert_array_equal(base.grad, [0.0, 0.0])
+
+
+@pytest.mark.parametrize("shape", [(0,), (3, 0)])
+def test_mean_of_an_empty_tensor_backward_emits_no_numpy_warning(shape):
+    x = leaf(np.zeros(shape))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        mean = x.mean(axis=-1)
+        mean.backward(np.ones(mean.shape))
+    assert x.grad.shape == shape
+
+
+@pytest.mark.parametrize("engine", [Value, Tensor])
+@pytest.mark.parametrize("op", ["-", "/", "**"])
+def test_reflected_bad_operand_error_names_the_operands_in_the_order_written(engine, op):
+    with pytest.raises(TypeError) as error:
+        eval(f"bad {op} x", {"x": engine(1.0), "bad": "abc"})
+    assert f"str {op} {engine.__name__}" in str(error.value)
+
+
+def test_no_grad_works_as_a_decorator_without_parentheses():
+    @no_grad
+    def square(v):
+        return v * v
+
+    assert square(Value(3.0)).parents == ()
+    assert (Value(3.0) * Value(3.0)).parents != ()
