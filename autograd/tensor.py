@@ -512,6 +512,10 @@ class Tensor:
         gradients on every call, so calling ``backward()`` twice on the same graph is
         correct: the leaves receive the gradient twice.
 
+        A leaf's ``.grad`` is always an array of its own. An intermediate tensor's ``.grad``
+        is shared where that saves a copy (with its child's, or a read-only broadcast view):
+        read it freely, copy it before writing into it.
+
         Raises:
             RuntimeError: if this tensor does not require grad, or it has more than one
                 element and no ``gradient`` is given.
