@@ -141,7 +141,7 @@ def train_epoch(model, optimizer, loss_fn, batches, *, total: int, label: str, q
         unit="img",
         unit_scale=True,
         leave=False,
-        disable=quiet,
+        disable=True if quiet else None,  # None: shown on a terminal, not in logs
         mininterval=0.5,
         file=sys.stdout,
     )
