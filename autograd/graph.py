@@ -29,19 +29,29 @@ def topological_order(root: Any) -> list[Any]:
     # places the node itself. A parent cannot still be waiting when its child is placed:
     # that would need a cycle.
     stack = [(root, False)]
-    pop, push, place = stack.pop, stack.append, order.append
+    pop, push, place, expand = stack.pop, stack.append, order.append, expanded.add
     while stack:
         node, done = pop()
         if done:
             place(node)
-        elif node not in expanded:
-            expanded.add(node)
-            parents = node.parents
-            if not parents:  # a leaf waits for nothing
-                place(node)
-                continue
-            push((node, True))
-            for parent in reversed(parents):  # reversed: the first parent is placed first
-                if parent not in expanded:
-                    push((parent, False))
+            continue
+        if node in expanded:
+            continue
+        expand(node)
+        parents = node.parents
+        if not parents:  # a leaf waits for nothing
+            place(node)
+            continue
+        push((node, True))
+        # Pushed last, popped first: the first parent is placed first.
+        if len(parents) == 2:  # binary ops, most nodes: the loop below, unrolled
+            first, second = parents
+            if second not in expanded:
+                push((second, False))
+            if first not in expanded:
+                push((first, False))
+            continue
+        for parent in reversed(parents):
+            if parent not in expanded:
+                push((parent, False))
     return order
