@@ -46,13 +46,15 @@ def power(a: float, b: float) -> float:
         return math.pow(a, b)
     except OverflowError:
         # Only a negative base with an odd integer exponent gives a negative result.
-        negative = a < 0.0 and b == int(b) and int(b) % 2 == 1
-        return -INF if negative else INF
+        return -INF if a < 0.0 and _is_odd_integer(b) else INF
     except ValueError:
-        if a == 0.0:  # zero to a negative power
-            odd_integer = b == int(b) and int(b) % 2 == 1
-            return math.copysign(INF, a) if odd_integer else INF
+        if a == 0.0:  # zero to a negative power (Python 3.10 also raises for 0 ** -inf)
+            return math.copysign(INF, a) if _is_odd_integer(b) else INF
         return NAN  # negative base, fractional exponent
+
+
+def _is_odd_integer(b: float) -> bool:
+    return math.isfinite(b) and b == int(b) and int(b) % 2 == 1
 
 
 def log(x: float) -> float:
