@@ -118,7 +118,7 @@ class ComputationGraph(graphviz.Digraph):
     """The :class:`graphviz.Digraph` that :func:`draw_graph` returns.
 
     It is an ordinary Digraph (``.source``, ``.render()``, ``.pipe()``, inline display in
-    Jupyter through ``_repr_mimebundle_``), except that rendering without Graphviz installed
+    Jupyter through ``_repr_mimebundle_`` and ``_repr_svg_``), except that rendering without Graphviz installed
     raises :class:`GraphvizNotFoundError`, whose message says how to install it.
     """
 
@@ -142,6 +142,10 @@ class ComputationGraph(graphviz.Digraph):
         """
         with _explain_missing_program(self.engine):
             return super().render(*args, **kwargs)
+
+    def _repr_svg_(self) -> str:
+        """The picture as SVG text, for IPython/Jupyter displays that ask for SVG."""
+        return self.pipe(format="svg", encoding="utf-8")
 
 
 # ------------------------------------------------------------------------ drawing

@@ -466,3 +466,8 @@ def test_cli_refuses_a_malformed_var(tmp_path, capsys):
 def test_cli_without_dot_exits_1_with_the_install_hint(no_dot_on_path, tmp_path, capsys):
     assert main(["x", "--var", "x=1", "-o", str(tmp_path / "g.svg")]) == 1
     assert "apt-get install graphviz" in capsys.readouterr().err
+
+
+def test_repr_svg_returns_the_picture_for_jupyter():
+    svg = draw_graph(Value(2.0) * Value(3.0))._repr_svg_()
+    assert ET.fromstring(svg.encode("utf-8")).tag.endswith("svg")
