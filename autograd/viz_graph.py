@@ -118,8 +118,9 @@ class ComputationGraph(graphviz.Digraph):
     """The :class:`graphviz.Digraph` that :func:`draw_graph` returns.
 
     It is an ordinary Digraph (``.source``, ``.render()``, ``.pipe()``, inline display in
-    Jupyter through ``_repr_mimebundle_`` and ``_repr_svg_``), except that rendering without Graphviz installed
-    raises :class:`GraphvizNotFoundError`, whose message says how to install it.
+    Jupyter through ``_repr_mimebundle_`` and ``_repr_svg_``), except that rendering without
+    Graphviz installed raises :class:`GraphvizNotFoundError`, whose message says how to
+    install it.
     """
 
     def pipe(self, *args: Any, **kwargs: Any) -> Any:
