@@ -14,7 +14,13 @@ from autograd.grad_mode import enable_grad, is_grad_enabled, no_grad
 from autograd.gradcheck import GradcheckError, gradcheck
 from autograd.graph import topological_order
 from autograd.tensor import Tensor, unbroadcast
-from autograd.tensor_fused import linear, mse, softmax_cross_entropy, squared_error
+from autograd.tensor_fused import (
+    check_labels,
+    linear,
+    mse,
+    softmax_cross_entropy,
+    squared_error,
+)
 from autograd.value import Value, sum_values, weighted_sum
 from autograd.viz_graph import draw_graph
 
@@ -22,6 +28,7 @@ __all__ = [
     "GradcheckError",
     "Tensor",
     "Value",
+    "check_labels",
     "draw_graph",
     "enable_grad",
     "gradcheck",

@@ -81,7 +81,7 @@ def softmax_cross_entropy(logits: Tensor, labels: Any) -> Tensor:
             of range.
     """
     logits = _operand(logits, "softmax_cross_entropy")
-    labels = _check_labels(labels, logits.data.shape)
+    labels = check_labels(labels, logits.data.shape, "softmax_cross_entropy")
     x = logits.data
     batch = x.shape[0]
     rows = np.arange(batch)
@@ -112,32 +112,40 @@ def _softmax_cross_entropy_backward(node: Tensor, grad: np.ndarray) -> tuple:
 _UNSIGNED = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}  # by item size
 
 
-def _check_labels(labels: Any, logits_shape: tuple[int, ...]) -> np.ndarray:
-    if len(logits_shape) != 2:
-        raise ValueError(
-            f"softmax_cross_entropy: logits have shape {logits_shape}; "
-            "they must be (batch, classes)"
-        )
+def check_labels(labels: Any, shape: tuple[int, ...], op: str = "labels") -> np.ndarray:
+    """Integer class labels for a prediction of ``shape`` (rows, classes), checked.
+
+    Returns ``labels`` as a native-endian integer ndarray of shape (rows,). Used by
+    :func:`softmax_cross_entropy`, and by losses that turn labels into one-hot rows.
+    ``op`` names the caller in the error messages.
+
+    Raises:
+        TypeError: the labels are not of an integer dtype.
+        ValueError: ``shape`` is not (rows, classes), there is not one label per row, or a
+            label is outside [0, classes).
+    """
+    if len(shape) != 2:
+        raise ValueError(f"{op}: the prediction has shape {shape}; it must be (batch, classes)")
     if isinstance(labels, Tensor):
         labels = labels.data
     labels = np.asarray(labels)
     if labels.dtype.kind not in "iu":
         raise TypeError(
-            f"softmax_cross_entropy: labels have dtype {labels.dtype}; they must be integers "
+            f"{op}: labels have dtype {labels.dtype}; they must be integers "
             "(class indices), e.g. labels.astype(np.int64)"
         )
-    batch, classes = logits_shape
-    if labels.shape != (batch,):
+    rows, classes = shape
+    if labels.shape != (rows,):
         raise ValueError(
-            f"softmax_cross_entropy: labels have shape {labels.shape} but logits "
-            f"{logits_shape}; give one label per row, shape ({batch},)"
+            f"{op}: labels have shape {labels.shape} but the prediction {shape}; give one "
+            f"label per row, shape ({rows},)"
         )
     if not labels.dtype.isnative:
         labels = labels.astype(labels.dtype.newbyteorder("="))
-    if batch and _out_of_range(labels, classes):
+    if rows and _out_of_range(labels, classes):
         raise ValueError(
-            f"softmax_cross_entropy: labels must be in [0, {classes}) for logits of shape "
-            f"{logits_shape}; got values from {labels.min()} to {labels.max()}"
+            f"{op}: labels must be in [0, {classes}) for a prediction of shape {shape}; "
+            f"got values from {labels.min()} to {labels.max()}"
         )
     return labels
 

@@ -71,22 +71,9 @@ def _one_hot_target(op: str, target: Any, shape: tuple[int, ...], dtype: Any) ->
             f"{op}: target has dtype {target.dtype}; give integer class labels or a float "
             "array of the prediction's shape"
         )
-    classes = shape[-1]
-    labels = target.reshape(-1)
-    if labels.shape[0] != (shape[0] if len(shape) == 2 else 1):
-        raise ValueError(
-            f"{op}: {labels.shape[0]} labels for a prediction of shape {shape}; give one "
-            "label per row"
-        )
-    # Indexing checks the upper end as it goes; a negative label would count from the end.
-    try:
-        one_hot = _identity(classes, np.dtype(dtype))[labels]
-    except IndexError:
-        one_hot = None
-    if one_hot is None or (kind == "i" and labels.size and labels.min() < 0):
-        raise ValueError(
-            f"{op}: labels must be in [0, {classes}), got {labels.min()}..{labels.max()}"
-        )
+    rows_and_classes = shape if len(shape) == 2 else (1, shape[-1])
+    labels = autograd.check_labels(target.reshape(-1), rows_and_classes, op)
+    one_hot = _identity(shape[-1], np.dtype(dtype))[labels]
     return one_hot.reshape(shape)  # row k of the identity is onehot(k)
 
 
