@@ -40,6 +40,7 @@ graphviz:
 	      echo "Installing Graphviz (dot) with apt-get"; \
 	      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz; \
 	    else echo "Graphviz's dot program is missing. Install it: sudo apt-get install graphviz (Debian/Ubuntu), brew install graphviz (macOS)"; exit 1; fi; }
+	@command -v dot >/dev/null 2>&1 || { echo "Graphviz's dot program is still missing after installing graphviz"; exit 1; }
 
 data: setup
 	$(PY) -m nn.datasets
