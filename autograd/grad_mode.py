@@ -5,21 +5,20 @@ operations still compute their results, but record no parents, so nothing can be
 backpropagated through them and no memory is spent on the graph. Use it for inference
 and for optimizer updates.
 
-The switch is process-wide (not per thread).
+The switch is per thread, as in PyTorch: ``no_grad()`` in an inference thread leaves a
+training thread recording its graph. A new thread starts with recording on.
 """
 
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Callable
 from typing import Any
 
 
-class _GradMode:
-    __slots__ = ("enabled",)
-
-    def __init__(self) -> None:
-        self.enabled = True
+class _GradMode(threading.local):
+    enabled = True  # each thread's starting value; setting it changes only that thread's
 
 
 # Read by every operation of both engines.

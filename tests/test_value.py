@@ -295,3 +295,26 @@ def test_power_zero_has_zero_derivative_even_at_zero():
     x = Value(0.0)
     (x**0).backward()
     assert x.grad == 0.0
+
+
+def test_no_grad_in_one_thread_leaves_another_thread_recording():
+    import threading
+
+    inside = threading.Event()
+    release = threading.Event()
+
+    def inference():
+        with no_grad():
+            inside.set()
+            release.wait(timeout=10)
+
+    worker = threading.Thread(target=inference)
+    worker.start()
+    try:
+        assert inside.wait(timeout=10)
+        x = Value(2.0)
+        assert is_grad_enabled()
+        assert (x * x).parents == (x, x)
+    finally:
+        release.set()
+        worker.join()
