@@ -92,7 +92,8 @@ def read_cache(path: Path, *, expected_sha256: str) -> MNISTArrays | None:
         )
 
     try:
-        with np.load(path, allow_pickle=False) as npz:
+        # Our own file handle: np.load leaves its own open when a damaged archive fails.
+        with open(path, "rb") as file, np.load(file, allow_pickle=False) as npz:
             if set(npz.files) != _KEYS:
                 raise corrupt(f"it holds {sorted(npz.files)}, expected {sorted(_KEYS)}")
             if int(npz["format_version"]) != _FORMAT_VERSION:
