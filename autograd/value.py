@@ -135,9 +135,12 @@ class Value:
     def __pos__(self) -> Value:
         return self
 
-    # Reflected operators: ``2 * x`` calls ``x.__rmul__(2)``.
-    __radd__ = __add__
-    __rmul__ = __mul__
+    # Reflected operators: ``2 * x`` calls ``x.__rmul__(2)``; the number comes first.
+    def __radd__(self, other: Number) -> Value:
+        return _as_value(other, "+", reflected=True) + self
+
+    def __rmul__(self, other: Number) -> Value:
+        return _as_value(other, "*", reflected=True) * self
 
     def __rsub__(self, other: Number) -> Value:
         return _as_value(other, "-", reflected=True) - self

@@ -816,3 +816,11 @@ def test_no_grad_works_as_a_decorator_without_parentheses():
 
     assert square(Value(3.0)).parents == ()
     assert (Value(3.0) * Value(3.0)).parents != ()
+
+
+@pytest.mark.parametrize("engine", [Value, Tensor])
+@pytest.mark.parametrize("op", ["+", "*"])
+def test_reflected_commutative_op_error_names_the_operands_in_the_order_written(engine, op):
+    with pytest.raises(TypeError) as error:
+        eval(f"bad {op} x", {"x": engine(1.0), "bad": None})
+    assert f"NoneType {op} {engine.__name__}" in str(error.value)
