@@ -63,6 +63,6 @@ def save_graph(
         return render_svg(graph, target)
     except graphviz.ExecutableNotFound as error:
         dot_path = target.with_suffix(".dot")
-        dot_path.write_text(graph.source, encoding="utf-8")
+        write_atomically(dot_path, graph.source.encode("utf-8"))
         print(f"note: {error}\n      wrote the DOT source to {dot_path} instead")
         return dot_path
