@@ -8,13 +8,14 @@ inspect, draw and check by hand.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
 from autograd import Value, weighted_sum
 from nn.init import RngLike, generator, uniform_fan_in
-from nn.module import Module, check_state
+from nn.module import Module, validated_state
 
 ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
     "sigmoid": Value.sigmoid,
@@ -156,18 +157,25 @@ class MLP(Module):
             state[f"{2 * k}.bias"] = layer.bias_vector()
         return state
 
-    def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
         """Load weights saved by ``state_dict`` (of this MLP or of an equivalent Sequential).
+
+        Every entry must have the right key and shape and hold finite real numbers (any
+        float or integer dtype; they are stored as float64). Everything is checked first:
+        on any error no weight changes.
 
         Raises:
             KeyError: for missing or unexpected keys.
-            ValueError: for an entry of the wrong shape. Nothing changes unless all fit.
+            TypeError: ``state`` is not a mapping, or an entry holds no real numbers
+                (strings, None, booleans, complex numbers).
+            ValueError: an entry has the wrong shape or holds NaN or infinity.
         """
-        shapes = {name: array.shape for name, array in self.state_dict().items()}
-        check_state("MLP.load_state_dict", shapes, state)
+        expected = {
+            name: (array.shape, np.dtype(np.float64)) for name, array in self.state_dict().items()
+        }
+        checked = validated_state("MLP.load_state_dict", expected, state)
         for k, layer in enumerate(self.layers):
-            weights = np.asarray(state[f"{2 * k}.weight"], dtype=np.float64)
-            biases = np.asarray(state[f"{2 * k}.bias"], dtype=np.float64)
+            weights, biases = checked[f"{2 * k}.weight"], checked[f"{2 * k}.bias"]
             for j, neuron in enumerate(layer.neurons):
                 for i, w in enumerate(neuron.weights):
                     w.data = float(weights[i, j])

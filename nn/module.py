@@ -1,9 +1,16 @@
 """``Module``: the base of every network — parameters, gradients, saving and loading.
 
 A module finds its parameters by walking its attributes in the order they were set:
-a ``Value`` or a ``Tensor`` is a parameter, a ``Module`` is walked recursively, and lists or
-tuples are walked element by element; attributes whose names start with ``_`` are skipped.
-Names are dotted paths (``layers.0.neurons.1.bias``), as in PyTorch.
+a ``Value``, or a ``Tensor`` with ``requires_grad=True``, is a parameter; a ``Module`` is walked
+recursively, and lists or tuples are walked element by element; attributes whose names start
+with ``_`` are skipped. Names are dotted paths (``layers.0.neurons.1.bias``), as in PyTorch.
+
+A Tensor attribute with ``requires_grad=False`` is a *constant* (a scale, a mask, a fixed
+mean): it is not a parameter, so optimizers never move it (weight decay does not shrink it),
+and it is not in ``state_dict()``: the constructor that set it sets it again when the model is
+rebuilt. (PyTorch calls such tensors buffers and saves them; here the state is the parameters
+only.) Freezing a parameter by setting its ``requires_grad`` to False therefore also takes it
+out of ``parameters()`` and ``state_dict()``.
 """
 
 from __future__ import annotations
@@ -51,26 +58,32 @@ class Module:
         return sum(np.size(param.data) for param in self.parameters())
 
     def state_dict(self) -> dict[str, np.ndarray]:
-        """``{dotted name: NumPy copy of the parameter}``."""
+        """``{dotted name: NumPy copy of the parameter}`` (parameters only, not constants)."""
         return {name: np.array(param.data, copy=True) for name, param in self.named_parameters()}
 
-    def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
-        """Copy arrays into the parameters, after checking that keys and shapes match exactly.
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Copy arrays into the parameters, after checking every entry.
 
-        Nothing is changed unless every entry fits.
+        Each entry must have the parameter's key and shape and hold real numbers (integers or
+        floats, as an array or a nested list) that stay finite in the parameter's dtype.
+        Everything is checked before anything is copied: on any error no parameter changes.
 
         Raises:
             KeyError: for missing or unexpected keys.
-            ValueError: for an entry of the wrong shape.
+            TypeError: ``state`` is not a mapping, or an entry holds no real numbers (strings,
+                None, booleans, complex numbers, objects).
+            ValueError: an entry has the wrong shape or holds NaN or infinity (also after
+                conversion, e.g. 1e300 into float32), or a parameter is read-only.
         """
+        owner = f"{type(self).__name__}.load_state_dict"
         own = dict(self.named_parameters())
-        shapes = {name: np.shape(param.data) for name, param in own.items()}
-        check_state(f"{type(self).__name__}.load_state_dict", shapes, state)
+        expected = {name: _shape_and_dtype(owner, name, param) for name, param in own.items()}
+        checked = validated_state(owner, expected, state)
         for name, param in own.items():
             if type(param) is Value:
-                param.data = float(state[name])
+                param.data = float(checked[name])
             else:
-                param.data[...] = state[name]
+                param.data[...] = checked[name]
 
     def _named_children(self) -> Mapping[Any, Any]:
         """What ``named_parameters`` walks: the attributes, in the order they were set."""
@@ -97,18 +110,113 @@ def check_state(
         KeyError: keys are missing or unexpected (the message lists both).
         ValueError: an entry has another shape than expected (the message names it).
     """
-    missing = sorted(set(expected) - set(given))
-    unexpected = sorted(set(given) - set(expected))
-    if missing or unexpected:
-        raise KeyError(
-            f"{owner}: keys do not match (missing: {missing}, unexpected: {unexpected}); "
-            f"the state must come from {source}"
-        )
+    check_keys(owner, expected, given, source=source)
     for key, shape in expected.items():
         if np.shape(given[key]) != tuple(shape):
             raise ValueError(
                 f"{owner}: {key!r} has shape {np.shape(given[key])}, expected {tuple(shape)}"
             )
+
+
+def check_keys(
+    owner: str,
+    expected: Iterable[str],
+    given: Iterable[str],
+    *,
+    source: str = "a network of the same architecture",
+) -> None:
+    """Check that a state has exactly the expected keys (see :func:`check_state`).
+
+    Raises:
+        KeyError: keys are missing or unexpected (the message lists both).
+    """
+    expected, given = set(expected), set(given)
+    missing = sorted(expected - given, key=str)
+    unexpected = sorted(given - expected, key=str)
+    if missing or unexpected:
+        raise KeyError(
+            f"{owner}: keys do not match (missing: {missing}, unexpected: {unexpected}); "
+            f"the state must come from {source}"
+        )
+
+
+def validated_state(
+    owner: str,
+    expected: Mapping[str, tuple[tuple[int, ...], np.dtype]],
+    given: Any,
+    *,
+    source: str = "a network of the same architecture",
+) -> dict[str, np.ndarray]:
+    """Check a state dict entry by entry and return it as arrays of the expected dtypes.
+
+    ``expected`` maps each key to ``(shape, dtype)``. Every entry is converted (a Tensor's
+    ``data``, a NumPy array, a number or a nested list of numbers) and checked before the
+    caller changes anything, so a bad last entry cannot leave the first ones loaded.
+
+    Raises:
+        KeyError: keys are missing or unexpected (the message lists both).
+        TypeError: ``given`` is not a mapping, or an entry does not hold real numbers.
+        ValueError: an entry has another shape, or is not finite in the expected dtype.
+    """
+    if not isinstance(given, Mapping):
+        raise TypeError(
+            f"{owner}: expected a dict of arrays (from state_dict()), got {type(given).__name__}"
+        )
+    check_keys(owner, expected, given, source=source)
+    checked: dict[str, np.ndarray] = {}
+    for key, (shape, dtype) in expected.items():
+        checked[key] = _validated_entry(owner, key, shape, np.dtype(dtype), given[key], source)
+    return checked
+
+
+def _validated_entry(
+    owner: str, key: str, shape: tuple[int, ...], dtype: np.dtype, value: Any, source: str
+) -> np.ndarray:
+    wanted = f"real numbers of shape {tuple(shape)} (stored as {dtype})"
+    fix = f"the state must come from {source}"
+    if isinstance(value, Tensor):
+        value = value.data
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError) as error:  # e.g. a ragged nested list
+        raise ValueError(
+            f"{owner}: {key!r} is not an array ({error}); expected {wanted}; {fix}"
+        ) from None
+    if array.dtype.kind not in "iuf":
+        raise TypeError(
+            f"{owner}: {key!r} holds {_kind_name(array.dtype)} (dtype {array.dtype}, "
+            f"{value!r:.60}), expected {wanted}; {fix}"
+        )
+    if array.shape != tuple(shape):
+        raise ValueError(
+            f"{owner}: {key!r} has shape {array.shape}, expected {tuple(shape)}; {fix}"
+        )
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported just below
+        converted = array.astype(dtype)
+    if not np.all(np.isfinite(converted)):
+        raise ValueError(
+            f"{owner}: {key!r} holds NaN or infinity as {dtype} (got {value!r:.60}), expected "
+            f"finite {wanted}; load a state saved before training diverged, or one whose "
+            f"values fit in {dtype}"
+        )
+    return converted
+
+
+def _kind_name(dtype: np.dtype) -> str:
+    names = {"U": "strings", "S": "bytes", "O": "Python objects such as None", "b": "booleans"}
+    return names.get(dtype.kind, "complex numbers" if dtype.kind == "c" else "non-numbers")
+
+
+def _shape_and_dtype(owner: str, name: str, param: Any) -> tuple[tuple[int, ...], np.dtype]:
+    """What a state entry for ``param`` must look like; a read-only Tensor cannot be loaded."""
+    if type(param) is Value:
+        return (), np.dtype(np.float64)
+    if not param.data.flags.writeable:
+        raise ValueError(
+            f"{owner}: parameter {name!r} holds a read-only array, so nothing can be loaded "
+            "into it; give it a writable array (param.data = param.data.copy())"
+        )
+    return param.data.shape, param.data.dtype
 
 
 def _walk(item: Any, prefix: str) -> Iterator[tuple[str, Any]]:
@@ -121,5 +229,5 @@ def _walk(item: Any, prefix: str) -> Iterator[tuple[str, Any]]:
     elif isinstance(item, (list, tuple)):
         for index, value in enumerate(item):
             yield from _walk(value, f"{prefix}{index}.")
-    elif type(item) is Value or isinstance(item, Tensor):
-        yield prefix[:-1], item
+    elif type(item) is Value or (isinstance(item, Tensor) and item.requires_grad):
+        yield prefix[:-1], item  # a Tensor that needs no gradient is a constant, not a parameter
