@@ -2,9 +2,11 @@
 
 ``save`` writes atomically (a temporary file in the same directory, flushed to disk, then
 renamed over the target), so a crash mid-write leaves the previous checkpoint intact. ``load``
-reads with ``allow_pickle=False`` (a checkpoint holds arrays, never code) and checks every key,
-shape and dtype before changing anything, so a checkpoint from another network, or a truncated
-file, is refused with a message naming the file.
+never unpickles (a checkpoint holds arrays, never code) and checks every key, shape and dtype
+before changing anything, so a checkpoint from another network, or a truncated file, is refused
+with a message naming the file. It checks the archive's member list and each array's header
+before decompressing anything, so a zip bomb or a forged header is refused without using
+more memory than the model itself.
 
 With the optimizer's state (SGD velocities, Adam moments, the step count) saved too, training
 resumed from a checkpoint continues exactly as if it had never stopped.
@@ -16,15 +18,17 @@ File layout (all arrays): ``format``; ``model/<name>`` per parameter; ``optimize
 from __future__ import annotations
 
 import io
+import math
 import os
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from autograd.files import write_atomically
-from nn.module import Module, check_state
+from nn.module import Module, check_keys, validated_state
 
 FORMAT = "chaingrad-checkpoint-1"
 
@@ -75,73 +79,289 @@ def load(model: Module, path: str | os.PathLike, optimizer: Any = None) -> dict[
     match the checkpoint's exactly, and so must the optimizer's type and state when an
     optimizer is given. Returns the metadata (0-d arrays as Python scalars).
 
+    A hostile or damaged file cannot make ``load`` allocate or decompress more than the model
+    needs: the archive's member list and each member's ``.npy`` header (dtype and shape, read
+    from its first bytes only) are checked against the model and optimizer first, and each
+    member's declared size must equal its header plus shape × itemsize, so a member declaring
+    shape ``(10**12,)``, an unknown extra member, or more than
+    :data:`MAX_METADATA_BYTES` of metadata is refused before anything is decompressed.
+    Arrays are never unpickled.
+
     Raises:
         FileNotFoundError: if ``path`` does not exist.
         CheckpointError: if the file is truncated or corrupt, is not a chaingrad checkpoint,
-            or does not fit the model or the optimizer (the message says which entry).
+            holds members a checkpoint does not have, or does not fit the model or the
+            optimizer (the message says which entry).
     """
     path = Path(path)
-    arrays = _read(path)
-    model_state = _section(arrays, "model/")
-    _check_fits(path, "model", model.state_dict(), model_state)
-    optimizer_state = None
-    if optimizer is not None:
-        optimizer_state = _section(arrays, "optimizer/")
-        saved_type = str(optimizer_state.pop("type", np.array("none")))
-        if saved_type != type(optimizer).__name__:
-            raise CheckpointError(
-                f"{path}: the checkpoint holds {saved_type!r} optimizer state, but a "
-                f"{type(optimizer).__name__} was given; resume with the same optimizer"
-            )
-        _check_fits(path, "optimizer", optimizer.state_dict(), optimizer_state)
-    model.load_state_dict(model_state)
-    if optimizer_state is not None:
-        optimizer.load_state_dict(optimizer_state)
-    metadata = _section(arrays, "meta/")
-    return {key: value.item() if value.ndim == 0 else value for key, value in metadata.items()}
-
-
-def _read(path: Path) -> dict[str, np.ndarray]:
+    model_expected = _expected(model.state_dict())
+    optimizer_expected = None if optimizer is None else _expected(optimizer.state_dict())
     if not path.exists():
         raise FileNotFoundError(f"checkpoint {path} does not exist")
     try:
-        # Our own file handle: np.load leaves its own open when a damaged archive fails.
-        with path.open("rb") as file, np.load(file, allow_pickle=False) as archive:
-            arrays = {key: archive[key] for key in archive.files}
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError) as error:
+        # Our own file handle: it is closed however reading fails.
+        with path.open("rb") as file, zipfile.ZipFile(file) as archive:
+            arrays = _read_checked(path, archive, model_expected, optimizer, optimizer_expected)
+    except CheckpointError:
+        raise
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as error:
         raise CheckpointError(
             f"{path}: cannot read the checkpoint (truncated or corrupt file?): {error}. "
             "Delete it and save again, or resume from another checkpoint."
         ) from error
-    if "format" not in arrays or str(arrays["format"]) != FORMAT:
+    except (NotImplementedError, RuntimeError) as error:  # unknown compression, encryption
+        raise CheckpointError(
+            f"{path}: cannot read the checkpoint ({error}); nn.save never writes such a file"
+        ) from error
+    model_state = _section(arrays, "model/")
+    try:  # the values themselves (NaN from a diverged run...), before anything changes
+        validated_state(f"{path}: model state", model_expected, model_state)
+    except (KeyError, TypeError, ValueError) as error:
+        raise CheckpointError(error.args[0]) from None
+    model.load_state_dict(model_state)
+    if optimizer is not None:
+        optimizer.load_state_dict(_section(arrays, "optimizer/"))
+    metadata = _section(arrays, "meta/")
+    return {key: value.item() if value.ndim == 0 else value for key, value in metadata.items()}
+
+
+#: At most this many bytes of metadata (epochs, seeds, histories...) are read from a checkpoint.
+MAX_METADATA_BYTES = 64 * 2**20
+#: At most this many metadata entries.
+MAX_METADATA_ENTRIES = 1000
+_MAX_HEADER_BYTES = 10_000  # NumPy's own limit for a .npy header
+_SECTIONS = ("model/", "optimizer/", "meta/")
+
+Expected = dict[str, tuple[tuple[int, ...], np.dtype]]
+
+
+def _expected(state: dict[str, Any]) -> Expected:
+    return {key: (np.shape(array), np.asarray(array).dtype) for key, array in state.items()}
+
+
+def _read_checked(
+    path: Path,
+    archive: zipfile.ZipFile,
+    model_expected: Expected,
+    optimizer: Any,
+    optimizer_expected: Expected | None,
+) -> dict[str, np.ndarray]:
+    """Check the member list and every header that will be read, then read those arrays."""
+    members = _members(path, archive)
+    if not _has_format_marker(path, archive, members):
         raise CheckpointError(
             f"{path}: not a chaingrad checkpoint (no {FORMAT!r} marker); write it with nn.save"
         )
-    return arrays
+    to_read = []
+    to_read += _check_section(path, archive, members, "model", model_expected)
+    if optimizer is not None:
+        to_read += _check_optimizer(path, archive, members, optimizer, optimizer_expected)
+    to_read += _check_metadata(path, archive, members)
+    return {key: _read_array(path, archive, members[key]) for key in to_read}
 
 
-def _section(arrays: dict[str, np.ndarray], prefix: str) -> dict[str, np.ndarray]:
-    return {key[len(prefix) :]: value for key, value in arrays.items() if key.startswith(prefix)}
+def _has_format_marker(
+    path: Path, archive: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo]
+) -> bool:
+    info = members.get("format")
+    if info is None:
+        return False
+    shape, dtype, header_size = _header(path, archive, info)
+    if (shape, dtype) != ((), np.array(FORMAT).dtype):
+        return False
+    _check_size(path, info, shape, dtype, header_size)
+    return str(_read_array(path, archive, info)) == FORMAT
 
 
-def _check_fits(
-    path: Path, what: str, expected: dict[str, np.ndarray], given: dict[str, np.ndarray]
-) -> None:
-    """Raise CheckpointError unless ``given`` has ``expected``'s keys, shapes and dtypes."""
-    shapes = {key: np.shape(array) for key, array in expected.items()}
+def _members(path: Path, archive: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
+    """``{key: ZipInfo}`` for the ``key.npy`` members; anything else is a CheckpointError."""
+    members: dict[str, zipfile.ZipInfo] = {}
+    unknown: list[str] = []
+    for info in archive.infolist():
+        key = info.filename[: -len(".npy")] if info.filename.endswith(".npy") else None
+        if key is None or not (key == "format" or key.startswith(_SECTIONS)):
+            unknown.append(info.filename)
+        elif key in members:
+            raise CheckpointError(
+                f"{path}: the member {info.filename!r} appears twice; the file was not written "
+                "by nn.save. Save the checkpoint again."
+            )
+        else:
+            members[key] = info
+    if unknown and "format" in members:
+        shown = ", ".join(repr(name) for name in unknown[:5])
+        more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+        raise CheckpointError(
+            f"{path}: holds members a checkpoint does not have ({shown}{more}); refusing to "
+            "read it. A checkpoint holds only format, model/*, optimizer/* and meta/* arrays; "
+            "write it with nn.save."
+        )
+    return members
+
+
+def _check_section(
+    path: Path,
+    archive: zipfile.ZipFile,
+    members: dict[str, zipfile.ZipInfo],
+    what: str,
+    expected: Expected,
+    checked: frozenset[str] | set[str] = frozenset(),
+) -> list[str]:
+    """Check a section's keys, and each member's dtype, shape and size; return its keys.
+
+    ``checked`` names keys of the section already checked by the caller (``optimizer/type``).
+    """
+    prefix = f"{what}/"
+    given = [
+        key[len(prefix) :]
+        for key in members
+        if key.startswith(prefix) and key[len(prefix) :] not in checked
+    ]
     source = (
         "a network of the same architecture"
         if what == "model"
         else "the same kind of optimizer over the same parameters"
     )
     try:
-        check_state(f"{path}: {what} state", shapes, given, source=source)
-    except (KeyError, ValueError) as error:
+        check_keys(f"{path}: {what} state", expected, given, source=source)
+    except KeyError as error:
         raise CheckpointError(error.args[0]) from None
-    for key, array in expected.items():
-        expected_dtype, saved_dtype = np.asarray(array).dtype, given[key].dtype
-        if saved_dtype != expected_dtype:
+    for key, (shape, dtype) in expected.items():
+        info = members[prefix + key]
+        saved_shape, saved_dtype, header_size = _header(path, archive, info)
+        if saved_shape != tuple(shape):
+            raise CheckpointError(
+                f"{path}: {what} state: {key!r} has shape {saved_shape}, expected "
+                f"{tuple(shape)}; the state must come from {source}"
+            )
+        if saved_dtype != dtype:
             raise CheckpointError(
                 f"{path}: {what} entry {key!r} has dtype {saved_dtype}, expected "
-                f"{expected_dtype}; build the model with the dtype it was saved with"
+                f"{dtype}; build the model with the dtype it was saved with"
             )
+        _check_size(path, info, saved_shape, saved_dtype, header_size)
+    return [prefix + key for key in expected]
+
+
+def _check_optimizer(
+    path: Path,
+    archive: zipfile.ZipFile,
+    members: dict[str, zipfile.ZipInfo],
+    optimizer: Any,
+    expected: Expected | None,
+) -> list[str]:
+    given_type = "no"
+    info = members.get("optimizer/type")
+    if info is not None:
+        shape, dtype, header_size = _header(path, archive, info)
+        if shape != () or dtype.kind != "U" or dtype.itemsize > 4 * 100:
+            raise CheckpointError(
+                f"{path}: optimizer/type is not a short string ({dtype}, shape {shape}); "
+                "the file was not written by nn.save"
+            )
+        _check_size(path, info, shape, dtype, header_size)
+        given_type = repr(str(_read_array(path, archive, info)))
+    if given_type != repr(type(optimizer).__name__):
+        raise CheckpointError(
+            f"{path}: the checkpoint holds {given_type} optimizer state, but a "
+            f"{type(optimizer).__name__} was given; resume with the same optimizer"
+        )
+    return _check_section(path, archive, members, "optimizer", expected or {}, checked={"type"})
+
+
+def _check_metadata(
+    path: Path, archive: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo]
+) -> list[str]:
+    """Metadata has no expected shape: check each header's dtype, and the total size."""
+    keys = [key for key in members if key.startswith("meta/")]
+    if len(keys) > MAX_METADATA_ENTRIES:
+        raise CheckpointError(
+            f"{path}: holds {len(keys)} metadata entries, more than the "
+            f"{MAX_METADATA_ENTRIES} nn.load reads; the file was not written by nn.save"
+        )
+    total = 0
+    for key in keys:
+        info = members[key]
+        shape, dtype, header_size = _header(path, archive, info)
+        if dtype.kind not in "biufU":
+            raise CheckpointError(
+                f"{path}: metadata {key[len('meta/') :]!r} has dtype {dtype}; checkpoints "
+                "hold numbers, booleans and strings only"
+            )
+        _check_size(path, info, shape, dtype, header_size)
+        total += info.file_size
+        if total > MAX_METADATA_BYTES:
+            raise CheckpointError(
+                f"{path}: its metadata declares more than {MAX_METADATA_BYTES} bytes; refusing "
+                "to read it (nn.save writes small metadata: epochs, seeds, histories)"
+            )
+    return keys
+
+
+def _header(
+    path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo
+) -> tuple[tuple[int, ...], np.dtype, int]:
+    """``(shape, dtype, header size)`` read from the first bytes of a ``.npy`` member.
+
+    Only the header is decompressed. Callers compare shape and dtype with what they expect,
+    then call :func:`_check_size` before reading the array.
+    """
+    with archive.open(info) as member:
+        start = member.read(8)  # magic string and version
+        version = tuple(start[6:8])
+        length_bytes = {(1, 0): 2, (2, 0): 4}.get(version)
+        if not start.startswith(b"\x93NUMPY") or length_bytes is None:
+            raise CheckpointError(
+                f"{path}: member {info.filename!r} is not a .npy array (format 1.0 or 2.0)"
+            )
+        length_field = member.read(length_bytes)
+        length = int.from_bytes(length_field, "little")
+        if length > _MAX_HEADER_BYTES:
+            raise CheckpointError(
+                f"{path}: member {info.filename!r} has a {length}-byte header; refusing"
+            )
+        prefix = start + length_field + member.read(length)
+    stream = io.BytesIO(prefix)
+    np.lib.format.read_magic(stream)
+    read_header = (
+        np.lib.format.read_array_header_1_0
+        if version == (1, 0)
+        else np.lib.format.read_array_header_2_0
+    )
+    shape, _, dtype = read_header(stream)  # ValueError for a damaged header
+    if dtype.hasobject or any(size < 0 for size in shape):
+        raise CheckpointError(
+            f"{path}: member {info.filename!r} declares dtype {dtype}, shape {shape}; "
+            "checkpoints hold plain numeric or string arrays"
+        )
+    return tuple(shape), dtype, stream.tell()
+
+
+def _check_size(
+    path: Path, info: zipfile.ZipInfo, shape: tuple[int, ...], dtype: np.dtype, header_size: int
+) -> None:
+    """The member's declared size must be its header plus shape × itemsize, exactly.
+
+    The zip module never inflates a member beyond its declared size, so this bounds what
+    reading the array can decompress and allocate.
+    """
+    data_size = math.prod(shape) * dtype.itemsize
+    if info.file_size != header_size + data_size:
+        raise CheckpointError(
+            f"{path}: member {info.filename!r} declares shape {shape} and dtype {dtype} "
+            f"({data_size} bytes of data) but {info.file_size - header_size} bytes are stored; "
+            "the file is corrupt or was not written by nn.save"
+        )
+
+
+def _read_array(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> np.ndarray:
+    """Read a member whose header :func:`_header` has checked (never unpickling)."""
+    with archive.open(info) as member:
+        array = np.lib.format.read_array(member, allow_pickle=False)
+        if member.read(1):  # also makes the zip module check the CRC of the whole member
+            raise CheckpointError(f"{path}: member {info.filename!r} has extra bytes")
+    return array
+
+
+def _section(arrays: dict[str, np.ndarray], prefix: str) -> dict[str, np.ndarray]:
+    return {key[len(prefix) :]: value for key, value in arrays.items() if key.startswith(prefix)}
