@@ -107,14 +107,14 @@ def load(model: Module, path: str | os.PathLike, optimizer: Any = None) -> dict[
     except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as error:
         raise CheckpointError(
             f"{path}: cannot read the checkpoint (truncated or corrupt file?): {error}. "
-            "Delete it and save again, or resume from another checkpoint."
+            "Resume from another checkpoint, or train afresh."
         ) from error
     except (NotImplementedError, RuntimeError) as error:  # unknown compression, encryption
         raise CheckpointError(
             f"{path}: cannot read the checkpoint ({error}); nn.save never writes such a file"
         ) from error
     model_state = _section(arrays, "model/")
-    try:  # the values themselves (NaN from a diverged run...), before anything changes
+    try:  # the values themselves, before anything changes
         validated_state(f"{path}: model state", model_expected, model_state)
     except (KeyError, TypeError, ValueError) as error:
         raise CheckpointError(error.args[0]) from None

@@ -168,7 +168,7 @@ class MLP(Module):
             KeyError: for missing or unexpected keys.
             TypeError: ``state`` is not a mapping, or an entry holds no real numbers
                 (strings, None, booleans, complex numbers).
-            ValueError: an entry has the wrong shape or holds NaN or infinity.
+            ValueError: an entry has the wrong shape or values that overflow float64.
         """
         expected = {
             name: (array.shape, np.dtype(np.float64)) for name, array in self.state_dict().items()

@@ -65,7 +65,7 @@ class Module:
         """Copy arrays into the parameters, after checking every entry.
 
         Each entry must have the parameter's key and shape and hold real numbers (integers or
-        floats, as an array or a nested list) that stay finite in the parameter's dtype.
+        floats, as an array or a nested list) that fit in the parameter's dtype.
         Everything is checked before anything is copied: on any error no parameter changes.
 
         Raises:
@@ -156,7 +156,7 @@ def validated_state(
     Raises:
         KeyError: keys are missing or unexpected (the message lists both).
         TypeError: ``given`` is not a mapping, or an entry does not hold real numbers.
-        ValueError: an entry has another shape, or is not finite in the expected dtype.
+        ValueError: an entry has another shape, or finite values that overflow the expected dtype.
     """
     if not isinstance(given, Mapping):
         raise TypeError(
@@ -193,11 +193,13 @@ def _validated_entry(
         )
     with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported just below
         converted = array.astype(dtype)
-    if not np.all(np.isfinite(converted)):
+    # NaN and infinity that were saved are data (a diverged run can be inspected); a finite
+    # number that only became infinite in the conversion (1e300 into float32) is corruption.
+    overflowed = np.isfinite(array) & ~np.isfinite(converted)
+    if np.any(overflowed):
         raise ValueError(
-            f"{owner}: {key!r} holds NaN or infinity as {dtype} (got {value!r:.60}), expected "
-            f"finite {wanted}; load a state saved before training diverged, or one whose "
-            f"values fit in {dtype}"
+            f"{owner}: {key!r} holds values too large for {dtype} (got {value!r:.60}); "
+            f"expected {wanted}; {fix}"
         )
     return converted
 

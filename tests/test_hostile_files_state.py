@@ -75,19 +75,20 @@ def test_entries_that_are_not_real_numbers_are_refused(make, bad) -> None:
 
 
 @pytest.mark.parametrize("make", MODELS, ids=MODEL_IDS)
-@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf], ids=["nan", "inf", "-inf"])
-def test_non_finite_entries_are_refused(make, bad: float) -> None:
+@pytest.mark.parametrize("saved", [np.nan, np.inf, -np.inf], ids=["nan", "inf", "-inf"])
+def test_non_finite_values_that_were_saved_load_as_they_are(make, saved: float) -> None:
+    # A diverged run's weights are data a user may want to inspect, not a corrupt entry.
     model = make()
-    before = model.state_dict()
-    with pytest.raises(ValueError, match=r"'2.bias' holds NaN or infinity"):
-        model.load_state_dict(with_entry(model, "2.bias", [0.5, bad]))
-    assert_unchanged(model, before)
+    model.load_state_dict(with_entry(model, "2.bias", [0.5, saved]))
+    loaded = model.state_dict()["2.bias"]
+    assert loaded[0] == 0.5
+    np.testing.assert_array_equal(loaded[1:], [saved])
 
 
 def test_a_value_that_overflows_float32_is_refused_without_a_warning() -> None:
     model = tensor_model()  # float32 parameters
     before = model.state_dict()
-    with pytest.raises(ValueError, match=r"NaN or infinity as float32.*fit in float32"):
+    with pytest.raises(ValueError, match=r"too large for float32"):
         model.load_state_dict(with_entry(model, "2.bias", np.array([1e300, 0.0])))
     assert_unchanged(model, before)
 
