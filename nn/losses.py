@@ -190,13 +190,18 @@ def binary_cross_entropy(probability: Any, target: Any) -> Any:
                 "output, or give the logits to binary_cross_entropy_with_logits"
             )
         terms.append(y * _clamped_log(p) + (1.0 - y) * _clamped_log(1.0 - p))
-    # -mean(terms) as one node; it starts from +0.0, so a perfect prediction costs 0.0, not -0.0
-    return weighted_sum([-1.0 / len(terms)] * len(terms), terms)
+    # -mean(terms) = Σ termᵢ·(-1/n) as one node (the terms are Values, the factors numbers:
+    # weighted_sum's fast case). Its sum starts from +0.0: a perfect prediction costs 0.0,
+    # not -0.0.
+    return weighted_sum(terms, [-1.0 / len(terms)] * len(terms))
 
 
 def _clamped_log(x: Value) -> Value:
     """max(log x, -100) for x in [0, 1]: a constant where the clamp holds (derivative 0)."""
-    if x.data == x.data and (x.data <= 0.0 or math.log(x.data) < LOG_FLOOR):  # not nan
+    data = x.data
+    if data > 1e-43 or data != data:  # above e^-100 ≈ 3.7e-44 (the common case), or nan
+        return x.log()
+    if data <= 0.0 or math.log(data) < LOG_FLOOR:
         return Value(LOG_FLOOR)
     return x.log()
 
@@ -329,6 +334,8 @@ def _flatten(op: str, role: str, x: Any) -> tuple[list, Shape]:
         return x.reshape(-1).tolist(), x.shape
     if isinstance(x, np.ndarray) and x.dtype.kind == "O":
         x = x.tolist()
+    if isinstance(x, (list, tuple)) and all(type(v) is Value or type(v) is float for v in x):
+        return list(x), (len(x),)  # the common case, a flat list, without recursion
     if not isinstance(x, (list, tuple)):
         raise TypeError(
             f"{op}: {role} is a {type(x).__name__}; on the scalar engine give a Value, a "
