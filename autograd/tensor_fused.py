@@ -121,8 +121,9 @@ def check_labels(labels: Any, shape: tuple[int, ...], op: str = "labels") -> np.
 
     Raises:
         TypeError: the labels are not of an integer dtype.
-        ValueError: ``shape`` is not (rows, classes), there is not one label per row, or a
-            label is outside [0, classes).
+        ValueError: ``shape`` is not (rows, classes), there is not one label per row (the
+            labels have the prediction's shape: one-hot rows are not labels), or a label is
+            outside [0, classes).
     """
     if len(shape) != 2:
         raise ValueError(f"{op}: the prediction has shape {shape}; it must be (batch, classes)")
