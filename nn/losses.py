@@ -147,8 +147,14 @@ def _target_is_labels(op: str, shape: Shape, target_shape: Shape, integer: bool)
 
 def _one_hot(op: str, labels: np.ndarray, shape: Shape, dtype: Any) -> np.ndarray:
     """Checked integer ``labels`` as one-hot rows, an array of ``shape`` (C,) or (B, C)."""
+    labels = labels.reshape(-1)
+    if len(shape) == 1 and labels.dtype.kind in "iu" and not 0 <= labels[0] < shape[0]:
+        raise ValueError(
+            f"{op}: label {labels[0]} is not a class index in [0, {shape[0]}) for a "
+            f"prediction of shape {shape}"
+        )
     rows_and_classes = shape if len(shape) == 2 else (1, shape[-1])
-    labels = autograd.check_labels(labels.reshape(-1), rows_and_classes, op)
+    labels = autograd.check_labels(labels, rows_and_classes, op)
     one_hot = _identity(shape[-1], np.dtype(dtype))[labels]
     return one_hot.reshape(shape)  # row k of the identity is onehot(k)
 

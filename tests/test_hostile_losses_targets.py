@@ -136,9 +136,13 @@ def test_quadratic_cost_refuses_a_prediction_of_more_than_two_axes() -> None:
         nn.quadratic_cost(Tensor(np.zeros((2, 2, 2))), np.zeros((2, 2, 2)))
 
 
-def test_quadratic_cost_refuses_a_label_out_of_range_in_the_scalar_form() -> None:
-    with pytest.raises(ValueError, match=r"\[0, 2\)"):
-        nn.quadratic_cost([Value(0.2), Value(0.8)], 2)
+@pytest.mark.parametrize("label", [2, -1])
+def test_quadratic_cost_names_the_prediction_shape_for_a_label_out_of_range(label) -> None:
+    message = r"label -?\d is not a class index in \[0, 2\) for a prediction of shape \(2,\)"
+    with pytest.raises(ValueError, match=message):
+        nn.quadratic_cost([Value(0.2), Value(0.8)], label)
+    with pytest.raises(ValueError, match=message):
+        nn.quadratic_cost(Tensor([0.2, 0.8]), label)
 
 
 # ------------------------------------------------------------------ the other losses
