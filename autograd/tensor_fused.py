@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd.tensor import ArrayLike, Tensor, _operand, _result
+from autograd.tensor import ArrayLike, Tensor, _operand, _quiet, _result
 
 
 def linear(x: ArrayLike, weight: Tensor, bias: Tensor | None = None) -> Tensor:
@@ -121,14 +121,21 @@ def check_labels(labels: Any, shape: tuple[int, ...], op: str = "labels") -> np.
 
     Raises:
         TypeError: the labels are not of an integer dtype.
-        ValueError: ``shape`` is not (rows, classes), there is not one label per row, or a
-            label is outside [0, classes).
+        ValueError: ``shape`` is not (rows, classes), there is not one label per row (the
+            labels have the prediction's shape: one-hot rows are not labels), or a label is
+            outside [0, classes).
     """
     if len(shape) != 2:
         raise ValueError(f"{op}: the prediction has shape {shape}; it must be (batch, classes)")
     if isinstance(labels, Tensor):
         labels = labels.data
     labels = np.asarray(labels)
+    if labels.shape == tuple(shape) and labels.dtype.kind in "biuf":
+        raise ValueError(
+            f"{op}: labels have the prediction's shape {labels.shape} (one-hot rows or "
+            f"probabilities?); give one class index per row, shape ({shape[0]},), e.g. "
+            "target.argmax(axis=1)"
+        )
     if labels.dtype.kind not in "iu":
         raise TypeError(
             f"{op}: labels have dtype {labels.dtype}; they must be integers "
@@ -211,3 +218,119 @@ def _squared_error_backward(node: Tensor, grad: np.ndarray) -> tuple:
         d_prediction if prediction.requires_grad else None,
         -d_prediction if target.requires_grad else None,
     )
+
+
+# Natural-log floor of the binary cross-entropy, as in PyTorch: log p is clamped at ≥ -100, so
+# a probability of exactly 0 or 1 (a saturated sigmoid) costs at most 100, never inf or nan.
+LOG_FLOOR = -100.0
+
+
+def binary_cross_entropy(probability: ArrayLike, target: ArrayLike) -> Tensor:
+    """Mean of -[y·log p + (1-y)·log(1-p)] over the elements, as one node.
+
+    ``probability`` holds values in [0, 1] (a sigmoid's output), ``target`` the same shape
+    (0s and 1s, or soft targets in between). Each log is clamped at ≥ -100 (``LOG_FLOOR``),
+    as PyTorch does, so p = 0 or 1 exactly gives a finite loss and finite gradients. Where a
+    log is clamped its derivative is 0; elsewhere ∂L/∂p = (-y/p + (1-y)/(1-p)) / n and
+    ∂L/∂y = -(log p - log(1-p)) / n. Through a saturated sigmoid the gradient is then 0:
+    :func:`sigmoid_binary_cross_entropy` (from logits) keeps it, and is the better choice.
+
+    Raises:
+        TypeError: an operand is not a Tensor, array or number.
+        ValueError: the shapes differ, the prediction is empty, or a probability lies
+            outside [0, 1].
+    """
+    op = "binary_cross_entropy"
+    probability, target = _same_shape_operands(op, "probability", probability, target)
+    p, y = probability.data, target.data
+    outside = (p < 0) | (p > 1)  # nan is neither: it propagates, as everywhere else
+    if outside.any():
+        where = tuple(int(i) for i in np.argwhere(outside)[0])
+        raise ValueError(
+            f"{op}: probabilities must be in [0, 1]; got {float(p[where])!r} at index "
+            f"{where}. Pass a sigmoid's output, or pass the logits to "
+            "sigmoid_binary_cross_entropy (nn.binary_cross_entropy_with_logits)"
+        )
+    with _quiet():  # log 0 = -inf until the clamp; nan · 0 and inf · 0 are IEEE too
+        log_p = np.log(p)
+        log_q = np.log1p(-p)  # log(1 - p), accurate for small p
+        terms = y * np.maximum(log_p, LOG_FLOOR) + (1 - y) * np.maximum(log_q, LOG_FLOOR)
+    scale = 1.0 / p.size
+    # -mean(terms); adding +0.0 makes a perfect prediction cost 0.0, not -0.0
+    loss = np.add.reduce(terms.reshape(-1)) * terms.dtype.type(-scale) + 0.0
+    saved = (log_p, log_q, scale)
+    return _result(loss, (probability, target), _binary_cross_entropy_backward, op, saved)
+
+
+def _binary_cross_entropy_backward(node: Tensor, grad: np.ndarray) -> tuple:
+    probability, target = node.parents
+    log_p, log_q, scale = node._saved
+    p, y = probability.data, target.data
+    grad = grad * scale
+    d_probability = d_target = None
+    if probability.requires_grad:
+        # d/dp max(log p, -100) is 1/p, or 0 where the clamp holds (no division there).
+        d_log_p = np.divide(1, p, out=np.zeros_like(p), where=~(log_p < LOG_FLOOR))
+        d_log_q = np.divide(1, 1 - p, out=np.zeros_like(p), where=~(log_q < LOG_FLOOR))
+        with _quiet():  # inf or nan targets: IEEE results
+            d_probability = (y * d_log_p - (1 - y) * d_log_q) * -grad
+    if target.requires_grad:
+        with _quiet():
+            d_target = (np.maximum(log_p, LOG_FLOOR) - np.maximum(log_q, LOG_FLOOR)) * -grad
+    return d_probability, d_target
+
+
+def sigmoid_binary_cross_entropy(logits: ArrayLike, target: ArrayLike) -> Tensor:
+    """Binary cross-entropy of σ(logits), from the logits, as one node.
+
+    Gives the numbers of ``binary_cross_entropy(logits.sigmoid(), target)`` but never
+    rounds σ(z) to exactly 0 or 1, so it stays exact where the sigmoid saturates (PyTorch's
+    ``binary_cross_entropy_with_logits``). Each element's loss is
+    max(z, 0) - z·y + log(1 + e^(-|z|)): the exponent is ≤ 0, so nothing overflows.
+    ∂L/∂z = (σ(z) - y) / n, ∂L/∂y = -z / n.
+
+    Raises:
+        TypeError: an operand is not a Tensor, array or number.
+        ValueError: the shapes differ or the prediction is empty.
+    """
+    op = "sigmoid_binary_cross_entropy"
+    logits, target = _same_shape_operands(op, "logits", logits, target)
+    z, y = logits.data, target.data
+    with _quiet():  # infinite logits give nan (inf - inf), as the unfused form would
+        exp_minus_abs = np.exp(-np.abs(z))  # e^(-|z|) in [0, 1]
+        terms = np.maximum(z, 0) - z * y + np.log1p(exp_minus_abs)
+    scale = 1.0 / z.size
+    loss = np.add.reduce(terms.reshape(-1)) * terms.dtype.type(scale)
+    saved = (exp_minus_abs, scale)
+    return _result(loss, (logits, target), _sigmoid_binary_cross_entropy_backward, op, saved)
+
+
+def _sigmoid_binary_cross_entropy_backward(node: Tensor, grad: np.ndarray) -> tuple:
+    logits, target = node.parents
+    exp_minus_abs, scale = node._saved
+    z = logits.data
+    grad = grad * scale
+    d_logits = d_target = None
+    with _quiet():  # inf or nan operands: IEEE results
+        if logits.requires_grad:
+            # σ(z) = 1 / (1 + e^-z) for z ≥ 0 and e^z / (1 + e^z) for z < 0: with e = e^(-|z|)
+            # both are a quotient of numbers in [0, 2], so neither overflows.
+            sigmoid = np.where(z >= 0, 1, exp_minus_abs) / (1 + exp_minus_abs)
+            d_logits = (sigmoid - target.data) * grad
+        if target.requires_grad:
+            d_target = z * -grad
+    return d_logits, d_target
+
+
+def _same_shape_operands(op: str, name: str, prediction: Any, target: Any) -> tuple:
+    """``prediction`` and ``target`` as Tensors of one non-empty shape, or a ValueError."""
+    prediction = _operand(prediction, op)
+    target = _operand(target, op, prediction)
+    if prediction.data.shape != target.data.shape:
+        raise ValueError(
+            f"{op}: {name} has shape {prediction.data.shape} and target "
+            f"{target.data.shape}; they must be equal (reshape one of them)"
+        )
+    if prediction.data.size == 0:
+        raise ValueError(f"{op}: {name} is empty (shape {prediction.data.shape})")
+    return prediction, target

@@ -5,16 +5,22 @@ Tensor networks (a batch at a time): :class:`Linear`, :class:`Sequential`, the a
 :class:`ReLU`, :class:`Sigmoid`, :class:`Tanh`, :class:`Identity`, and :func:`feedforward`
 (the Tensor twin of ``MLP``); both kinds exchange weights through one state dict.
 Losses: :func:`mse_loss`, :func:`quadratic_cost`, :func:`binary_cross_entropy`,
-:func:`cross_entropy`. Optimizers: :mod:`nn.optim` (``SGD``, ``Adam``). Checkpoints:
-:func:`save`, :func:`load`. Data: :mod:`nn.datasets` (``mnist``, ``xor``). Initial weights:
-:func:`manual_seed`.
+:func:`binary_cross_entropy_with_logits`, :func:`cross_entropy`. Optimizers: :mod:`nn.optim`
+(``SGD``, ``Adam``). Checkpoints: :func:`save`, :func:`load`. Data: :mod:`nn.datasets`
+(``mnist``, ``xor``). Initial weights: :func:`manual_seed`.
 """
 
 from nn import datasets, optim
 from nn.checkpoint import CheckpointError, load, save
 from nn.init import manual_seed
 from nn.layers import Identity, Linear, ReLU, Sequential, Sigmoid, Tanh, feedforward
-from nn.losses import binary_cross_entropy, cross_entropy, mse_loss, quadratic_cost
+from nn.losses import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    mse_loss,
+    quadratic_cost,
+)
 from nn.mlp import MLP, Layer, Neuron
 from nn.module import Module
 
@@ -31,6 +37,7 @@ __all__ = [
     "Sigmoid",
     "Tanh",
     "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
     "cross_entropy",
     "datasets",
     "feedforward",

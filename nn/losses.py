@@ -1,35 +1,49 @@
 """Loss functions: how far the network's outputs are from what they should be.
 
-``mse_loss``, ``quadratic_cost`` and ``cross_entropy`` work on scalar Values (lists of them)
-and on Tensors (a batch at a time, each one fused graph node); ``binary_cross_entropy`` works
-on Values.
+Every loss works on scalar Values (a Value, or a list — or list of lists — of them, with the
+targets as numbers in the same nesting) and on Tensors (a batch at a time, each loss one fused
+graph node). Both engines follow the same rules:
+
+* a target of the prediction's shape holds *values*, whatever its dtype (``0`` means 0.0);
+* class *labels* (integers) are read only where the shapes leave no doubt: see
+  :func:`quadratic_cost` and :func:`cross_entropy`;
+* shapes are never broadcast: (batch, 1) against (batch,) is an error, not a
+  batch × batch comparison. (The scalar form alone accepts a lone number for a one-element
+  list of outputs, and the other way round: both hold one number.)
 """
 
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Sequence
+from numbers import Real
 from typing import Any
 
 import numpy as np
 
 import autograd
-from autograd import Value, sum_values
+from autograd import Value, sum_values, weighted_sum
+from autograd.tensor_fused import LOG_FLOOR, sigmoid_binary_cross_entropy
+from autograd.tensor_fused import binary_cross_entropy as _tensor_binary_cross_entropy
 from nn.module import is_tensor
+
+Shape = tuple[int, ...]
 
 
 def mse_loss(prediction: Any, target: Any) -> Any:
     """Mean squared error: mean of (prediction - target)² over every element.
 
-    ``prediction`` is a Value, a list of Values or a Tensor; ``target`` the same shape in
-    numbers (or Values/Tensors).
+    ``prediction`` is a Value, a (nested) list of Values or a Tensor; ``target`` holds
+    numbers (or Values/Tensors) in the same shape.
 
     Raises:
-        ValueError: for an empty prediction or a target of another length (or shape).
+        ValueError: for an empty prediction or a target of another shape.
+        TypeError: for an element that is not a number (or Value).
     """
     if is_tensor(prediction):
         return autograd.mse(prediction, target)
-    predictions, targets = _as_lists("mse_loss", prediction, target)
+    predictions, targets, _ = _scalar_pair("mse_loss", prediction, target)
     squares = [(p - t) ** 2 for p, t in zip(predictions, targets)]
     return sum_values(squares) * (1.0 / len(squares))
 
@@ -37,42 +51,110 @@ def mse_loss(prediction: Any, target: Any) -> Any:
 def quadratic_cost(prediction: Any, target: Any) -> Any:
     """½‖prediction − target‖², summed over the classes and averaged over the batch.
 
-    The article's (and Nielsen's) MSE cost for a network with sigmoid outputs. ``target`` is
-    either integer class labels — one per example, turned into one-hot rows — or an array of
-    the prediction's shape. Tensor form: ``prediction`` (batch, classes). Scalar form: a list
-    of Values (one example) and an int label or a list of numbers. For a batch of B rows and
-    C classes this is C/2 times :func:`mse_loss`; on Tensors it is one node
-    (``autograd.squared_error``).
+    The article's (and Nielsen's) MSE cost for a network with sigmoid outputs. For a batch
+    of B rows and C classes it is C/2 times :func:`mse_loss`. ``prediction`` is a Tensor or
+    scalar Values (a list of lists for a batch), of shape (B, C) for a batch, (C,) for one
+    example, or () for one number. ``target`` is read as:
+
+    * **values** when it has the prediction's shape, whatever its dtype: ``0`` is 0.0, and
+      an integer array of shape (B, C) is compared element by element;
+    * **class labels**, turned into one-hot rows, only for a prediction of C ≥ 2 classes and
+      an *integer* target with one label per example: shape (B,) for (B, C) — an int array,
+      or a list of ints — and a single int for (C,).
+
+    Anything else is an error, never a guess: (B, 1) against (B,) is ambiguous (give values
+    of shape (B, 1)) and float labels are refused. The scalar form, as :func:`mse_loss`, also
+    accepts a lone number for a one-element list of outputs. On Tensors the cost is one node
+    (``autograd.squared_error``) and a Tensor target of the prediction's shape gets a gradient.
 
     Raises:
-        ValueError: for labels out of range or a target of another shape.
-        TypeError: for labels that are not integers.
+        ValueError: for a target of another shape, labels out of range, a prediction of more
+            than two axes, or an empty prediction.
+        TypeError: for labels that are not integers, or elements that are not numbers.
     """
+    op = "quadratic_cost"
     if is_tensor(prediction):
         shape = prediction.data.shape
+        if len(shape) > 2:
+            raise ValueError(
+                f"{op}: prediction has shape {shape}; it must be (batch, classes), (classes,) "
+                "or a scalar (reshape it)"
+            )
+        if prediction.data.size == 0:
+            raise ValueError(f"{op}: empty prediction (shape {shape})")
+        target_array = target.data if is_tensor(target) else np.asarray(target)
+        if target_array.dtype.kind not in "biuf":
+            raise TypeError(
+                f"{op}: target has dtype {target_array.dtype}; give numbers of the "
+                f"prediction's shape {shape} or integer class labels"
+            )
+        integer = target_array.dtype.kind in "iu"
+        if _target_is_labels(op, shape, target_array.shape, integer):
+            target = _one_hot(op, target_array, shape, prediction.data.dtype)
         rows = shape[0] if len(shape) == 2 else 1
-        target = _one_hot_target("quadratic_cost", target, shape, prediction.data.dtype)
         return autograd.squared_error(prediction, target, 0.5 / rows)
-    predictions = list(prediction) if isinstance(prediction, (list, tuple)) else [prediction]
-    target = _one_hot_target("quadratic_cost", target, (len(predictions),), np.float64)
-    return mse_loss(predictions, list(target)) * (0.5 * len(predictions))
+
+    predictions, shape = _flatten(op, "prediction", prediction)
+    if len(shape) > 2:
+        raise ValueError(
+            f"{op}: prediction has shape {shape}; give one list of Values per example "
+            "(a list of lists for a batch)"
+        )
+    if not predictions:
+        raise ValueError(f"{op}: empty prediction")
+    targets, target_shape = _flatten(op, "target", target)
+    integer = all(_is_integer(t) for t in targets)
+    if not _one_each(shape, target_shape) and _target_is_labels(op, shape, target_shape, integer):
+        targets = _one_hot(op, np.array(targets), shape, np.float64).reshape(-1).tolist()
+    else:
+        _check_same_shape(op, shape, target_shape)
+    rows = shape[0] if len(shape) == 2 else 1
+    squares = [(p - t) ** 2 for p, t in zip(predictions, targets)]
+    return sum_values(squares) * (0.5 / rows)
 
 
-def _one_hot_target(op: str, target: Any, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
-    """Integer labels as one-hot rows of ``shape``; any other target as a float array."""
-    if is_tensor(target):
-        target = target.data
-    target = np.asarray(target)
-    kind = target.dtype.kind
-    if kind == "f":
-        return target.astype(dtype, copy=False)
-    if kind not in "iu":
+def _target_is_labels(op: str, shape: Shape, target_shape: Shape, integer: bool) -> bool:
+    """The rule of :func:`quadratic_cost`: True for class labels, False for values.
+
+    ``shape`` is the prediction's; ``integer`` says whether the target holds integers.
+
+    Raises:
+        ValueError: the target fits neither reading, or labels would need 2+ classes.
+        TypeError: the target is shaped as labels but does not hold integers.
+    """
+    if target_shape == shape:
+        return False
+    labels_fit = len(shape) in (1, 2) and target_shape == shape[:-1]
+    if not labels_fit:
+        labels = f" or integer class labels of shape {shape[:-1]}" if len(shape) in (1, 2) else ""
+        raise ValueError(
+            f"{op}: prediction has shape {shape} but target {target_shape}; give values of "
+            f"shape {shape}{labels}"
+        )
+    if shape[-1] < 2:
+        raise ValueError(
+            f"{op}: prediction has shape {shape} (one output per example) and target "
+            f"{target_shape}: ambiguous, so refused; give the target values in shape {shape}"
+        )
+    if not integer:
         raise TypeError(
-            f"{op}: target has dtype {target.dtype}; give integer class labels or a float "
-            "array of the prediction's shape"
+            f"{op}: a target of shape {target_shape} against a prediction of shape {shape} "
+            "must hold integer class labels; give ints (labels.astype(np.int64)), or "
+            f"values of shape {shape}"
+        )
+    return True
+
+
+def _one_hot(op: str, labels: np.ndarray, shape: Shape, dtype: Any) -> np.ndarray:
+    """Checked integer ``labels`` as one-hot rows, an array of ``shape`` (C,) or (B, C)."""
+    labels = labels.reshape(-1)
+    if len(shape) == 1 and labels.dtype.kind in "iu" and not 0 <= labels[0] < shape[0]:
+        raise ValueError(
+            f"{op}: label {labels[0]} is not a class index in [0, {shape[0]}) for a "
+            f"prediction of shape {shape}"
         )
     rows_and_classes = shape if len(shape) == 2 else (1, shape[-1])
-    labels = autograd.check_labels(target.reshape(-1), rows_and_classes, op)
+    labels = autograd.check_labels(labels, rows_and_classes, op)
     one_hot = _identity(shape[-1], np.dtype(dtype))[labels]
     return one_hot.reshape(shape)  # row k of the identity is onehot(k)
 
@@ -84,18 +166,76 @@ def _identity(classes: int, dtype: np.dtype) -> np.ndarray:
     return identity
 
 
-def binary_cross_entropy(probability: Any, target: Any) -> Value:
+def binary_cross_entropy(probability: Any, target: Any) -> Any:
     """-[y·log p + (1-y)·log(1-p)], averaged over the elements.
 
-    ``probability`` holds Values in (0, 1) (a sigmoid's output); ``target`` 0s and 1s.
+    ``probability`` holds values in [0, 1] (a sigmoid's output): Values (in a list) or a
+    Tensor; ``target`` 0s and 1s (or soft targets in between), in the same shape. As in
+    PyTorch each log is clamped at ≥ -100, so a saturated sigmoid (σ(40) is exactly 1.0)
+    gives a finite loss and finite gradients, never nan. Where the clamp holds the gradient
+    is 0, the exact derivative of the clamped loss (PyTorch's backward divides by
+    max(p(1-p), 1e-12) instead, which finite differences do not confirm). So a saturated
+    sigmoid learns nothing: prefer :func:`binary_cross_entropy_with_logits`, exact there.
+    Tensor form: one node (``autograd.tensor_fused.binary_cross_entropy``).
 
     Raises:
-        ValueError: for an empty ``probability`` or a ``target`` of another length.
+        ValueError: for an empty ``probability``, a ``target`` of another shape, or a
+            probability outside [0, 1].
+        TypeError: for an element that is not a number (or Value).
     """
-    probabilities, targets = _as_lists("binary_cross_entropy", probability, target)
+    op = "binary_cross_entropy"
+    if is_tensor(probability):
+        return _tensor_binary_cross_entropy(probability, target)
+    probabilities, targets, _ = _scalar_pair(op, probability, target)
     terms = []
     for p, y in zip(probabilities, targets):
-        terms.append(-(y * p.log() + (1.0 - y) * (1.0 - p).log()))
+        p = _as_value(p)
+        if not (0.0 <= p.data <= 1.0 or p.data != p.data):  # nan propagates
+            raise ValueError(
+                f"{op}: probabilities must be in [0, 1]; got {p.data!r}. Pass a sigmoid's "
+                "output, or give the logits to binary_cross_entropy_with_logits"
+            )
+        terms.append(y * _clamped_log(p) + (1.0 - y) * _clamped_log(1.0 - p))
+    # -mean(terms) = Σ termᵢ·(-1/n) as one node (the terms are Values, the factors numbers:
+    # weighted_sum's fast case). Its sum starts from +0.0: a perfect prediction costs 0.0,
+    # not -0.0.
+    return weighted_sum(terms, [-1.0 / len(terms)] * len(terms))
+
+
+def _clamped_log(x: Value) -> Value:
+    """max(log x, -100) for x in [0, 1]: a constant where the clamp holds (derivative 0)."""
+    data = x.data
+    if data > 1e-43 or data != data:  # above e^-100 ≈ 3.7e-44 (the common case), or nan
+        return x.log()
+    if data <= 0.0 or math.log(data) < LOG_FLOOR:
+        return Value(LOG_FLOOR)
+    return x.log()
+
+
+def binary_cross_entropy_with_logits(logits: Any, target: Any) -> Any:
+    """Binary cross-entropy of σ(logits), computed from the logits without forming σ.
+
+    The same loss as ``binary_cross_entropy(sigmoid(z), y)`` but stable everywhere: each
+    element costs max(z, 0) - z·y + log(1 + e^(-|z|)), whose exponent is ≤ 0, and its
+    gradient σ(z) - y never rounds to 0 or nan where the sigmoid saturates. ``logits`` are
+    Values (in a list) or a Tensor; ``target`` 0s and 1s (or soft targets) in the same shape.
+    Tensor form: one node (``autograd.tensor_fused.sigmoid_binary_cross_entropy``).
+
+    Raises:
+        ValueError: for empty ``logits`` or a ``target`` of another shape.
+        TypeError: for an element that is not a number (or Value).
+    """
+    if is_tensor(logits):
+        return sigmoid_binary_cross_entropy(logits, target)
+    zs, targets, _ = _scalar_pair("binary_cross_entropy_with_logits", logits, target)
+    terms = []
+    for z, y in zip(zs, targets):
+        z = _as_value(z)
+        # The two branches of |z| keep e^(-|z|) ≤ 1; both have derivative σ(z) - y.
+        if z.data >= 0.0:
+            terms.append(z * (1.0 - y) + (1.0 + (-z).exp()).log())
+        else:
+            terms.append((1.0 + z.exp()).log() - z * y)
     return sum_values(terms) * (1.0 / len(terms))
 
 
@@ -104,17 +244,24 @@ def cross_entropy(logits: Any, labels: Any) -> Any:
 
     Scalar form: ``logits`` is a list of Values (one example) and ``labels`` an int, or a
     list of such lists and a list of ints. Tensor form: logits (batch, classes) and an
-    integer array of labels (batch,). Computed stably (the largest logit is subtracted
-    before exponentiating).
+    integer array of labels (batch,). Labels are always class indices: a float array, or a
+    target of the logits' shape (one-hot rows), is refused. Computed stably (the largest
+    logit is subtracted before exponentiating).
 
     Raises:
         ValueError: for a label that is not a class index (or, scalar form, a batch with
             another number of labels); Tensor form as :func:`autograd.softmax_cross_entropy`.
-        TypeError: Tensor form, for labels that are not integers.
+        TypeError: Tensor form, for labels that are not integers; scalar form, for a batch
+            whose labels are not a list.
     """
     if is_tensor(logits):
         return autograd.softmax_cross_entropy(logits, labels)
     if logits and isinstance(logits[0], (list, tuple)):
+        if not isinstance(labels, (list, tuple, np.ndarray)):
+            raise TypeError(
+                f"cross_entropy: logits hold {len(logits)} examples (a list of lists), so "
+                f"labels must be a list of {len(logits)} ints; got {type(labels).__name__}"
+            )
         if len(logits) != len(labels):
             raise ValueError(f"cross_entropy: {len(logits)} examples but {len(labels)} labels")
         losses = [_one_cross_entropy(row, label) for row, label in zip(logits, labels)]
@@ -123,8 +270,7 @@ def cross_entropy(logits: Any, labels: Any) -> Any:
 
 
 def _one_cross_entropy(logits: Sequence[Value], label: int) -> Value:
-    is_index = isinstance(label, (int, np.integer)) and not isinstance(label, bool)
-    if not is_index or not 0 <= label < len(logits):
+    if not _is_integer(label) or not 0 <= label < len(logits):
         raise ValueError(
             f"cross_entropy: label {label!r} is not a class index in [0, {len(logits)})"
         )
@@ -134,14 +280,83 @@ def _one_cross_entropy(logits: Sequence[Value], label: int) -> Value:
     return log_sum_exp - logits[label]
 
 
-def _as_lists(op: str, prediction: Any, target: Any) -> tuple[list, list]:
-    predictions = list(prediction) if isinstance(prediction, (list, tuple)) else [prediction]
-    targets = list(target) if isinstance(target, (list, tuple, np.ndarray)) else [target]
-    if len(predictions) != len(targets):
-        raise ValueError(
-            f"{op}: {len(predictions)} predictions but {len(targets)} targets; give one target "
-            "per output"
-        )
+# -------------------------------------------------------------------- the scalar form
+
+
+def _is_integer(x: Any) -> bool:
+    """An int that can be a class label (a bool cannot)."""
+    return isinstance(x, (int, np.integer)) and not isinstance(x, bool)
+
+
+def _as_value(x: Value | float) -> Value:
+    return x if type(x) is Value else Value(x)
+
+
+def _scalar_pair(op: str, prediction: Any, target: Any) -> tuple[list, list, Shape]:
+    """Flat lists of predictions and targets of one shape, and that shape.
+
+    Raises:
+        ValueError: the shapes differ (see :func:`_check_same_shape`), or the prediction
+            is empty.
+        TypeError: an element is not a number or Value.
+    """
+    predictions, shape = _flatten(op, "prediction", prediction)
+    targets, target_shape = _flatten(op, "target", target)
+    _check_same_shape(op, shape, target_shape)
     if not predictions:
         raise ValueError(f"{op}: empty prediction")
-    return predictions, targets
+    return predictions, targets, shape
+
+
+def _one_each(shape: Shape, target_shape: Shape) -> bool:
+    """A lone number against a one-element list, or the other way round: one number each."""
+    return {shape, target_shape} <= {(), (1,)}
+
+
+def _check_same_shape(op: str, shape: Shape, target_shape: Shape) -> None:
+    """Raise a ValueError unless the shapes are equal (or :func:`_one_each`)."""
+    if target_shape != shape and not _one_each(shape, target_shape):
+        count, target_count = math.prod(shape), math.prod(target_shape)
+        if count != target_count:
+            what = f"{count} predictions but {target_count} targets (shapes "
+        else:
+            what = "prediction and target have different shapes ("
+        raise ValueError(
+            f"{op}: {what}{shape} and {target_shape}); give one target per output, in the "
+            "prediction's shape"
+        )
+
+
+def _flatten(op: str, role: str, x: Any) -> tuple[list, Shape]:
+    """A Value, a number or a (nested) list of them: its elements in order, and its shape.
+
+    Raises:
+        ValueError: a ragged list (rows of different lengths).
+        TypeError: an element is neither a Value nor a real number.
+    """
+    if type(x) is Value or isinstance(x, Real):
+        return [x], ()
+    if isinstance(x, np.ndarray) and x.dtype.kind in "biuf":
+        return x.reshape(-1).tolist(), x.shape
+    if isinstance(x, np.ndarray) and x.dtype.kind == "O":
+        x = x.tolist()
+    if isinstance(x, (list, tuple)) and all(type(v) is Value or type(v) is float for v in x):
+        return list(x), (len(x),)  # the common case, a flat list, without recursion
+    if not isinstance(x, (list, tuple)):
+        raise TypeError(
+            f"{op}: {role} is a {type(x).__name__}; on the scalar engine give a Value, a "
+            "number or a (nested) list of them (or Tensors for both operands)"
+        )
+    elements: list = []
+    inner: Shape | None = None
+    for item in x:
+        flat, item_shape = _flatten(op, role, item)
+        if inner is None:
+            inner = item_shape
+        elif item_shape != inner:
+            raise ValueError(
+                f"{op}: {role} is a ragged list (items of shapes {inner} and {item_shape}); "
+                "give rows of equal length"
+            )
+        elements += flat
+    return elements, (len(x), *(inner or ()))
