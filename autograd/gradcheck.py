@@ -41,7 +41,8 @@ def gradcheck(
     (f(x + εv) - f(x - εv)) / 2ε, which needs two evaluations in place of two per element.
 
     Passes when ``|analytic - numeric| <= atol + rtol·|numeric|`` elementwise. Every
-    ``.grad`` in the graph (inputs, parameters) and every input's data is left as it was.
+    ``.grad`` in the graph (inputs, parameters) and every input's data is left as it was,
+    also when ``fn`` raises or the check is interrupted (Ctrl-C).
 
     Returns:
         True.
@@ -142,34 +143,46 @@ def _analytic_gradients(fn, inputs, output_weights) -> list[np.ndarray]:
 
 
 def _numeric_gradient(objective: Callable[[], float], x: Any, eps: float) -> np.ndarray:
+    """Central differences, one element of ``x`` at a time.
+
+    Each element is put back in a ``finally``: if ``fn`` raises (or Ctrl-C stops it), the
+    input holds its original numbers, not x ± ε.
+    """
     if not isinstance(x.data, np.ndarray):  # a Value
         original = x.data
-        x.data = original + eps
-        plus = objective()
-        x.data = original - eps
-        minus = objective()
-        x.data = original
+        try:
+            x.data = original + eps
+            plus = objective()
+            x.data = original - eps
+            minus = objective()
+        finally:
+            x.data = original
         return np.array((plus - minus) / (2 * eps))
     data = x.data  # perturbed in place, element by element (any memory layout)
     gradient = np.empty(data.shape)
     for position in np.ndindex(data.shape):
         original = data[position]
-        data[position] = original + eps
-        plus = objective()
-        data[position] = original - eps
-        minus = objective()
-        data[position] = original
+        try:
+            data[position] = original + eps
+            plus = objective()
+            data[position] = original - eps
+            minus = objective()
+        finally:
+            data[position] = original
         gradient[position] = (plus - minus) / (2 * eps)
     return gradient
 
 
 def _directional(objective, x, direction: np.ndarray, eps: float) -> float:
+    """(f(x + εv) - f(x - εv)) / 2ε; ``x`` is put back in a ``finally``, as above."""
     original = x.data.copy()
-    x.data[...] = original + eps * direction
-    plus = objective()
-    x.data[...] = original - eps * direction
-    minus = objective()
-    x.data[...] = original
+    try:
+        x.data[...] = original + eps * direction
+        plus = objective()
+        x.data[...] = original - eps * direction
+        minus = objective()
+    finally:
+        x.data[...] = original
     return (plus - minus) / (2 * eps)
 
 
