@@ -69,6 +69,8 @@ class Optimizer:
         buffers = self._buffers()
         for index, p in enumerate(self.params):
             if type(p) is Value:
+                if type(p.data) is float and type(p.grad) is float:
+                    continue  # the common case, without isinstance's slower ABC check
                 if not isinstance(p.data, Real) or not isinstance(p.grad, Real):
                     raise TypeError(
                         f"{owner}: parameter {index} is a Value holding "
