@@ -7,6 +7,7 @@ the derivative rules are right.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -51,8 +52,11 @@ def gradcheck(
         GradcheckError: analytic and numeric gradients disagree; the message is a table of
             both for every input that disagrees.
         TypeError: an input is not a Value or Tensor, or a Tensor is not float64.
-        ValueError: no inputs are given, or a Tensor input has ``requires_grad=False``.
+        ValueError: no inputs are given, a Tensor input has ``requires_grad=False``, ``eps``
+            is not positive and finite, ``atol`` or ``rtol`` is negative or not finite, or
+            ``max_elements`` is not a positive int (or None).
     """
+    _check_tolerances(eps, atol, rtol, max_elements)
     inputs = list(inputs)
     if not inputs:
         raise ValueError("gradcheck: no inputs given; pass the Values or Tensors to differentiate")
@@ -90,6 +94,23 @@ def gradcheck(
     if failures:
         raise GradcheckError(_report(failures, atol, rtol))
     return True
+
+
+def _check_tolerances(eps: float, atol: float, rtol: float, max_elements: int | None) -> None:
+    """Refuse settings that would give a meaningless comparison (eps = 0 divides by zero)."""
+    if not 0.0 < eps < math.inf:
+        raise ValueError(f"gradcheck: eps must be positive and finite (e.g. 1e-6), got {eps}")
+    for name, tolerance in (("atol", atol), ("rtol", rtol)):
+        if not 0.0 <= tolerance < math.inf:
+            raise ValueError(
+                f"gradcheck: {name} must be 0 or positive, and finite, got {tolerance}"
+            )
+    if max_elements is not None and (
+        isinstance(max_elements, bool) or not isinstance(max_elements, int) or max_elements < 1
+    ):
+        raise ValueError(
+            f"gradcheck: max_elements must be a positive int or None, got {max_elements!r}"
+        )
 
 
 def _check_input(x: Any, index: int) -> None:

@@ -85,7 +85,9 @@ class Tensor:
     Raises:
         TypeError: for data that is not made of real numbers (strings, None, complex numbers,
             objects, Values), even with a ``dtype`` (NumPy would read None as nan and parse
-            "1.5" as 1.5), or for a non-floating ``dtype``.
+            "1.5" as 1.5), for a non-floating ``dtype``, or a ``requires_grad`` that is not
+            a bool.
+        ValueError: for a Python int too large for any float.
     """
 
     __slots__ = (
@@ -111,6 +113,11 @@ class Tensor:
         label: str = "",
     ) -> None:
         self.data = _as_array(data, dtype, "Tensor()")
+        if not isinstance(requires_grad, (bool, np.bool_)):  # "False" would be true
+            raise TypeError(
+                f"Tensor(): requires_grad must be True or False, not "
+                f"{type(requires_grad).__name__} ({requires_grad!r:.40})"
+            )
         self.grad: np.ndarray | None = None
         self.requires_grad = bool(requires_grad)
         self.parents: tuple[Tensor, ...] = ()

@@ -71,3 +71,22 @@ def test_gradients_are_restored_when_fn_raises_in_the_numeric_pass():
     with pytest.raises(RuntimeError):
         gradcheck(FailsOnCall(3, RuntimeError("fn failed")), [x])
     np.testing.assert_array_equal(x.grad, [7.0, 8.0])
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ({"eps": 0.0}, "eps must be positive"),
+        ({"eps": -1e-6}, "eps must be positive"),
+        ({"eps": float("nan")}, "eps must be positive"),
+        ({"atol": -1.0}, "atol must be 0 or positive"),
+        ({"rtol": float("inf")}, "rtol must be 0 or positive"),
+        ({"max_elements": 0}, "max_elements must be a positive int"),
+        ({"max_elements": 2.5}, "max_elements must be a positive int"),
+    ],
+)
+def test_settings_that_make_the_comparison_meaningless_are_refused_before_fn_runs(setting, message):
+    fn = FailsOnCall(0, RuntimeError("never raised"))
+    with pytest.raises(ValueError, match=message):
+        gradcheck(fn, [Value(1.0)], **setting)
+    assert fn.calls == 0

@@ -159,3 +159,13 @@ def test_numpy_scalar_times_tensor_is_a_tensor_in_the_graph(scalar, dtype):
 def test_numpy_ufunc_on_a_tensor_is_a_clear_type_error():
     with pytest.raises(TypeError, match="Tensor"):
         np.exp(Tensor([1.0]))
+
+
+@pytest.mark.parametrize("flag", ["False", 1, None])
+def test_requires_grad_must_be_a_bool(flag):
+    with pytest.raises(TypeError, match="requires_grad must be True or False"):
+        Tensor([1.0], requires_grad=flag)
+
+
+def test_requires_grad_may_be_a_numpy_bool():
+    assert Tensor([1.0], requires_grad=np.bool_(True)).requires_grad is True
