@@ -3,17 +3,31 @@
 Inside ``with no_grad():`` (or a function decorated with ``@no_grad()`` or ``@no_grad``)
 operations still compute their results, but record no parents, so nothing can be
 backpropagated through them and no memory is spent on the graph. Use it for inference
-and for optimizer updates.
+and for optimizer updates. ``enable_grad`` switches recording back on inside.
 
 The switch is per thread, as in PyTorch: ``no_grad()`` in an inference thread leaves a
-training thread recording its graph. A new thread starts with recording on.
+training thread recording its graph. A new thread starts with recording on. Every form is
+safe to use from many threads at once:
+
+* a decorated function saves its caller's mode on its own call stack, so concurrent and
+  recursive calls each get their own mode back;
+* one instance used in many ``with`` blocks (``switch = no_grad()``, then ``with switch:`` in
+  several threads, or nested in one) keeps a separate stack of saved modes per thread;
+* a decorated generator function runs its body in the switch's mode, and gives the caller its
+  own mode back at every ``yield`` (so ``for batch in loader():`` does not leak the mode into
+  the loop body); the same holds for a decorated ``async def`` at every ``await``.
+
+Tasks of one asyncio event loop share their thread's mode: a ``with no_grad():`` block that
+spans an ``await`` is seen by the tasks that run meanwhile. Decorate the coroutine function
+instead, or keep such blocks free of ``await``.
 """
 
 from __future__ import annotations
 
-import contextlib
+import functools
+import inspect
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from typing import Any
 
 
@@ -30,11 +44,15 @@ def is_grad_enabled() -> bool:
     return GRAD_MODE.enabled
 
 
-class _GradSwitch(contextlib.ContextDecorator):
-    """Sets the grad mode on entry and restores the previous one on exit (re-entrant).
+class _GradSwitch:
+    """Sets the grad mode on entry and restores the previous one on exit.
 
     Used as ``with switch():``, ``@switch()`` or, as in PyTorch, ``@switch`` without the
-    parentheses.
+    parentheses. See the module docstring for threads, recursion and generators.
+
+    Raises:
+        TypeError: when given something other than a function to decorate, or an async
+            generator function (whose steps cannot be switched one by one).
     """
 
     _switch_to: bool
@@ -43,25 +61,113 @@ class _GradSwitch(contextlib.ContextDecorator):
         switch = super().__new__(cls)
         if function is None:
             return switch
-        if not callable(function):
-            raise TypeError(
-                f"{cls.__name__}() takes no arguments; use `with {cls.__name__}():`, "
-                f"`@{cls.__name__}()` or `@{cls.__name__}`, not {cls.__name__}({function!r:.40})"
-            )
         switch.__init__()  # not called for us: __new__ returns the decorated function
         return switch(function)
 
     def __init__(self) -> None:
-        # A stack, not one slot: a decorated function may call itself recursively.
-        self._previous: list[bool] = []
+        # One stack of saved modes per thread: the same instance may be entered by several
+        # threads at once, and several times in one thread (nested blocks).
+        self._saved_per_thread = threading.local()
 
     def __enter__(self) -> _GradSwitch:
-        self._previous.append(GRAD_MODE.enabled)
+        saved = getattr(self._saved_per_thread, "stack", None)
+        if saved is None:
+            saved = self._saved_per_thread.stack = []
+        saved.append(GRAD_MODE.enabled)
         GRAD_MODE.enabled = self._switch_to
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        GRAD_MODE.enabled = self._previous.pop()
+        GRAD_MODE.enabled = self._saved_per_thread.stack.pop()
+
+    def __call__(self, function: Callable[..., Any]) -> Callable[..., Any]:
+        """Decorate ``function``: every call runs in this switch's mode (see the module doc)."""
+        name = type(self).__name__
+        if not callable(function):
+            raise TypeError(
+                f"{name}() takes no arguments; use `with {name}():`, "
+                f"`@{name}()` or `@{name}`, not {name}({function!r:.40})"
+            )
+        if inspect.isasyncgenfunction(function):
+            raise TypeError(
+                f"@{name} cannot decorate the async generator function "
+                f"{function.__qualname__}: its mode could not be restored around each step; "
+                f"use `with {name}():` inside its body, around code that does not await"
+            )
+        mode = self._switch_to
+        if inspect.isgeneratorfunction(function):
+
+            @functools.wraps(function)
+            def generator_in_mode(*args: Any, **kwargs: Any) -> Any:
+                return (yield from _step_in_mode(function(*args, **kwargs), mode))
+
+            return generator_in_mode
+
+        if inspect.iscoroutinefunction(function):
+
+            @functools.wraps(function)
+            async def coroutine_in_mode(*args: Any, **kwargs: Any) -> Any:
+                return await _AwaitInMode(function(*args, **kwargs), mode)
+
+            return coroutine_in_mode
+
+        @functools.wraps(function)
+        def function_in_mode(*args: Any, **kwargs: Any) -> Any:
+            previous = GRAD_MODE.enabled  # on this call's stack: safe for threads, recursion
+            GRAD_MODE.enabled = mode
+            try:
+                return function(*args, **kwargs)
+            finally:
+                GRAD_MODE.enabled = previous
+
+        return function_in_mode
+
+
+def _step_in_mode(steps: Any, mode: bool) -> Generator[Any, Any, Any]:
+    """Run a generator or coroutine ``steps`` in grad ``mode``, one step at a time.
+
+    Each step (up to the next ``yield``, to a ``send``, ``throw`` or ``close``) runs with the
+    mode switched; between steps the caller has its own mode. Values sent, exceptions thrown
+    and the return value pass through unchanged, as with ``yield from``.
+    """
+    sent: Any = None
+    thrown: BaseException | None = None
+    while True:
+        previous = GRAD_MODE.enabled
+        GRAD_MODE.enabled = mode
+        try:
+            if thrown is None:
+                yielded = steps.send(sent)
+            else:
+                error, thrown = thrown, None
+                yielded = steps.throw(error)
+        except StopIteration as stop:
+            return stop.value
+        finally:
+            GRAD_MODE.enabled = previous
+        try:
+            sent = yield yielded
+        except GeneratorExit:  # close(): let the body's finally blocks run in the mode
+            previous = GRAD_MODE.enabled
+            GRAD_MODE.enabled = mode
+            try:
+                steps.close()
+            finally:
+                GRAD_MODE.enabled = previous
+            raise
+        except BaseException as error:  # throw(): raise it inside the body, in the mode
+            sent, thrown = None, error
+
+
+class _AwaitInMode:
+    """An awaitable running a coroutine in a grad mode, switched around each step."""
+
+    def __init__(self, coroutine: Any, mode: bool) -> None:
+        self._coroutine = coroutine
+        self._mode = mode
+
+    def __await__(self) -> Generator[Any, Any, Any]:
+        return _step_in_mode(self._coroutine, self._mode)
 
 
 class no_grad(_GradSwitch):

@@ -7,6 +7,7 @@ the derivative rules are right.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -41,7 +42,8 @@ def gradcheck(
     (f(x + εv) - f(x - εv)) / 2ε, which needs two evaluations in place of two per element.
 
     Passes when ``|analytic - numeric| <= atol + rtol·|numeric|`` elementwise. Every
-    ``.grad`` in the graph (inputs, parameters) and every input's data is left as it was.
+    ``.grad`` in the graph (inputs, parameters) and every input's data is left as it was,
+    also when ``fn`` raises or the check is interrupted (Ctrl-C).
 
     Returns:
         True.
@@ -50,8 +52,11 @@ def gradcheck(
         GradcheckError: analytic and numeric gradients disagree; the message is a table of
             both for every input that disagrees.
         TypeError: an input is not a Value or Tensor, or a Tensor is not float64.
-        ValueError: no inputs are given, or a Tensor input has ``requires_grad=False``.
+        ValueError: no inputs are given, a Tensor input has ``requires_grad=False``, ``eps``
+            is not positive and finite, ``atol`` or ``rtol`` is negative or not finite, or
+            ``max_elements`` is not a positive int (or None).
     """
+    _check_tolerances(eps, atol, rtol, max_elements)
     inputs = list(inputs)
     if not inputs:
         raise ValueError("gradcheck: no inputs given; pass the Values or Tensors to differentiate")
@@ -89,6 +94,23 @@ def gradcheck(
     if failures:
         raise GradcheckError(_report(failures, atol, rtol))
     return True
+
+
+def _check_tolerances(eps: float, atol: float, rtol: float, max_elements: int | None) -> None:
+    """Refuse settings that would give a meaningless comparison (eps = 0 divides by zero)."""
+    if not 0.0 < eps < math.inf:
+        raise ValueError(f"gradcheck: eps must be positive and finite (e.g. 1e-6), got {eps}")
+    for name, tolerance in (("atol", atol), ("rtol", rtol)):
+        if not 0.0 <= tolerance < math.inf:
+            raise ValueError(
+                f"gradcheck: {name} must be 0 or positive, and finite, got {tolerance}"
+            )
+    if max_elements is not None and (
+        isinstance(max_elements, bool) or not isinstance(max_elements, int) or max_elements < 1
+    ):
+        raise ValueError(
+            f"gradcheck: max_elements must be a positive int or None, got {max_elements!r}"
+        )
 
 
 def _check_input(x: Any, index: int) -> None:
@@ -142,34 +164,46 @@ def _analytic_gradients(fn, inputs, output_weights) -> list[np.ndarray]:
 
 
 def _numeric_gradient(objective: Callable[[], float], x: Any, eps: float) -> np.ndarray:
+    """Central differences, one element of ``x`` at a time.
+
+    Each element is put back in a ``finally``: if ``fn`` raises (or Ctrl-C stops it), the
+    input holds its original numbers, not x ± ε.
+    """
     if not isinstance(x.data, np.ndarray):  # a Value
         original = x.data
-        x.data = original + eps
-        plus = objective()
-        x.data = original - eps
-        minus = objective()
-        x.data = original
+        try:
+            x.data = original + eps
+            plus = objective()
+            x.data = original - eps
+            minus = objective()
+        finally:
+            x.data = original
         return np.array((plus - minus) / (2 * eps))
     data = x.data  # perturbed in place, element by element (any memory layout)
     gradient = np.empty(data.shape)
     for position in np.ndindex(data.shape):
         original = data[position]
-        data[position] = original + eps
-        plus = objective()
-        data[position] = original - eps
-        minus = objective()
-        data[position] = original
+        try:
+            data[position] = original + eps
+            plus = objective()
+            data[position] = original - eps
+            minus = objective()
+        finally:
+            data[position] = original
         gradient[position] = (plus - minus) / (2 * eps)
     return gradient
 
 
 def _directional(objective, x, direction: np.ndarray, eps: float) -> float:
+    """(f(x + εv) - f(x - εv)) / 2ε; ``x`` is put back in a ``finally``, as above."""
     original = x.data.copy()
-    x.data[...] = original + eps * direction
-    plus = objective()
-    x.data[...] = original - eps * direction
-    minus = objective()
-    x.data[...] = original
+    try:
+        x.data[...] = original + eps * direction
+        plus = objective()
+        x.data[...] = original - eps * direction
+        minus = objective()
+    finally:
+        x.data[...] = original
     return (plus - minus) / (2 * eps)
 
 

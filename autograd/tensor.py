@@ -77,9 +77,17 @@ class Tensor:
         op: the name of the operation that made this tensor ("" for a leaf).
         label: an optional name, used when the graph is drawn.
 
+    NumPy interplay: ``np.asarray(t)`` gives ``t.data`` itself (shared, as ``t.numpy()``) for
+    a tensor that requires no grad, and refuses one that does (NumPy functions are not
+    recorded in the graph); ``np.float64(2) * t`` and ``array * t`` call the Tensor's own
+    operators and give Tensors. ``bool(t)`` is the truth of a one-element tensor's value.
+
     Raises:
-        TypeError: for data that is not numeric (strings, None, objects, Values) or a
-            non-floating ``dtype``.
+        TypeError: for data that is not made of real numbers (strings, None, complex numbers,
+            objects, Values), even with a ``dtype`` (NumPy would read None as nan and parse
+            "1.5" as 1.5), for a non-floating ``dtype``, or a ``requires_grad`` that is not
+            a bool.
+        ValueError: for a Python int too large for any float.
     """
 
     __slots__ = (
@@ -105,6 +113,11 @@ class Tensor:
         label: str = "",
     ) -> None:
         self.data = _as_array(data, dtype, "Tensor()")
+        if not isinstance(requires_grad, (bool, np.bool_)):  # "False" would be true
+            raise TypeError(
+                f"Tensor(): requires_grad must be True or False, not "
+                f"{type(requires_grad).__name__} ({requires_grad!r:.40})"
+            )
         self.grad: np.ndarray | None = None
         self.requires_grad = bool(requires_grad)
         self.parents: tuple[Tensor, ...] = ()
@@ -148,6 +161,48 @@ class Tensor:
     def numpy(self) -> np.ndarray:
         """``data`` itself (shared, not copied), as ``torch.Tensor.numpy()`` does."""
         return self.data
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        """What ``np.asarray(tensor)`` and ``np.array(tensor)`` see: ``data``.
+
+        As with :meth:`numpy`, the array is ``data`` itself (shared: writing into it changes
+        the tensor), unless NumPy asks for a copy (``np.array(t)``, ``copy=True``) or for
+        another dtype. As in PyTorch, a tensor that requires grad is refused: whatever NumPy
+        computes from it would silently leave the graph.
+
+        Raises:
+            TypeError: the tensor requires grad.
+            ValueError: ``copy=False`` with a dtype that needs a conversion.
+        """
+        if self.requires_grad:
+            raise TypeError(
+                f"np.asarray(Tensor): this Tensor of shape {self.data.shape} requires grad, "
+                "and NumPy functions are not recorded in the graph; take the numbers "
+                "outside the graph explicitly with tensor.data or tensor.detach()"
+            )
+        data = self.data
+        if dtype is not None and np.dtype(dtype) != data.dtype:
+            if copy is False:
+                raise ValueError(
+                    f"np.asarray(Tensor, dtype={np.dtype(dtype)}, copy=False): the Tensor "
+                    f"holds {data.dtype}, so a copy is needed; allow it (copy=None)"
+                )
+            return data.astype(dtype)
+        return data.copy() if copy else data
+
+    def __bool__(self) -> bool:
+        """The truth of a one-element tensor's value, as in NumPy and PyTorch.
+
+        Raises:
+            ValueError: the tensor has no elements or more than one (which truth is meant?).
+        """
+        if self.data.size != 1:
+            raise ValueError(
+                f"bool(Tensor): the truth value of a Tensor of shape {self.data.shape} "
+                f"({self.data.size} elements) is ambiguous; say which is meant, e.g. "
+                "bool((t.data > 0).any()) or bool((t.data > 0).all())"
+            )
+        return bool(self.data.item())
 
     def detach(self) -> Tensor:
         """A new leaf sharing this tensor's data, outside the graph (requires no grad)."""
@@ -735,7 +790,12 @@ def _operand(x: Any, op: str, tensor: Tensor | None = None, reflected: bool = Fa
 
 
 def _as_array(data: Any, dtype: Any, where: str, copy: bool = False) -> np.ndarray:
-    """``data`` as a floating ndarray by the rules of ``Tensor()``, or a TypeError."""
+    """``data`` as a floating ndarray by the rules of ``Tensor()``, or a TypeError.
+
+    The data is read by NumPy as it is, and checked to be made of real numbers, before any
+    ``dtype`` is applied: with ``dtype=float`` NumPy itself would turn None into nan and
+    parse strings as numbers.
+    """
     if isinstance(data, Tensor):
         data = data.data
     if dtype is not None:
@@ -748,14 +808,40 @@ def _as_array(data: Any, dtype: Any, where: str, copy: bool = False) -> np.ndarr
     elif isinstance(data, (ndarray, np.floating)) and data.dtype.kind == "f":
         return np.array(data) if copy else np.asarray(data)
     try:
-        array = np.array(data, dtype=dtype, copy=True) if copy else np.asarray(data, dtype=dtype)
-    except (TypeError, ValueError):
+        array = np.asarray(data)
+    except (TypeError, ValueError):  # ragged lists, Tensors that require grad, ...
         array = None
-    if array is None or array.dtype.kind not in "biuf":
+    if array is None or not _holds_real_numbers(array):
         raise TypeError(
             f"{where}: cannot make a float array from {type(data).__name__} ({data!r:.60}); "
             "pass numbers, a (nested) list of numbers or a NumPy array"
+            f"{_conversion_hint(array)}"
         )
-    if dtype is None and (array.dtype.kind != "f" or not isinstance(data, ndarray)):
-        array = array.astype(np.float32)
-    return array
+    try:
+        with _quiet():  # too large for float32: inf, as every overflow here
+            return array.astype(np.float32 if dtype is None else dtype, copy=copy)
+    except OverflowError:  # a Python int beyond any float
+        raise ValueError(
+            f"{where}: an integer in the data is too large for a float; "
+            "pass float('inf') if infinity is meant"
+        ) from None
+
+
+def _holds_real_numbers(array: np.ndarray) -> bool:
+    """True for arrays of booleans, integers or floats, and object arrays of real numbers."""
+    kind = array.dtype.kind
+    if kind in "biuf":
+        return True
+    # Python ints too large for int64 come as objects; so do None, strings mixed with numbers.
+    return kind == "O" and all(isinstance(item, Real) for item in array.flat)
+
+
+def _conversion_hint(array: np.ndarray | None) -> str:
+    """What to write instead, for the two conversions NumPy would have made silently."""
+    if array is None:
+        return ""
+    if array.dtype.kind in "USa":
+        return " (strings are not parsed: convert them with float() first)"
+    if array.dtype.kind == "O" and any(item is None for item in array.flat):
+        return " (None is not read as a missing value: write float('nan'))"
+    return ""

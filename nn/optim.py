@@ -10,37 +10,75 @@ gradient were zero (momentum and weight decay still move it), where PyTorch skip
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from numbers import Real
 from typing import Any
 
 import numpy as np
 
-from autograd import Value
+from autograd import Tensor, Value
 from nn.module import check_state, zero_grads
 
 
 class Optimizer:
     """Holds the parameters, the learning rate and the step count; subclasses define ``step``.
 
+    Hyper-parameters are checked when the optimizer is made and again at every ``step``
+    (a schedule may change ``lr`` between steps). Before a step changes anything, every
+    parameter is checked to be able to take its update, so a step either updates all
+    parameters or raises and updates none.
+
     Raises:
-        ValueError: for no parameters, an ``lr`` that is not positive, or a negative (or NaN)
-            ``weight_decay``.
+        ValueError: for no parameters, a parameter given twice, an ``lr`` that is not
+            positive and finite, or a ``weight_decay`` that is negative, infinite or NaN.
+        TypeError: for a parameter that is neither a Value nor a Tensor, or a
+            hyper-parameter that is not a real number.
     """
 
     def __init__(self, params: Iterable[Any], lr: float, weight_decay: float = 0.0) -> None:
-        self.params = list(params)
-        if not self.params:
-            raise ValueError(f"{type(self).__name__}: got no parameters to optimize")
-        if not lr > 0.0:
-            raise ValueError(f"{type(self).__name__}: lr must be positive, got {lr}")
-        if not weight_decay >= 0.0:
-            raise ValueError(
-                f"{type(self).__name__}: weight_decay must be 0 or positive, got {weight_decay}"
-            )
-        self.lr = float(lr)
-        self.weight_decay = float(weight_decay)
+        self.params = _checked_parameters(type(self).__name__, params)
+        self.lr = lr
+        self.weight_decay = weight_decay
+        Optimizer._check_hyperparameters(self)  # a subclass checks its own once they are set
         self.steps = 0
         self._scratch_buffers: dict[np.dtype, np.ndarray] = {}  # see _scratch
+
+    def _check_hyperparameters(self) -> None:
+        """Check the hyper-parameters as they are now, and store them as floats.
+
+        Raises:
+            TypeError: a hyper-parameter is not a real number.
+            ValueError: a hyper-parameter is out of its range (NaN is out of every range).
+        """
+        owner = type(self).__name__
+        self.lr = _hyperparameter(owner, "lr", self.lr, "positive and finite", _positive)
+        self.weight_decay = _hyperparameter(
+            owner, "weight_decay", self.weight_decay, "0 or positive, and finite", _non_negative
+        )
+
+    def _check_before_step(self) -> None:
+        """Check that every parameter can take its update, before any is changed.
+
+        Raises:
+            TypeError: a parameter's data or gradient is not numbers of the right kind.
+            ValueError: a Tensor parameter's data is read-only, or its gradient or one of
+                the optimizer's buffers has another shape than its data.
+        """
+        self._check_hyperparameters()
+        owner = f"{type(self).__name__}.step"
+        buffers = self._buffers()
+        for index, p in enumerate(self.params):
+            if type(p) is Value:
+                if type(p.data) is float and type(p.grad) is float:
+                    continue  # the common case, without isinstance's slower ABC check
+                if not isinstance(p.data, Real) or not isinstance(p.grad, Real):
+                    raise TypeError(
+                        f"{owner}: parameter {index} is a Value holding "
+                        f"data={p.data!r:.30}, grad={p.grad!r:.30}; both must be real numbers "
+                        "(set them to floats); no parameter was updated"
+                    )
+                continue
+            _check_tensor_parameter(owner, index, p, buffers)
 
     def zero_grad(self) -> None:
         """Reset every parameter's gradient (a Value's to 0.0, a Tensor's to None)."""
@@ -57,32 +95,142 @@ class Optimizer:
     def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
         """Restore what ``state_dict`` returned (same parameters, same order).
 
-        Nothing is changed unless every entry fits.
+        Nothing is changed unless every entry fits: every entry is checked and converted
+        before the first is loaded.
 
         Raises:
             KeyError: for missing or unexpected keys (e.g. the state of another optimizer).
-            ValueError: for an entry of the wrong shape.
+            ValueError: for an entry of the wrong shape, or a step count that is not a
+                whole number of 0 or more.
+            TypeError: for an entry that is not numbers (strings, None, objects).
         """
+        owner = f"{type(self).__name__}.load_state_dict"
         shapes = {key: array.shape for key, array in self.state_dict().items()}
         check_state(
-            f"{type(self).__name__}.load_state_dict",
-            shapes,
-            state,
-            source="the same kind of optimizer over the same parameters",
+            owner, shapes, state, source="the same kind of optimizer over the same parameters"
         )
-        self.steps = int(state["steps"])
+        steps = _step_count(owner, state["steps"])
+        loaded = {key: _numbers(owner, key, state[key]) for key in shapes if key != "steps"}
+        # Everything fits: only now is anything changed.
+        self.steps = steps
         for name, buffers in self._buffers().items():
             for i, buffer in enumerate(buffers):
                 if isinstance(buffer, np.ndarray):
-                    buffer[...] = state[f"{name}.{i}"]
+                    buffer[...] = loaded[f"{name}.{i}"]
                 else:
-                    buffers[i] = float(state[f"{name}.{i}"])
+                    buffers[i] = float(loaded[f"{name}.{i}"])
 
     def _buffers(self) -> dict[str, list]:
         return {}
 
     def step(self) -> None:
         raise NotImplementedError
+
+
+def _positive(x: float) -> bool:
+    return 0.0 < x < math.inf
+
+
+def _non_negative(x: float) -> bool:
+    return 0.0 <= x < math.inf
+
+
+def _below_one(x: float) -> bool:
+    return 0.0 <= x < 1.0
+
+
+def _hyperparameter(
+    owner: str, name: str, value: Any, rule: str, accept: Callable[[float], bool]
+) -> float:
+    """``value`` as a float if ``accept`` takes it (NaN fails every comparison), else raise."""
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise TypeError(
+            f"{owner}: {name} must be a real number, got {type(value).__name__} ({value!r:.40})"
+        )
+    number = float(value)
+    if not accept(number):
+        raise ValueError(f"{owner}: {name} must be {rule}, got {value}")
+    return number
+
+
+def _checked_parameters(owner: str, params: Iterable[Any]) -> list[Any]:
+    """The parameters as a list; each a Value or a Tensor, none twice."""
+    params = list(params)
+    if not params:
+        raise ValueError(f"{owner}: got no parameters to optimize")
+    seen: set[int] = set()
+    for index, p in enumerate(params):
+        if type(p) is not Value and not isinstance(p, Tensor):
+            raise TypeError(
+                f"{owner}: parameter {index} is a {type(p).__name__}; pass Values or Tensors "
+                "(e.g. model.parameters())"
+            )
+        if id(p) in seen:
+            raise ValueError(
+                f"{owner}: parameter {index} is also an earlier parameter, so each step would "
+                "update it twice; pass every parameter once (model.parameters() does)"
+            )
+        seen.add(id(p))
+    return params
+
+
+def _check_tensor_parameter(owner: str, index: int, p: Any, buffers: dict[str, list]) -> None:
+    """Raise if the Tensor parameter ``p`` could not be updated in place (see step)."""
+    data, grad = p.data, p.grad
+    where = f"{owner}: parameter {index}"
+    if not isinstance(data, np.ndarray) or data.dtype.kind != "f":
+        raise TypeError(
+            f"{where} holds {type(data).__name__} {getattr(data, 'dtype', '')}, not a float "
+            "array; give it float data (e.g. Tensor(array, dtype=np.float32)); "
+            "no parameter was updated"
+        )
+    if not data.flags.writeable:
+        raise ValueError(
+            f"{where} (shape {data.shape}) has read-only data, so it cannot be updated in "
+            "place; no parameter was updated. Give it a writable copy first: "
+            "param.data = param.data.copy()"
+        )
+    grad_fits = grad is None or (
+        isinstance(grad, np.ndarray) and grad.dtype.kind in "biuf" and grad.shape == data.shape
+    )
+    if not grad_fits:
+        raise ValueError(
+            f"{where} has shape {data.shape} but its gradient is "
+            f"{type(grad).__name__} {getattr(grad, 'dtype', '')} of shape {np.shape(grad)}; "
+            "a gradient must be a real array of the parameter's shape (as backward makes "
+            "it); no parameter was updated"
+        )
+    for name, per_parameter in buffers.items():
+        if np.shape(per_parameter[index]) != data.shape:
+            raise ValueError(
+                f"{where} has shape {data.shape} but its {name} has shape "
+                f"{np.shape(per_parameter[index])}: its data was replaced by another shape "
+                "after the optimizer was made; make a new optimizer; no parameter was updated"
+            )
+
+
+def _step_count(owner: str, steps: Any) -> int:
+    """A saved step count as an int, or a ValueError."""
+    array = np.asarray(steps)
+    kind = array.dtype.kind
+    whole = array.ndim == 0 and (kind in "iu" or (kind == "f" and float(array).is_integer()))
+    if not whole or array < 0:
+        raise ValueError(
+            f"{owner}: 'steps' is {steps!r:.40}, not a whole number of 0 or more; "
+            "the state must come from state_dict()"
+        )
+    return int(array)
+
+
+def _numbers(owner: str, key: str, value: Any) -> np.ndarray:
+    """A saved buffer as a float64 array, or a TypeError (None would become NaN)."""
+    array = np.asarray(value)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(
+            f"{owner}: {key!r} holds {array.dtype} data, not numbers; "
+            "the state must come from state_dict()"
+        )
+    return array.astype(np.float64)
 
 
 def _zeros_like(p: Any) -> Any:
@@ -112,22 +260,34 @@ class SGD(Optimizer):
 
     Raises:
         ValueError: as :class:`Optimizer`, or for a momentum outside [0, 1).
+        TypeError: as :class:`Optimizer`.
     """
 
     def __init__(
         self, params: Iterable[Any], lr: float, momentum: float = 0.0, weight_decay: float = 0.0
     ) -> None:
         super().__init__(params, lr, weight_decay)
-        if not 0.0 <= momentum < 1.0:
-            raise ValueError(f"SGD: momentum must be in [0, 1), got {momentum}")
-        self.momentum = float(momentum)
-        self.velocity = [_zeros_like(p) for p in self.params] if momentum else []
+        self.momentum = momentum
+        self._check_hyperparameters()
+        self.velocity = [_zeros_like(p) for p in self.params] if self.momentum else []
+
+    def _check_hyperparameters(self) -> None:
+        super()._check_hyperparameters()
+        self.momentum = _hyperparameter("SGD", "momentum", self.momentum, "in [0, 1)", _below_one)
 
     def _buffers(self) -> dict[str, list]:
+        if self.momentum and not self.velocity:  # momentum switched on after construction
+            self.velocity = [_zeros_like(p) for p in self.params]
         return {"velocity": self.velocity} if self.momentum else {}
 
     def step(self) -> None:
-        """Apply one update to every parameter."""
+        """Apply one update to every parameter.
+
+        Raises:
+            ValueError, TypeError: as :meth:`Optimizer._check_before_step`; then nothing
+                was changed.
+        """
+        self._check_before_step()
         self.steps += 1
         lr, momentum, decay = self.lr, self.momentum, self.weight_decay
         for i, p in enumerate(self.params):
@@ -155,7 +315,9 @@ class Adam(Optimizer):
     m̂ = m / (1-β₁ᵗ);  v̂ = v / (1-β₂ᵗ);  w -= lr·m̂ / (√v̂ + ε)   (t = the step count)
 
     Raises:
-        ValueError: as :class:`Optimizer`, for betas outside [0, 1), or a negative ``eps``.
+        ValueError: as :class:`Optimizer`, for betas outside [0, 1), or an ``eps`` that is
+            not positive and finite (ε keeps the denominator √v̂ + ε away from 0).
+        TypeError: as :class:`Optimizer`.
     """
 
     def __init__(
@@ -167,21 +329,35 @@ class Adam(Optimizer):
         weight_decay: float = 0.0,
     ) -> None:
         super().__init__(params, lr, weight_decay)
-        beta1, beta2 = betas
-        if not (0.0 <= beta1 < 1.0 and 0.0 <= beta2 < 1.0):
-            raise ValueError(f"Adam: betas must be in [0, 1), got {betas}")
-        if not eps >= 0.0:
-            raise ValueError(f"Adam: eps must be 0 or positive, got {eps}")
-        self.beta1, self.beta2 = float(beta1), float(beta2)
-        self.eps = float(eps)
+        try:
+            self.beta1, self.beta2 = betas
+        except (TypeError, ValueError):  # not two items
+            raise ValueError(
+                f"Adam: betas must be a pair (beta1, beta2), got {betas!r:.40}"
+            ) from None
+        self.eps = eps
+        self._check_hyperparameters()
         self.first_moment = [_zeros_like(p) for p in self.params]
         self.second_moment = [_zeros_like(p) for p in self.params]
+
+    def _check_hyperparameters(self) -> None:
+        super()._check_hyperparameters()
+        in_range = "in [0, 1) (as in betas=(0.9, 0.999))"
+        self.beta1 = _hyperparameter("Adam", "betas[0]", self.beta1, in_range, _below_one)
+        self.beta2 = _hyperparameter("Adam", "betas[1]", self.beta2, in_range, _below_one)
+        self.eps = _hyperparameter("Adam", "eps", self.eps, "positive and finite", _positive)
 
     def _buffers(self) -> dict[str, list]:
         return {"first_moment": self.first_moment, "second_moment": self.second_moment}
 
     def step(self) -> None:
-        """Apply one update to every parameter."""
+        """Apply one update to every parameter.
+
+        Raises:
+            ValueError, TypeError: as :meth:`Optimizer._check_before_step`; then nothing
+                was changed.
+        """
+        self._check_before_step()
         self.steps += 1
         beta1, beta2, eps, decay = self.beta1, self.beta2, self.eps, self.weight_decay
         correction1 = 1.0 - beta1**self.steps
