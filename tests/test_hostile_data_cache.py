@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import os
 import signal
+import struct
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -174,4 +175,21 @@ def test_cache_member_longer_than_its_header_says_is_refused(cache_path: Path) -
     with pytest.raises(
         datasets.CorruptDataError, match=r"member source is .* bytes, but its header"
     ):
+        read_cache(cache_path, expected_sha256="")
+
+
+def test_cache_member_claiming_a_4_gb_npy_header_is_refused_before_reading_it(
+    cache_path: Path,
+) -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, value in cache_members().items():
+            npy = io.BytesIO()
+            np.lib.format.write_array(npy, value)
+            data = npy.getvalue()
+            if name == "train_labels":  # format 2.0: a 4-byte header length, here 4 GB
+                data = b"\x93NUMPY\x02\x00" + struct.pack("<I", 2**32 - 1) + data[10:]
+            archive.writestr(f"{name}.npy", data)
+    cache_path.write_bytes(buffer.getvalue())
+    with pytest.raises(datasets.CorruptDataError, match=r"4294967295-byte \.npy header"):
         read_cache(cache_path, expected_sha256="")

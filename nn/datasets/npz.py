@@ -18,6 +18,7 @@ Arrays are read with ``allow_pickle`` never involved: object dtypes are refused 
 
 from __future__ import annotations
 
+import io
 import math
 import os
 import struct
@@ -34,7 +35,9 @@ from .files import open_regular_file, read_exactly
 
 __all__ = ["NpySpec", "read_npz"]
 
-_MAX_NPY_HEADER = 4096  # magic, version, length and the header dict; NumPy writes 128 bytes
+_MAX_NPY_HEADER = 4096  # the header dict; NumPy writes 118 bytes of it
+_NPY_MAGIC = b"\x93NUMPY"
+_NPY_LENGTH_FORMATS = {(1, 0): struct.Struct("<H"), (2, 0): struct.Struct("<I")}
 _END_RECORD = struct.Struct("<4s4H2LH")  # the zip "end of central directory" record
 _END_SIGNATURE = b"PK\x05\x06"
 _MAX_COMMENT = 0xFFFF
@@ -97,6 +100,30 @@ def _check_end_record(file: BinaryIO, size: int, *, members: int) -> None:
     file.seek(0)
 
 
+def _read_npy_header(member: BinaryIO, key: str) -> tuple[tuple[int, ...], bool, np.dtype, int]:
+    """Read a .npy header: (shape, fortran_order, dtype, header size in bytes).
+
+    The header's length is checked before the header is read, so a member claiming a
+    4 GB header costs nothing; NumPy's own parser then reads the (short) header text.
+    """
+    magic = read_exactly(member, 8, name=key, what="the .npy magic number")
+    if magic[:6] != _NPY_MAGIC or (magic[6], magic[7]) not in _NPY_LENGTH_FORMATS:
+        raise CorruptDataError(f"member {key} is not a .npy file of format 1.0 or 2.0")
+    length_format = _NPY_LENGTH_FORMATS[(magic[6], magic[7])]
+    length_field = read_exactly(member, length_format.size, name=key, what="the header length")
+    (header_length,) = length_format.unpack(length_field)
+    if header_length > _MAX_NPY_HEADER:
+        raise CorruptDataError(f"member {key} has a {header_length}-byte .npy header, too long")
+    header = read_exactly(member, header_length, name=key, what="the .npy header")
+    read_header = (
+        np.lib.format.read_array_header_1_0
+        if magic[6] == 1
+        else np.lib.format.read_array_header_2_0
+    )
+    shape, fortran_order, dtype = read_header(io.BytesIO(length_field + header))
+    return shape, fortran_order, dtype, len(magic) + len(length_field) + header_length
+
+
 def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, spec: NpySpec) -> np.ndarray:
     """Read one .npy member after checking its declared size, then its header, against `spec`."""
     key = info.filename.removesuffix(".npy")
@@ -110,25 +137,15 @@ def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, spec: NpySpec)
             f"{spec.max_member_size} it can hold"
         )
     with archive.open(info) as member:
-        version = np.lib.format.read_magic(member)
-        if version == (1, 0):
-            shape, fortran_order, dtype = np.lib.format.read_array_header_1_0(
-                member, max_header_size=_MAX_NPY_HEADER
-            )
-        elif version == (2, 0):
-            shape, fortran_order, dtype = np.lib.format.read_array_header_2_0(
-                member, max_header_size=_MAX_NPY_HEADER
-            )
-        else:
-            raise CorruptDataError(f"member {key} is .npy format {version}, expected 1.0 or 2.0")
+        shape, fortran_order, dtype, header_size = _read_npy_header(member, key)
         problem = spec.problem_with(dtype, shape)
         if problem is not None:
             raise CorruptDataError(f"member {key} has {problem}")
         data_size = math.prod(shape) * dtype.itemsize
-        if member.tell() + data_size != info.file_size:
+        if header_size + data_size != info.file_size:
             raise CorruptDataError(
-                f"member {key} is {info.file_size} bytes, but its header ({member.tell()} bytes) "
-                f"and shape {shape} of {dtype} make {member.tell() + data_size}"
+                f"member {key} is {info.file_size} bytes, but its header ({header_size} bytes) "
+                f"and shape {shape} of {dtype} make {header_size + data_size}"
             )
         data = read_exactly(member, data_size, name=key, what="the array data")
         if member.read(1):  # also makes zipfile check the CRC at the end of the member
