@@ -145,3 +145,14 @@ def test_mnist_pickle_larger_than_mnist_is_refused_while_decompressing() -> None
     payload = gzip.compress(PROTO2 + b"T" + struct.pack("<i", 2**31 - 1) + b"x")
     with pytest.raises(datasets.CorruptDataError, match="truncated"):
         parse_mnist_pickle(payload, name="test")
+
+
+def test_a_dtype_outside_an_array_is_refused() -> None:
+    with pytest.raises(datasets.CorruptDataError, match="outside an array"):
+        load_restricted(PROTO2 + dtype_ops(b"f4") + b".", name="test")
+
+
+def test_containers_nested_too_deep_are_refused() -> None:
+    payload = PROTO2 + b"]" * 40 + b"a" * 39 + b"."  # 40 lists, each inside the previous
+    with pytest.raises(datasets.CorruptDataError, match="nested more than 16 deep"):
+        load_restricted(payload, name="test")

@@ -191,11 +191,11 @@ def _finish(obj: object, depth: int = 0) -> object:
             raise CorruptDataError("an array in the pickle has no data (its state is missing)")
         return obj.array
     if isinstance(obj, (_DtypeInProgress, _Constructor)):
-        raise CorruptDataError(f"the pickle holds a bare {type(obj).__name__.strip('_')}")
+        raise CorruptDataError("the pickle holds a NumPy dtype or constructor outside an array")
     if isinstance(obj, (tuple, list)):
         return type(obj)(_finish(item, depth + 1) for item in obj)
     if isinstance(obj, dict):
-        return {key: _finish(value, depth + 1) for key, value in obj.items()}
+        return {_finish(key, depth + 1): _finish(value, depth + 1) for key, value in obj.items()}
     return obj
 
 
