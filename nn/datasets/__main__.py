@@ -14,7 +14,9 @@ from .mnist import mnist
 def main(argv: list[str] | None = None) -> int:
     """Load MNIST through the usual sources (filling the cache), print where it lives.
 
-    Returns the exit status: 0 on success, 1 if no source worked (the reason goes to stderr).
+    With ``--refresh`` the cache is not read; it is replaced only by data that was fetched and
+    verified. Returns the exit status: 0 on success, 1 if no source worked (the reason goes
+    to stderr).
     """
     parser = argparse.ArgumentParser(prog="python -m nn.datasets", description=main.__doc__)
     parser.add_argument("--data-dir", help="directory with the IDX files or mnist.pkl.gz")
@@ -22,19 +24,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--refresh",
         action="store_true",
-        help="delete the cache first, so the data is fetched and verified again",
+        help="fetch and verify the data again, then replace the cache with it "
+        "(if that fails, the old cache is kept)",
     )
     args = parser.parse_args(argv)
 
     path = cache_file(args.cache_dir)
-    if args.refresh and path.exists():
-        path.unlink()
-        print(f"deleted {path}")
     start = time.perf_counter()
     try:
-        data = mnist(args.data_dir, cache_dir=args.cache_dir)
+        data = mnist(args.data_dir, cache_dir=args.cache_dir, refresh=args.refresh)
     except DatasetError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        if args.refresh and path.is_file():
+            print(f"the cache {path} was kept as it was", file=sys.stderr)
         return 1
     seconds = time.perf_counter() - start
     print(

@@ -4,7 +4,8 @@ The cache lives in ``$CHAINGRAD_CACHE_DIR``, else ``$XDG_CACHE_HOME/chaingrad``,
 ``~/.cache/chaingrad`` (an explicit ``cache_dir`` argument beats all three). The file
 ``mnist-v1.npz`` holds the four arrays of `MNISTArrays` plus ``sha256``, their
 `content_sha256`, which is checked against both the file's own arrays and the expected value
-on every load. It is read with ``allow_pickle=False``: loading it can never run code.
+on every load. It is read by `nn.datasets.npz.read_npz`, which never unpickles (loading it
+can never run code) and checks every size in the file before trusting it.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .arrays import MNISTArrays, content_sha256, validate_arrays
+from .arrays import IMAGE_SIZE, TEST_SIZE, TRAIN_SIZE, MNISTArrays, content_sha256, validate_arrays
 from .errors import CorruptDataError
 from .files import atomic_write_bytes
+from .npz import NpySpec, read_npz
 
 __all__ = [
     "CACHE_DIR_ENV",
@@ -31,7 +33,16 @@ __all__ = [
 CACHE_DIR_ENV = "CHAINGRAD_CACHE_DIR"
 CACHE_FILENAME = "mnist-v1.npz"
 _FORMAT_VERSION = 1
-_KEYS = {*MNISTArrays._fields, "sha256", "source", "format_version"}
+# What each array in the cache may be: checked against the file before anything is read.
+_SPECS = {
+    "train_images": NpySpec("u", 1, (TRAIN_SIZE, IMAGE_SIZE)),
+    "train_labels": NpySpec("u", 1, (TRAIN_SIZE,)),
+    "test_images": NpySpec("u", 1, (TEST_SIZE, IMAGE_SIZE)),
+    "test_labels": NpySpec("u", 1, (TEST_SIZE,)),
+    "sha256": NpySpec("U", 4 * 64, ()),
+    "source": NpySpec("U", 4 * 4096, ()),  # a path or URL
+    "format_version": NpySpec("iu", 8, ()),
+}
 
 
 def default_cache_dir(cache_dir: str | os.PathLike[str] | None = None) -> Path:
@@ -75,12 +86,16 @@ def write_cache(path: Path, arrays: MNISTArrays, *, source: str) -> None:
 def read_cache(path: Path, *, expected_sha256: str) -> MNISTArrays | None:
     """Load the cache at `path`; None if there is no such file.
 
-    Checks, in order: the file is a readable .npz with exactly the expected arrays (the zip
-    CRC catches flipped bits), the arrays have the right dtypes and shapes, their SHA-256
-    equals both the one recorded in the file and `expected_sha256`.
+    Checks, in order: the file is a regular file (never opened if it is a FIFO or a
+    device, which could block forever), a .npz with exactly the expected arrays whose
+    declared sizes, dtypes and shapes fit MNIST -- all before anything is decompressed (see
+    `nn.datasets.npz`) -- and whose zip CRCs hold; the arrays have the right dtypes and
+    shapes; their SHA-256 equals both the one recorded in the file and `expected_sha256`.
 
     Raises:
-        CorruptDataError: any check fails. The message names the file and says to delete it.
+        DatasetError: `path` is not a regular file; the message names it and the fix.
+        CorruptDataError: any other check fails. The message names the file and says to
+            delete it.
     """
     if not path.exists():
         return None
@@ -91,21 +106,20 @@ def read_cache(path: Path, *, expected_sha256: str) -> MNISTArrays | None:
             "next source on the next load."
         )
 
+    fix = (
+        f"Remove it, or choose another cache directory (the cache_dir argument or "
+        f"${CACHE_DIR_ENV})."
+    )
     try:
-        # Our own file handle: np.load leaves its own open when a damaged archive fails.
-        with open(path, "rb") as file, np.load(file, allow_pickle=False) as npz:
-            if set(npz.files) != _KEYS:
-                raise corrupt(f"it holds {sorted(npz.files)}, expected {sorted(_KEYS)}")
-            if int(npz["format_version"]) != _FORMAT_VERSION:
-                raise corrupt(
-                    f"format version {int(npz['format_version'])}, expected {_FORMAT_VERSION}"
-                )
-            arrays = MNISTArrays(*(npz[key] for key in MNISTArrays._fields))
-            recorded = str(npz["sha256"])
-    except CorruptDataError:
-        raise
-    except Exception as exc:  # truncation and bit rot surface as many different exceptions
-        raise corrupt(f"cannot be read as .npz ({type(exc).__name__}: {exc})") from exc
+        contents = read_npz(path, _SPECS, fix=fix)
+    except CorruptDataError as exc:
+        raise corrupt(str(exc)) from None
+    if int(contents["format_version"]) != _FORMAT_VERSION:
+        raise corrupt(
+            f"format version {int(contents['format_version'])}, expected {_FORMAT_VERSION}"
+        )
+    arrays = MNISTArrays(*(contents[key] for key in MNISTArrays._fields))
+    recorded = str(contents["sha256"])
     try:
         validate_arrays(arrays, where=str(path))
     except CorruptDataError as exc:

@@ -127,6 +127,14 @@ def _named_directory(data_dir: str | os.PathLike[str] | None) -> tuple[Path, str
 
 
 def _save(path: Path, arrays: MNISTArrays, source: str) -> None:
+    if path.exists() and not path.is_file():
+        warnings.warn(
+            f"the MNIST cache path {path} is not a regular file; leaving it alone and not "
+            "caching the data. Remove it, or choose another cache directory.",
+            CacheWarning,
+            stacklevel=3,
+        )
+        return
     try:
         write_cache(path, arrays, source=source)
     except OSError as exc:
@@ -142,6 +150,7 @@ def mnist(
     data_dir: str | os.PathLike[str] | None = None,
     *,
     cache_dir: str | os.PathLike[str] | None = None,
+    refresh: bool = False,
 ) -> MNIST:
     """Return the MNIST digits, from the first source that works (see the module docstring).
 
@@ -152,34 +161,45 @@ def mnist(
             Defaults to ``$CHAINGRAD_MNIST_DIR``. When given, nothing else is tried.
         cache_dir: where the cache lives; defaults to ``$CHAINGRAD_CACHE_DIR``, else
             ``$XDG_CACHE_HOME/chaingrad``, else ``~/.cache/chaingrad``.
+        refresh: do not read the cache; get the data from the sources again and, once it is
+            fetched and verified, replace the cache with it (atomically). If every source
+            fails, the existing cache is left as it was.
 
     Raises:
         CorruptDataError: a file in the named directory is truncated, malformed or corrupt.
+        DatasetError: the cache path is a FIFO, a device or a directory (never opened: it
+            could block forever); the message names it and says what to do.
         UnsafePickleError: the named directory's mnist.pkl.gz is not a plain pickle of arrays.
         DataUnavailableError: the named directory is missing or incomplete, or (no directory
             named) the cache, the mirrors and PyPI all failed; the message says why, each.
 
     Warns:
-        CacheWarning: the cache was corrupt (it is rebuilt) or could not be written.
+        CacheWarning: the cache was corrupt (it is rebuilt) or could not be written, or its
+            path is not a regular file (it is left alone).
     """
     named = _named_directory(data_dir)
     path = cache_file(cache_dir)
     if named is not None:
         directory, origin = named
         arrays, source = sources.load_directory(directory, origin=origin)
-        if not path.exists() and content_sha256(arrays) == _arrays.MNIST_SHA256:
+        if (refresh or not path.exists()) and content_sha256(arrays) == _arrays.MNIST_SHA256:
             _save(path, arrays, source)
         return _as_mnist(arrays, source)
 
     failures: list[str] = []
-    try:
-        cached = read_cache(path, expected_sha256=_arrays.MNIST_SHA256)
-    except CorruptDataError as exc:
-        warnings.warn(
-            f"{exc} Ignoring it; getting MNIST from the next source.", CacheWarning, stacklevel=2
-        )
-        failures.append(f"cache: {exc}")
-        cached = None
+    cached = None
+    if refresh:
+        failures.append(f"cache: not read (refresh); {path} is left as it was")
+    else:
+        try:
+            cached = read_cache(path, expected_sha256=_arrays.MNIST_SHA256)
+        except CorruptDataError as exc:
+            warnings.warn(
+                f"{exc} Ignoring it; getting MNIST from the next source.",
+                CacheWarning,
+                stacklevel=2,
+            )
+            failures.append(f"cache: {exc}")
     if cached is not None:
         return _as_mnist(cached, f"cache {path}")
 

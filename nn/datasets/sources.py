@@ -8,6 +8,8 @@ tried, and the cache, live in `nn.datasets.mnist`.
 
 from __future__ import annotations
 
+import gzip
+import io
 import subprocess
 import sys
 import tempfile
@@ -15,11 +17,21 @@ import urllib.request
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import BinaryIO
 
-from .arrays import MNISTArrays, validate_arrays
+import numpy as np
+
+from .arrays import TEST_SIZE, TRAIN_SIZE, MNISTArrays, validate_arrays
 from .errors import CorruptDataError, DataUnavailableError
-from .files import gunzip, sha256_hex
-from .idx import parse_idx_images, parse_idx_labels
+from .files import (
+    gzip_error,
+    gzip_errors,
+    open_regular_file,
+    read_at_most,
+    read_regular_file,
+    sha256_hex,
+)
+from .idx import read_idx_images, read_idx_labels
 from .pickled import parse_mnist_pickle
 
 __all__ = [
@@ -72,28 +84,41 @@ PIP_TIMEOUT = 600.0
 # --- 1. a directory the user names -------------------------------------------------------
 
 
-def _read(path: Path) -> bytes:
-    """Read a file, decompressing it if its name ends in .gz."""
-    data = path.read_bytes()
-    return gunzip(data, name=str(path)) if path.suffix == ".gz" else data
+def _read_idx(field: str, stream: BinaryIO, *, name: str, gzipped: bool) -> np.ndarray:
+    """Read the IDX file for MNISTArrays `field` from `stream`, decompressing it if `gzipped`.
+
+    The header is checked against the standard split's size (60,000 or 10,000) before the
+    body is read or decompressed, and no more than the header's size is ever decompressed.
+    """
+    read = read_idx_images if field.endswith("images") else read_idx_labels
+    max_count = TRAIN_SIZE if field.startswith("train") else TEST_SIZE
+    if not gzipped:
+        return read(stream, name=name, max_count=max_count)
+    try:
+        with gzip.GzipFile(fileobj=stream) as decompressed:
+            return read(decompressed, name=name, max_count=max_count)
+    except gzip_errors as exc:
+        raise gzip_error(name, exc) from exc
 
 
-def _arrays_from_idx(files: dict[str, tuple[bytes, str]]) -> MNISTArrays:
-    """Decode the four decompressed IDX files {field: (bytes, name)} and cross-check counts."""
-    decoded = {
-        field: (parse_idx_images if field.endswith("images") else parse_idx_labels)(data, name=name)
-        for field, (data, name) in files.items()
-    }
+def _arrays_from_idx(decoded: dict[str, tuple[np.ndarray, str]]) -> MNISTArrays:
+    """Combine the four decoded IDX arrays {field: (array, name)}, cross-checking counts."""
     for split in ("train", "test"):
-        images, labels = decoded[f"{split}_images"], decoded[f"{split}_labels"]
+        (images, images_name), (labels, labels_name) = (
+            decoded[f"{split}_images"],
+            decoded[f"{split}_labels"],
+        )
         if len(images) != len(labels):
             raise CorruptDataError(
-                f"{files[f'{split}_images'][1]} has {len(images)} images but "
-                f"{files[f'{split}_labels'][1]} has {len(labels)} labels; they must match."
+                f"{images_name} has {len(images)} images but {labels_name} has {len(labels)} "
+                "labels; they must match."
             )
-    arrays = MNISTArrays(**decoded)
+    arrays = MNISTArrays(**{field: array for field, (array, _) in decoded.items()})
     validate_arrays(arrays, where="IDX files")
     return arrays
+
+
+_DIRECTORY_FIX = "Put the regular MNIST file there, or name another directory."
 
 
 def load_directory(directory: Path, *, origin: str) -> tuple[MNISTArrays, str]:
@@ -101,13 +126,17 @@ def load_directory(directory: Path, *, origin: str) -> tuple[MNISTArrays, str]:
 
     `origin` says how the directory was named (for messages), e.g. "data_dir argument".
     Files are checked for structure (magic numbers, sizes, gzip integrity, label range), not
-    against the standard checksums, so a directory may hold a smaller or different set.
-    The pickle is loaded with the restricted unpickler.
+    against the standard checksums, so a directory may hold a smaller or different set --
+    but never more than the standard 60,000 / 10,000 images: the sizes in the headers are
+    checked before anything is decompressed or allocated. Only regular files are read.
+    mnist.pkl.gz (at most `MAX_PICKLE_BYTES`) is loaded with the restricted unpickler.
 
     Raises:
         DataUnavailableError: the directory does not exist or holds neither format.
-        CorruptDataError: a file is truncated, malformed or not what its name says.
+        CorruptDataError: a file is truncated, malformed, larger than MNIST, or not what its
+            name says.
         UnsafePickleError: mnist.pkl.gz references anything but NumPy array constructors.
+        DatasetError: a data file was swapped for a FIFO or a device while being opened.
     """
     if not directory.is_dir():
         raise DataUnavailableError(
@@ -121,11 +150,16 @@ def load_directory(directory: Path, *, origin: str) -> tuple[MNISTArrays, str]:
                 found[field] = directory / candidate
                 break
     if len(found) == len(IDX_FILES):
-        arrays = _arrays_from_idx({f: (_read(path), str(path)) for f, path in found.items()})
-        return arrays, f"IDX files in {directory}"
+        decoded = {}
+        for field, path in found.items():
+            with open_regular_file(path, fix=_DIRECTORY_FIX) as file:
+                array = _read_idx(field, file, name=str(path), gzipped=path.suffix == ".gz")
+            decoded[field] = (array, str(path))
+        return _arrays_from_idx(decoded), f"IDX files in {directory}"
     pickle_path = directory / PICKLE_FILENAME
     if pickle_path.is_file():
-        return parse_mnist_pickle(pickle_path.read_bytes(), name=str(pickle_path)), str(pickle_path)
+        data = read_regular_file(pickle_path, max_bytes=MAX_PICKLE_BYTES, fix=_DIRECTORY_FIX)
+        return parse_mnist_pickle(data, name=str(pickle_path)), str(pickle_path)
     missing = [IDX_FILES[f] for f in IDX_FILES if f not in found]
     raise DataUnavailableError(
         f"{directory} (named by {origin}) holds neither all four MNIST IDX files "
@@ -141,10 +175,7 @@ def _download(url: str, *, timeout: float, max_bytes: int) -> bytes:
     """GET `url` (at most `max_bytes`); tests replace this function to stay offline."""
     request = urllib.request.Request(url, headers={"User-Agent": "chaingrad (MNIST loader)"})
     with urllib.request.urlopen(request, timeout=timeout) as response:
-        data = response.read(max_bytes + 1)
-    if len(data) > max_bytes:
-        raise CorruptDataError(f"{url}: larger than {max_bytes} bytes; not an MNIST file.")
-    return data
+        return read_at_most(response, max_bytes, name=url)  # in chunks: no 32 MB up front
 
 
 def fetch_from_mirrors(
@@ -159,7 +190,7 @@ def fetch_from_mirrors(
         DataUnavailableError: some file could not be fetched with the right checksum from
             any mirror; the message lists each URL and what went wrong.
     """
-    verified: dict[str, tuple[bytes, str]] = {}
+    verified: dict[str, tuple[np.ndarray, str]] = {}
     failures: list[str] = []
     for mirror in mirrors:
         for field, filename in IDX_FILES.items():
@@ -176,7 +207,8 @@ def fetch_from_mirrors(
             except Exception as exc:  # any network or server failure: try the next mirror
                 failures.append(f"{url}: {type(exc).__name__}: {exc}")
                 break
-            verified[field] = (gunzip(data, name=url), url)
+            array = _read_idx(field, io.BytesIO(data), name=url, gzipped=True)
+            verified[field] = (array, url)
         if len(verified) == len(IDX_FILES):
             return _arrays_from_idx(verified), f"download from {mirror}"
     raise DataUnavailableError("no mirror worked:\n    " + "\n    ".join(failures))
