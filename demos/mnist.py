@@ -448,7 +448,7 @@ def resume(parser, args, model, optimizer) -> tuple[int, dict[str, list[float]]]
     try:
         metadata = nn.load(model, path)  # the network first: the optimizer may differ
     except (nn.checkpoint.CheckpointError, OSError) as error:
-        parser.error(f"--resume: {error}")
+        parser.error(load_failure(path, error))
     try:
         epochs_done = int(metadata["epoch"]) + 1
         history = {key: [float(v) for v in np.atleast_1d(metadata[key])] for key in HISTORY}
@@ -478,10 +478,26 @@ def resume(parser, args, model, optimizer) -> tuple[int, dict[str, list[float]]]
         try:
             nn.load(model, path, optimizer)
         except (nn.checkpoint.CheckpointError, OSError) as error:
-            parser.error(f"--resume: {error}")
+            parser.error(load_failure(path, error))
     else:
         print(f"note: --optimizer {args.optimizer} starts afresh ({path} holds other state)")
     return epochs_done, {key: values[:epochs_done] for key, values in history.items()}
+
+
+def load_failure(path: Path, error: Exception) -> str:
+    """The usage message for a checkpoint that ``nn.load`` refused.
+
+    A file that does not fit keeps nn.load's message (it names the entry and both shapes).
+    One that could not be read at all is described here, from the low-level error: the
+    only advice is to pick another file, never to load it some other way or delete it.
+    """
+    cause = error.__cause__ if isinstance(error, nn.checkpoint.CheckpointError) else error
+    if cause is None:
+        return f"--resume: {error}"
+    reason = str(cause)
+    if "pickle" in reason.lower():
+        reason = "it holds Python objects (pickled data), which a checkpoint never does"
+    return f"--resume {path}: cannot read it (damaged or truncated?): {reason}"
 
 
 def saved_hyperparameters(metadata: dict[str, Any]) -> dict[str, Any]:

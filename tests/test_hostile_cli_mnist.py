@@ -132,6 +132,14 @@ def write_resume_file(kind: str, directory: Path) -> Path:
         model = nn.feedforward(784, [16, 10], "sigmoid", rng=0)
         history = {key: np.zeros(1) for key in ("test_accuracy", "train_loss", "seconds")}
         nn.save(model, path, nn.optim.SGD(model.parameters(), lr=0.5), epoch="one", **history)
+    elif kind == "damaged member":
+        model = nn.feedforward(784, [16, 10], "sigmoid", rng=0)
+        nn.save(model, path, epoch=0)
+        data = bytearray(path.read_bytes())
+        data[2000:2100] = bytes(byte ^ 0xFF for byte in data[2000:2100])
+        path.write_bytes(bytes(data))
+    elif kind == "object array":
+        np.savez(path, format=np.array([{"code": "run me"}], dtype=object))
     elif kind == "directory":
         path.mkdir()
     elif kind == "fifo":
@@ -148,6 +156,8 @@ RESUME_FILES = {
     "zip header only": "not a checkpoint",
     "foreign npz": "not a chaingrad checkpoint",
     "text zip": "not a chaingrad checkpoint",
+    "damaged member": "cannot read it (damaged or truncated?): Bad CRC-32",
+    "object array": "it holds Python objects (pickled data), which a checkpoint never does",
     "other network": "has shape (784, 8), expected (784, 16)",
     "no demo metadata": "not one written by python -m demos.mnist --checkpoint",
     "string epoch": "not one written by python -m demos.mnist --checkpoint",
@@ -363,3 +373,15 @@ def test_sigint_to_the_program_exits_130_after_saying_where_the_checkpoint_is(tm
     assert process.returncode == 130
     assert "Traceback" not in err
     assert f"interrupted: the last checkpoint is {path} (after epoch" in err
+
+
+def test_the_program_gives_the_usage_error_on_stderr_with_status_2(tmp_path):
+    command = [sys.executable, "-m", "demos.mnist", "--lr", "nan", "--out", str(tmp_path)]
+    result = subprocess.run(command, capture_output=True, text=True)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "usage: python -m demos.mnist [options]  (see --help)",
+        "python -m demos.mnist: error: --lr nan: the learning rate must be a finite number "
+        "above 0 (e.g. 0.1)",
+    ]
+    assert result.stdout == ""
