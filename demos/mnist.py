@@ -474,13 +474,13 @@ def resume(parser, args, model, optimizer) -> tuple[int, dict[str, list[float]]]
             f"--epochs {args.epochs}: {path} already holds {epochs_done} epoch(s); pass "
             f"--epochs {epochs_done + 1} or more to train it further"
         )
-    if saved.get("optimizer", args.optimizer) == args.optimizer:
-        try:
-            nn.load(model, path, optimizer)
-        except (nn.checkpoint.CheckpointError, OSError) as error:
+    try:
+        nn.load(model, path, optimizer)  # the whole file was read above: only a misfit is left
+    except (nn.checkpoint.CheckpointError, OSError) as error:
+        if not differences:
             parser.error(load_failure(path, error))
-    else:
-        print(f"note: --optimizer {args.optimizer} starts afresh ({path} holds other state)")
+        # Overridden --optimizer or --momentum: the saved moments do not fit the new optimizer.
+        print(f"note: the optimizer starts afresh: {path} holds state for other options")
     return epochs_done, {key: values[:epochs_done] for key, values in history.items()}
 
 

@@ -220,14 +220,19 @@ def test_resume_with_no_epochs_left_to_train_is_refused(checkpoint, no_data, cap
     assert "already holds 1 epoch(s); pass --epochs 2 or more" in message
 
 
-@pytest.mark.parametrize("option", ["--lr", "--batch-size", "--optimizer", "--activation"])
+@pytest.mark.parametrize(
+    "option", ["--lr", "--batch-size", "--optimizer", "--activation", "--momentum", "--seed"]
+)
 def test_override_hyperparameters_continues_with_the_new_options(option, checkpoint, capsys):
     argv, _, _ = CHANGED_OPTIONS[option]
     result = demo.main(
         [*TINY, "--epochs", "2", "--resume", str(checkpoint), *argv, "--override-hyperparameters"]
     )
     assert len(result["train_loss"]) == 2
-    assert "resumed from" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "resumed from" in out
+    # SGD's velocities fit neither Adam nor momentum-free SGD: that optimizer starts afresh.
+    assert ("the optimizer starts afresh" in out) == (option in ("--optimizer", "--momentum"))
 
 
 def test_the_override_flag_is_documented_in_help(capsys):
