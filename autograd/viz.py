@@ -33,6 +33,7 @@ import keyword
 import os
 import signal
 import sys
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -237,7 +238,9 @@ def _positive_int(text: str) -> int:
 
 def _variable(text: str) -> tuple[str, float]:
     name, equals, number = text.partition("=")
-    name = name.strip()
+    # Python reads identifiers in NFKC form (the ligature "ﬁ" is the name "fi"), so the
+    # expression's names can only match variables spelt the same way.
+    name = unicodedata.normalize("NFKC", name.strip())
     if not equals or not name.isidentifier() or keyword.iskeyword(name):
         raise argparse.ArgumentTypeError(f"expected NAME=NUMBER (e.g. x=2.0), got {text!r}")
     try:

@@ -110,8 +110,9 @@ def make_parser() -> argparse.ArgumentParser:
         "--override-hyperparameters",
         action="store_true",
         help="with --resume: continue with this run's options even where they differ from "
-        "the ones the checkpoint was trained with (--" + ", --".join(HYPERPARAMETERS[1:]) + "; "
-        "--hidden must match). Without it such a resume is refused",
+        "the ones the checkpoint was trained with ("
+        + ", ".join(option_name(name) for name in HYPERPARAMETERS[1:])
+        + "; --hidden must match). Without it such a resume is refused",
     )
     parser.add_argument("--json", type=Path, metavar="FILE", help="write the results as JSON")
     parser.add_argument("--out", type=Path, default=Path("runs/mnist"), help="figure directory")
@@ -202,7 +203,9 @@ def same_file(first: Path, second: Path) -> bool:
     return os.path.abspath(first) == os.path.abspath(second)
 
 
-def check_writable(parser: argparse.ArgumentParser, option: str, path: Path, *, directory=False):
+def check_writable(
+    parser: argparse.ArgumentParser, option: str, path: Path, *, directory: bool = False
+) -> None:
     """Create ``path``'s directory (or ``path`` itself, a directory) and write a probe file there.
 
     Done before training, so that a path that cannot be written is a usage error now rather
@@ -218,6 +221,11 @@ def check_writable(parser: argparse.ArgumentParser, option: str, path: Path, *, 
         parser.error(f"{option} {path}: {folder} is not a directory")
     except OSError as error:
         parser.error(f"{option} {path}: cannot write in {folder}: {error.strerror or error}")
+
+
+def option_name(name: str) -> str:
+    """The command-line spelling of an option's name: ``batch_size`` → ``--batch-size``."""
+    return "--" + name.replace("_", "-")
 
 
 def layer_sizes(args: argparse.Namespace) -> list[int]:
@@ -534,7 +542,7 @@ def show_options(values: dict[str, Any], names: list[str]) -> str:
             text = "(all images)"
         else:
             text = f"{value:g}" if isinstance(value, float) else str(value)
-        shown.append(f"--{name.replace('_', '-')} {text}")
+        shown.append(f"{option_name(name)} {text}")
     return " ".join(shown)
 
 

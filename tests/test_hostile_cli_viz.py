@@ -239,3 +239,9 @@ def test_the_cli_prints_a_path_its_stdout_cannot_encode_without_crashing(tmp_pat
     assert result.returncode == 0, result.stderr
     assert "\\xe9.svg" in result.stdout
     assert Path(out).exists()
+
+
+def test_a_variable_name_python_normalizes_still_matches_the_expression(tmp_path, capsys):
+    # Python reads the ligature "ﬁ" in an expression as the name "fi".
+    assert main(["ﬁ * 2", "--var", "ﬁ=3", "-o", str(tmp_path / "g.svg")]) == 0
+    assert "ﬁ * 2 = 6" in capsys.readouterr().out
