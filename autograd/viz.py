@@ -138,14 +138,17 @@ def _check_output(parser: argparse.ArgumentParser, output: str) -> str:
         suffix = repr(target.suffix) if target.suffix else "no suffix"
         parser.error(f"-o {output}: {suffix} is not an output format; end the name with {accepted}")
     directory = target.parent
-    if not directory.is_dir():
-        parser.error(f"-o {output}: the directory {directory} does not exist; create it first")
-    if not os.access(directory, os.W_OK | os.X_OK):
-        parser.error(
-            f"-o {output}: cannot write into the directory {directory} (permission denied)"
-        )
-    if target.exists() and not target.is_file():
-        parser.error(f"-o {output}: exists and is not a regular file; name a file to write")
+    try:
+        if not directory.is_dir():
+            parser.error(f"-o {output}: the directory {directory} does not exist; create it first")
+        if not os.access(directory, os.W_OK | os.X_OK):
+            parser.error(
+                f"-o {output}: cannot write into the directory {directory} (permission denied)"
+            )
+        if target.exists() and not target.is_file():
+            parser.error(f"-o {output}: exists and is not a regular file; name a file to write")
+    except OSError as error:  # e.g. a name too long for the file system
+        parser.error(f"-o {output}: {error.strerror or error}")
     return output_format
 
 

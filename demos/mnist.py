@@ -25,6 +25,7 @@ import importlib.util
 import math
 import os
 import resource
+import stat
 import sys
 import tempfile
 import time
@@ -182,18 +183,42 @@ def option_problem(args: argparse.Namespace) -> str | None:
 def path_problem(args: argparse.Namespace) -> str | None:
     """A file option naming something that is not a file, or two options naming one file."""
     named = [("--resume", args.resume), ("--checkpoint", args.checkpoint), ("--json", args.json)]
+    if not args.no_figures:
+        named.append(("--out", args.out))
     for option, path in named:
-        if path is not None and path.exists() and not path.is_file():
-            kind = "a directory" if path.is_dir() else "not a regular file"
-            return f"{option} {path}: is {kind}; name a file"
-    if args.resume is not None and not args.resume.exists():
-        return f"--resume {args.resume}: no such file"
+        if path is None:
+            continue
+        try:
+            kind = path_kind(path)
+        except OSError as error:  # e.g. a name too long for the file system
+            return f"{option} {path}: {error.strerror or error}"
+        if option == "--out":
+            if kind not in ("directory", "missing"):
+                return f"--out {path}: exists and is not a directory"
+        elif kind in ("directory", "other"):
+            what = "a directory" if kind == "directory" else "not a regular file"
+            return f"{option} {path}: is {what}; name a file"
+        elif option == "--resume" and kind == "missing":
+            return f"--resume {path}: no such file"
     for option, path in named[:2]:
         if path is not None and args.json is not None and same_file(path, args.json):
             return f"--json {args.json} is also the {option} file; name another file for JSON"
-    if not args.no_figures and args.out.exists() and not args.out.is_dir():
-        return f"--out {args.out}: exists and is not a directory"
     return None
+
+
+def path_kind(path: Path) -> str:
+    """ "file", "directory", "missing" or "other" (a FIFO, a device...), following symlinks.
+
+    Raises:
+        OSError: the path cannot be examined (a name too long, no permission).
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return "missing"
+    if stat.S_ISREG(mode):
+        return "file"
+    return "directory" if stat.S_ISDIR(mode) else "other"
 
 
 def same_file(first: Path, second: Path) -> bool:
@@ -214,7 +239,9 @@ def check_writable(
     folder = path if directory else path.parent
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        descriptor, probe = tempfile.mkstemp(dir=folder, prefix=".probe-", suffix=".tmp")
+        # Named like the atomic writer's temporary file, so a name it cannot make fails here.
+        prefix = ".probe-" if directory else f".{path.name}."
+        descriptor, probe = tempfile.mkstemp(dir=folder, prefix=prefix, suffix=".tmp")
         os.close(descriptor)
         os.unlink(probe)
     except (FileExistsError, NotADirectoryError):

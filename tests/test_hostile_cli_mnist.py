@@ -390,3 +390,20 @@ def test_the_program_gives_the_usage_error_on_stderr_with_status_2(tmp_path):
         "above 0 (e.g. 0.1)",
     ]
     assert result.stdout == ""
+
+
+@pytest.mark.parametrize("option", ["--checkpoint", "--json", "--resume", "--out"])
+def test_a_name_too_long_for_the_file_system_is_refused_before_training(
+    option, tmp_path, no_data, capsys
+):
+    argv = ["--limit", "40", "--quiet", "--epochs", "2", option, str(tmp_path / ("a" * 300))]
+    assert "File name too long" in refusal(capsys, argv)
+
+
+def test_a_checkpoint_name_too_long_for_the_temporary_file_is_refused_before_training(
+    tmp_path, no_data, capsys
+):
+    # 250 characters fit, but the atomic writer's ".<name>.XXXXXXXX.tmp" does not.
+    message = refusal(capsys, [*TINY, "--checkpoint", str(tmp_path / ("b" * 250))])
+    assert "File name too long" in message
+    assert list(tmp_path.iterdir()) == []

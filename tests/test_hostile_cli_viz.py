@@ -245,3 +245,8 @@ def test_a_variable_name_python_normalizes_still_matches_the_expression(tmp_path
     # Python reads the ligature "ﬁ" in an expression as the name "fi".
     assert main(["ﬁ * 2", "--var", "ﬁ=3", "-o", str(tmp_path / "g.svg")]) == 0
     assert "ﬁ * 2 = 6" in capsys.readouterr().out
+
+
+def test_an_output_name_too_long_for_the_file_system_is_a_usage_error(tmp_path, capsys):
+    message = refusal(capsys, ["x", "--var", "x=1", "-o", str(tmp_path / ("a" * 300 + ".svg"))])
+    assert "File name too long" in message
