@@ -424,13 +424,19 @@ def train(args: argparse.Namespace, last: LastCheckpoint | None = None) -> dict[
         "seconds_per_epoch": history["seconds"],
         "peak_rss_mb": peak_rss_mb(),
     }
-    if args.json:
-        write_json(args.json, result)
-    if not args.no_figures:
-        predictions = evaluate(model, data.test_images, data.test_labels)
-        figures = save_figures(args.out, model, history, data, predictions)
-        if figures:
-            print("figures: " + ", ".join(str(path) for path in figures))
+    try:
+        if args.json:
+            write_json(args.json, result)
+        if not args.no_figures:
+            predictions = evaluate(model, data.test_images, data.test_labels)
+            figures = save_figures(args.out, model, history, data, predictions)
+            if figures:
+                print("figures: " + ", ".join(str(path) for path in figures))
+    except OSError as error:  # checked writable before training, but a disk can fill up
+        raise SystemExit(
+            f"python -m demos.mnist: error: cannot write {error.filename or 'the results'}: "
+            f"{error.strerror or error}; {last.describe()}"
+        ) from None
     return result
 
 

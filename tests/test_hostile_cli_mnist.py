@@ -407,3 +407,19 @@ def test_a_checkpoint_name_too_long_for_the_temporary_file_is_refused_before_tra
     message = refusal(capsys, [*TINY, "--checkpoint", str(tmp_path / ("b" * 250))])
     assert "File name too long" in message
     assert list(tmp_path.iterdir()) == []
+
+
+def test_results_that_cannot_be_written_after_training_say_where_the_checkpoint_is(
+    monkeypatch, tmp_path
+):
+    def disk_full(path, data):
+        raise OSError(28, "No space left on device", str(path))
+
+    monkeypatch.setattr(demo, "write_json", disk_full)
+    path, results = tmp_path / "run.npz", tmp_path / "result.json"
+    with pytest.raises(SystemExit) as exit_:
+        demo.main([*TINY, "--epochs", "1", "--checkpoint", str(path), "--json", str(results)])
+    assert exit_.value.code == (
+        f"python -m demos.mnist: error: cannot write {results}: No space left on device; "
+        f"the last checkpoint is {path} (after epoch 1)"
+    )
