@@ -17,6 +17,9 @@ From the command line (the expression is parsed, never evaluated as Python)::
 
     python -m autograd.viz "(x*y + x).tanh()" --var x=2 --var y=-1 -o graph.svg [--local-grads]
 
+The suffix of ``-o`` picks the format (.svg, .png, .pdf, or .dot/.gv for the DOT text); the
+directory must exist. Graphs of more than ``--max-nodes`` values (500) are refused.
+
 Building a graph and its DOT text (``graph.source``) needs only the Python package
 ``graphviz``; writing SVG needs Graphviz's ``dot`` program (``apt-get install graphviz``,
 ``brew install graphviz`` or ``conda install graphviz``). Without it, rendering raises
@@ -27,9 +30,17 @@ from __future__ import annotations
 
 import argparse
 import keyword
+import os
+import signal
 import sys
+import unicodedata
 from collections.abc import Sequence
+from pathlib import Path
 
+import graphviz
+
+from autograd.files import write_atomically
+from autograd.graph import topological_order
 from autograd.value import Value
 from autograd.viz_expression import METHODS_TEXT, ExpressionError, build_expression
 from autograd.viz_graph import (
@@ -42,6 +53,7 @@ from autograd.viz_graph import (
 
 __all__ = [
     "DEFAULT_MAX_NODES",
+    "OUTPUT_FORMATS",
     "ComputationGraph",
     "ExpressionError",
     "GraphvizNotFoundError",
@@ -52,15 +64,25 @@ __all__ = [
 ]
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``python -m autograd.viz``: draw an expression's graph, with gradients, to SVG.
+OUTPUT_FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot"}
+"""The file suffixes ``python -m autograd.viz -o FILE`` accepts, and the format each means.
 
-    Returns the exit status: 0 on success, 1 if the file cannot be rendered (e.g. Graphviz
-    is not installed). A bad expression or option exits with status 2 and a message
-    naming the problem.
+``.dot``/``.gv`` write the DOT text itself (no Graphviz program needed).
+"""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``python -m autograd.viz``: draw an expression's graph, with gradients, to a file.
+
+    Returns the exit status: 0 on success, 1 if Graphviz cannot render the graph (``dot``
+    is not installed, or fails on it) or the file cannot be written. A bad expression or
+    option, an output file whose suffix is not one of ``OUTPUT_FORMATS`` or whose directory
+    does not exist, or a graph of more than ``--max-nodes`` values exits with status 2
+    (``SystemExit``) and a two-line usage message naming the problem.
     """
     parser = _parser()
     args = parser.parse_args(argv)
+    output_format = _check_output(parser, args.output)
     variables: dict[str, Value] = {}
     for name, number in args.var:
         if name in variables:
@@ -70,31 +92,108 @@ def main(argv: Sequence[str] | None = None) -> int:
         result = build_expression(args.expression, variables)
     except ExpressionError as error:
         parser.error(str(error))
+    size = len(topological_order(result))
+    if size > args.max_nodes:
+        parser.error(
+            f"the expression's graph has {size} values, more than --max-nodes {args.max_nodes}; "
+            f"pass --max-nodes {size} to draw it anyway (Graphviz is slow on big graphs)"
+        )
     result.backward()
+    graph = draw_graph(
+        result, show_local_grads=args.local_grads, rankdir=args.rankdir, max_nodes=args.max_nodes
+    )
     try:
-        graph = draw_graph(result, show_local_grads=args.local_grads, rankdir=args.rankdir)
-        path = render_svg(graph, args.output)
-    except (GraphvizNotFoundError, ValueError, OSError) as error:
+        path = _render(graph, args.output, output_format)
+    except GraphvizNotFoundError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    print(f"{args.expression.strip()} = {result.data:.6g}")
+    except graphviz.CalledProcessError as error:
+        print(f"error: Graphviz's dot failed on this graph: {_dot_failure(error)}", file=sys.stderr)
+        print(
+            "  draw a smaller expression (a variable used hundreds of times can crash dot)",
+            file=sys.stderr,
+        )
+        return 1
+    except OSError as error:
+        print(f"error: cannot write {args.output}: {error.strerror or error}", file=sys.stderr)
+        return 1
+    _print(f"{args.expression.strip()} = {result.data:.6g}")
     for name, variable in variables.items():
-        print(f"  d/d{name} = {variable.grad:.6g}")
-    print(f"wrote {path}")
+        _print(f"  d/d{name} = {variable.grad:.6g}")
+    _print(f"wrote {path}")
     return 0
+
+
+def _check_output(parser: argparse.ArgumentParser, output: str) -> str:
+    """The format ``-o output`` asks for; a usage error unless it can be written there.
+
+    Refused before any work: an unknown suffix, a directory that does not exist (it is not
+    created: a typo in the path should not leave new directories behind), a directory we
+    cannot write into, and an existing path that is not a regular file.
+    """
+    target = Path(output)
+    accepted = ", ".join(OUTPUT_FORMATS)
+    output_format = OUTPUT_FORMATS.get(target.suffix.lower())
+    if output_format is None:
+        suffix = repr(target.suffix) if target.suffix else "no suffix"
+        parser.error(f"-o {output}: {suffix} is not an output format; end the name with {accepted}")
+    directory = target.parent
+    try:
+        if not directory.is_dir():
+            parser.error(f"-o {output}: the directory {directory} does not exist; create it first")
+        if not os.access(directory, os.W_OK | os.X_OK):
+            parser.error(
+                f"-o {output}: cannot write into the directory {directory} (permission denied)"
+            )
+        if target.exists() and not target.is_file():
+            parser.error(f"-o {output}: exists and is not a regular file; name a file to write")
+    except OSError as error:  # e.g. a name too long for the file system
+        parser.error(f"-o {output}: {error.strerror or error}")
+    return output_format
+
+
+def _render(graph: graphviz.Digraph, output: str, output_format: str) -> Path:
+    """Write ``graph`` to ``output`` atomically, as SVG, PNG, PDF or DOT text."""
+    if output_format == "svg":
+        return render_svg(graph, output)
+    if output_format == "dot":
+        return write_atomically(output, graph.source.encode("utf-8"))
+    return write_atomically(output, graph.pipe(format=output_format))
+
+
+def _dot_failure(error: graphviz.CalledProcessError) -> str:
+    """What went wrong in ``dot``, in one line: its signal or exit status, and its first message."""
+    if error.returncode < 0:
+        try:
+            what = f"it crashed ({signal.Signals(-error.returncode).name})"
+        except ValueError:
+            what = f"it was killed by signal {-error.returncode}"
+    else:
+        what = f"it exited with status {error.returncode}"
+    stderr = error.stderr.decode("utf-8", "replace") if isinstance(error.stderr, bytes) else ""
+    first_line = stderr.strip().splitlines()[0] if stderr.strip() else ""
+    return f"{what}: {first_line}" if first_line else what
+
+
+def _print(text: str) -> None:
+    """Print to stdout, writing characters its encoding cannot hold as escapes, not crashing."""
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    print(text.encode(encoding, "backslashreplace").decode(encoding, "replace"))
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m autograd.viz",
+        usage="%(prog)s [options] EXPRESSION  (see --help)",
         description=(
-            "Draw the computation graph of an expression, after backpropagation, as SVG. "
+            "Draw the computation graph of an expression, after backpropagation, as SVG, PNG, "
+            "PDF or DOT (from the -o suffix). "
             "Allowed: numbers, the variables given with --var, + - * / **, unary minus, "
             "parentheses and the methods " + METHODS_TEXT + "."
         ),
         epilog='example: python -m autograd.viz "(x*y + x).tanh()" --var x=2 --var y=-1 -o g.svg',
     )
-    parser.add_argument("expression", help='e.g. "(x*y + x).tanh()"')
+    parser.add_argument("expression", metavar="EXPRESSION", help='e.g. "(x*y + x).tanh()"')
     parser.add_argument(
         "--var",
         action="append",
@@ -103,19 +202,48 @@ def _parser() -> argparse.ArgumentParser:
         metavar="NAME=NUMBER",
         help="a variable's value; repeat for each variable",
     )
-    parser.add_argument("-o", "--output", default="graph.svg", help="SVG file to write")
+    parser.add_argument(
+        "-o",
+        "--output",
+        default="graph.svg",
+        metavar="FILE",
+        help="file to write, in an existing directory; its suffix picks the format: "
+        + ", ".join(OUTPUT_FORMATS)
+        + " (default: graph.svg)",
+    )
     parser.add_argument(
         "--local-grads",
         action="store_true",
         help="label each edge with the local derivative ∂out/∂in",
     )
     parser.add_argument("--rankdir", choices=("LR", "TB", "RL", "BT"), default="LR")
+    parser.add_argument(
+        "--max-nodes",
+        type=_positive_int,
+        default=DEFAULT_MAX_NODES,
+        metavar="N",
+        help=f"refuse graphs of more than N values (default: {DEFAULT_MAX_NODES})",
+    )
     return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a positive whole number, got {text!r}"
+        ) from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {number}")
+    return number
 
 
 def _variable(text: str) -> tuple[str, float]:
     name, equals, number = text.partition("=")
-    name = name.strip()
+    # Python reads identifiers in NFKC form (the ligature "ﬁ" is the name "fi"), so the
+    # expression's names can only match variables spelt the same way.
+    name = unicodedata.normalize("NFKC", name.strip())
     if not equals or not name.isidentifier() or keyword.iskeyword(name):
         raise argparse.ArgumentTypeError(f"expected NAME=NUMBER (e.g. x=2.0), got {text!r}")
     try:

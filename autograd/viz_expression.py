@@ -69,13 +69,22 @@ def build_expression(text: str, variables: Mapping[str, float | Value]) -> Value
     Raises:
         ExpressionError: ``text`` is not a Python expression, uses a name not in
             ``variables``, or uses anything besides numbers, ``+ - * / **``, unary minus,
-            parentheses and the methods ``.exp() .log() .tanh() .sigmoid() .relu()``.
-            The message names the offending piece.
+            parentheses and the methods ``.exp() .log() .tanh() .sigmoid() .relu()``, or
+            has an integer too large for a float (``1e400`` is a float: infinity). The
+            message names the offending piece.
     """
+    if not text.strip():
+        raise ExpressionError('the expression is empty; write one, e.g. "(x*y + x).tanh()"')
     try:
         tree = ast.parse(text.strip(), mode="eval")
-    except SyntaxError as error:
-        raise ExpressionError(f"cannot parse {_shorten(text)}: {error.msg}") from None
+    except UnicodeEncodeError:
+        raise ExpressionError(
+            f"cannot parse {_shorten(text)}: it holds a lone surrogate, which is not text "
+            "(a byte that is not UTF-8 on the command line?)"
+        ) from None
+    except (SyntaxError, ValueError) as error:  # ValueError: a null byte, before Python 3.12
+        message = error.msg if isinstance(error, SyntaxError) else str(error)
+        raise ExpressionError(f"cannot parse {_shorten(text)}: {message}") from None
     except (RecursionError, MemoryError):
         raise ExpressionError(
             f"cannot parse {_shorten(text)}: too long or too deeply nested for Python's parser"
@@ -84,14 +93,15 @@ def build_expression(text: str, variables: Mapping[str, float | Value]) -> Value
         name: value if isinstance(value, Value) else Value(float(value), label=name)
         for name, value in variables.items()
     }
-    result = _evaluate(tree.body, values)
+    result = _evaluate(tree.body, values, text.strip())
     return result if isinstance(result, Value) else Value(result)
 
 
-def _evaluate(tree: ast.expr, variables: Mapping[str, Value]) -> Value | float:
+def _evaluate(tree: ast.expr, variables: Mapping[str, Value], source: str) -> Value | float:
     """Post-order walk with an explicit stack: operands first, then the operation.
 
     Iterative, like every graph walk in chaingrad, so ``x+x+…+x`` of any length is fine.
+    ``source`` is the parsed text, quoted (shortened) in error messages.
     """
     results: list[Value | float] = []
     stack: list[tuple[ast.expr, bool]] = [(tree, False)]
@@ -103,7 +113,7 @@ def _evaluate(tree: ast.expr, variables: Mapping[str, Value]) -> Value | float:
             del results[len(results) - len(operands) :]
             results.append(_apply(node, arguments, variables))
         else:
-            _check(node, variables)
+            _check(node, variables, source)
             stack.append((node, True))
             # Pushed in reverse so the leftmost operand is evaluated (and its result stored) first.
             stack.extend((operand, False) for operand in reversed(_operands(node)))
@@ -120,12 +130,19 @@ def _operands(node: ast.expr) -> tuple[ast.expr, ...]:
     return ()
 
 
-def _check(node: ast.expr, variables: Mapping[str, Value]) -> None:
+def _check(node: ast.expr, variables: Mapping[str, Value], source: str) -> None:
     """Raise ExpressionError unless ``node`` (not its operands) is allowed."""
     if isinstance(node, ast.Constant):
         value = node.value
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ExpressionError(f"only real numbers are allowed as constants, not {_show(node)}")
+            raise ExpressionError(
+                f"only real numbers are allowed as constants, not {_show(node, source)}"
+            )
+        if isinstance(value, int) and not _fits_a_float(value):
+            raise ExpressionError(
+                f"the number {_show(node, source)} is too large for a float (the largest is "
+                "about 1.8e308); write it as a float, e.g. 1e400, to mean infinity"
+            )
     elif isinstance(node, ast.Name):
         if node.id not in variables:
             known = ", ".join(sorted(variables)) or "none"
@@ -138,33 +155,33 @@ def _check(node: ast.expr, variables: Mapping[str, Value]) -> None:
         if type(node.op) not in table:
             symbol = _OPERATOR_TEXT.get(type(node.op), type(node.op).__name__)
             raise ExpressionError(
-                f"operator {symbol!r} is not allowed in {_show(node)}; {_ALLOWED}"
+                f"operator {symbol!r} is not allowed in {_show(node, source)}; {_ALLOWED}"
             )
     elif isinstance(node, ast.Call):
-        _check_call(node)
+        _check_call(node, source)
     elif isinstance(node, ast.Attribute):
         raise ExpressionError(
-            f"attribute access other than calling a Value method is not allowed: {_show(node)}; "
-            f"{_ALLOWED}"
+            "attribute access other than calling a Value method is not allowed: "
+            f"{_show(node, source)}; {_ALLOWED}"
         )
     else:
-        raise ExpressionError(f"{_describe(node)} not allowed: {_show(node)}; {_ALLOWED}")
+        raise ExpressionError(f"{_describe(node)} not allowed: {_show(node, source)}; {_ALLOWED}")
 
 
-def _check_call(node: ast.Call) -> None:
+def _check_call(node: ast.Call, source: str) -> None:
     function = node.func
     if not isinstance(function, ast.Attribute):
         raise ExpressionError(
-            f"function calls other than Value methods are not allowed: {_show(function)}; "
+            f"function calls other than Value methods are not allowed: {_show(function, source)}; "
             f"{_ALLOWED}"
         )
     if function.attr not in METHODS:
         raise ExpressionError(
-            f"method {function.attr!r} is not allowed: {_show(node)}; the Value methods "
+            f"method {function.attr!r} is not allowed: {_show(node, source)}; the Value methods "
             "allowed are " + METHODS_TEXT
         )
     if node.args or node.keywords:
-        raise ExpressionError(f".{function.attr}() takes no arguments: {_show(node)}")
+        raise ExpressionError(f".{function.attr}() takes no arguments: {_show(node, source)}")
 
 
 def _apply(node: ast.expr, operands: list[Value | float], variables: Mapping[str, Value]) -> Any:
@@ -202,9 +219,23 @@ def _describe(node: ast.expr) -> str:
     return _KINDS.get(type(node), f"{type(node).__name__} expressions are")
 
 
-def _show(node: ast.AST) -> str:
-    """The source text of a piece of the expression, quoted and shortened."""
-    return _shorten(ast.unparse(node))
+def _fits_a_float(number: int) -> bool:
+    """Whether ``float(number)`` is finite (a 400-digit integer literal is not)."""
+    try:
+        float(number)
+    except OverflowError:
+        return False
+    return True
+
+
+def _show(node: ast.AST, source: str) -> str:
+    """The source text of a piece of the expression, quoted and shortened.
+
+    Cut from ``source`` by the node's position, not rebuilt with ``ast.unparse``: that
+    recurses once per level and raises RecursionError on a few hundred chained terms.
+    """
+    segment = ast.get_source_segment(source, node)
+    return _shorten(segment if segment is not None else type(node).__name__)
 
 
 def _shorten(text: str, limit: int = 40) -> str:

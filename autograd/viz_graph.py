@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import html
 import os
+import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -79,6 +80,9 @@ OP_SYMBOLS = {
 
 _RANKDIRS = ("LR", "TB", "RL", "BT")
 _TINY_ARRAY = 4  # arrays of at most this many elements are shown in full
+
+MAX_LABEL_LENGTH = 80
+"""Characters of a node's label (or an operation's name) shown at most; longer ones are cut."""
 
 
 # ------------------------------------------------------------------------ errors
@@ -488,7 +492,24 @@ def _grey(text: str) -> str:
 
 
 def _escape(text: str) -> str:
-    return html.escape(str(text), quote=True)
+    """``text`` made safe for a Graphviz HTML-like label, shortened to ``MAX_LABEL_LENGTH``.
+
+    Markup is shown as text (``<b>`` stays ``<b>``). Characters that XML forbids, which
+    ``dot`` rejects or cannot even be encoded (control characters, lone surrogates,
+    U+FFFE/U+FFFF), are shown as Python escapes (``\\x07``, ``\\ud800``); a long label is
+    cut (Graphviz refuses labels over 16 KiB), ending in "…".
+    """
+    text = str(text)
+    if len(text) > MAX_LABEL_LENGTH:
+        text = text[: MAX_LABEL_LENGTH - 1] + "…"
+    return html.escape("".join(map(_visible, text)), quote=True)
+
+
+def _visible(character: str) -> str:
+    """``character`` itself, or its Python escape if XML (and so ``dot``) cannot hold it."""
+    if unicodedata.category(character) in ("Cc", "Cs") or character in "\ufffe\uffff":
+        return character.encode("unicode_escape", "backslashreplace").decode("ascii")
+    return character
 
 
 # ------------------------------------------------------------------------ rendering

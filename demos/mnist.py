@@ -10,6 +10,12 @@ it took; at the end the figures (loss and accuracy curves, confusion matrix, mis
 digits, the first layer's weights as 28x28 images) go to ``--out`` (default runs/mnist).
 Training is deterministic given ``--seed``: the initial weights come from it and epoch e
 shuffles with the generator seeded by (seed, e), so ``--resume`` continues a run exactly.
+
+Nothing is lost to a mistake: every option, the ``--resume`` file (it must be a checkpoint of
+this network trained with the same options, or ``--override-hyperparameters`` is needed) and
+every output path (written to as a probe) is checked before the data is read, and refused
+with a two-line usage message (status 2). Ctrl-C stops with status 130, saying where the
+last checkpoint is.
 """
 
 from __future__ import annotations
@@ -17,10 +23,16 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import math
+import os
 import resource
+import stat
 import sys
+import tempfile
 import time
+import zipfile
 from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -35,10 +47,36 @@ DEFAULT_LR = {("sgd", "ce"): 0.5, ("sgd", "mse"): 3.0, ("adam", "ce"): 1e-3, ("a
 CLASSES = 10
 
 
-def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    """The command line, with ``--lr`` filled in from ``DEFAULT_LR`` when not given."""
+HYPERPARAMETERS = (
+    "hidden",
+    "activation",
+    "loss",
+    "optimizer",
+    "lr",
+    "momentum",
+    "weight_decay",
+    "batch_size",
+    "seed",
+    "limit",
+)
+"""The options a checkpoint records: ``--resume`` refuses others unless overridden."""
+
+HISTORY = ("test_accuracy", "train_loss", "seconds")
+"""The per-epoch figures a checkpoint carries, so a resumed run's curves start at epoch 1."""
+
+MAX_PARAMETERS = 100_000_000
+"""Networks larger than this (0.4 GB of float32 weights, as much again per gradient and
+optimizer moment) are refused before anything is allocated."""
+
+MAX_SEED = 2**63 - 1  # seeds are stored in checkpoints as int64
+
+
+def make_parser() -> argparse.ArgumentParser:
+    """The command line; errors print a short usage line and the message (status 2)."""
     parser = argparse.ArgumentParser(
-        prog="python -m demos.mnist", description=__doc__.split("\n\n")[0]
+        prog="python -m demos.mnist",
+        usage="%(prog)s [options]  (see --help)",
+        description=__doc__.split("\n\n")[0],
     )
     parser.add_argument("--hidden", type=int, nargs="+", default=[16], help="hidden layer sizes")
     parser.add_argument("--activation", choices=["sigmoid", "relu", "tanh"], default="sigmoid")
@@ -53,16 +91,31 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--lr",
         type=float,
         default=None,
-        help="learning rate (default: 0.5 for SGD+ce, 3.0 for SGD+mse, 1e-3 for Adam)",
+        help="learning rate, > 0 (default: 0.5 for SGD+ce, 3.0 for SGD+mse, 1e-3 for Adam)",
     )
-    parser.add_argument("--momentum", type=float, default=0.0, help="SGD momentum")
-    parser.add_argument("--weight-decay", type=float, default=0.0)
+    parser.add_argument(
+        "--momentum", type=float, default=0.0, help="SGD momentum, in [0, 1) (default: 0)"
+    )
+    parser.add_argument("--weight-decay", type=float, default=0.0, help="L2 penalty, >= 0")
     parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--epochs", type=int, default=10)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--checkpoint", type=Path, help="save model+optimizer after each epoch")
-    parser.add_argument("--resume", type=Path, help="continue from a checkpoint")
-    parser.add_argument("--json", type=Path, help="write the per-epoch history as JSON")
+    parser.add_argument("--epochs", type=int, default=10, help="epochs in all, resumed ones too")
+    parser.add_argument("--seed", type=int, default=0, help=f"0 to {MAX_SEED} (default: 0)")
+    parser.add_argument(
+        "--checkpoint",
+        type=Path,
+        metavar="FILE",
+        help="save model+optimizer after each epoch (checked to be writable before training)",
+    )
+    parser.add_argument("--resume", type=Path, metavar="FILE", help="continue from a checkpoint")
+    parser.add_argument(
+        "--override-hyperparameters",
+        action="store_true",
+        help="with --resume: continue with this run's options even where they differ from "
+        "the ones the checkpoint was trained with ("
+        + ", ".join(option_name(name) for name in HYPERPARAMETERS[1:])
+        + "; --hidden must match). Without it such a resume is refused",
+    )
+    parser.add_argument("--json", type=Path, metavar="FILE", help="write the results as JSON")
     parser.add_argument("--out", type=Path, default=Path("runs/mnist"), help="figure directory")
     parser.add_argument("--no-figures", action="store_true", help="skip the matplotlib figures")
     parser.add_argument("--limit", type=int, help="train on the first N training images only")
@@ -74,12 +127,137 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--steps", type=int, default=2, help="training steps for --engine scalar")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    return parser
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """The command line, checked, with ``--lr`` filled in from ``DEFAULT_LR`` when not given.
+
+    Every value is checked here, before any data is read or any training done: a bad one
+    exits with status 2 (``SystemExit``) and a two-line usage message naming it.
+    """
+    parser = make_parser()
     args = parser.parse_args(argv)
     if args.lr is None:
         args.lr = DEFAULT_LR[args.optimizer, args.loss]
-    if args.batch_size < 1 or args.epochs < 0 or (args.limit is not None and args.limit < 1):
-        parser.error("--batch-size and --limit must be positive and --epochs not negative")
+    problem = option_problem(args)
+    if problem:
+        parser.error(problem)
     return args
+
+
+def option_problem(args: argparse.Namespace) -> str | None:
+    """What is wrong with the options, one problem in one line; None if they are fine."""
+    if any(size < 1 for size in args.hidden):
+        return f"--hidden {' '.join(map(str, args.hidden))}: every layer size must be at least 1"
+    parameters = sum(n_in * n_out + n_out for n_in, n_out in pairwise(layer_sizes(args)))
+    if parameters > MAX_PARAMETERS:
+        return (
+            f"--hidden {' '.join(map(str, args.hidden))} makes {parameters:,} parameters, more "
+            f"than the {MAX_PARAMETERS:,} this demo trains; use fewer or smaller layers"
+        )
+    if not (math.isfinite(args.lr) and args.lr > 0):
+        return f"--lr {args.lr:g}: the learning rate must be a finite number above 0 (e.g. 0.1)"
+    if not (math.isfinite(args.momentum) and 0 <= args.momentum < 1):
+        return f"--momentum {args.momentum:g}: must be at least 0 and below 1 (e.g. 0.9)"
+    if args.optimizer == "adam" and args.momentum != 0:
+        return "--momentum is for --optimizer sgd (Adam keeps its own moment estimates)"
+    if not (math.isfinite(args.weight_decay) and args.weight_decay >= 0):
+        return f"--weight-decay {args.weight_decay:g}: must be a finite number, 0 or more"
+    for option, value in (("--batch-size", args.batch_size), ("--epochs", args.epochs)):
+        if value < 1:
+            return f"{option} {value}: must be at least 1"
+    if args.steps < 1:
+        return f"--steps {args.steps}: must be at least 1"
+    if args.limit is not None and args.limit < 1:
+        return f"--limit {args.limit}: must be at least 1 (leave it out to use all images)"
+    if not 0 <= args.seed <= MAX_SEED:
+        return f"--seed {args.seed}: must be from 0 to {MAX_SEED}"
+    if args.engine == "scalar" and (args.checkpoint or args.resume):
+        return "--checkpoint and --resume are for --engine tensor (the comparison saves nothing)"
+    if args.override_hyperparameters and not args.resume:
+        return "--override-hyperparameters applies only with --resume FILE"
+    return path_problem(args)
+
+
+def path_problem(args: argparse.Namespace) -> str | None:
+    """A file option naming something that is not a file, or two options naming one file."""
+    named = [("--resume", args.resume), ("--checkpoint", args.checkpoint), ("--json", args.json)]
+    if not args.no_figures:
+        named.append(("--out", args.out))
+    for option, path in named:
+        if path is None:
+            continue
+        try:
+            kind = path_kind(path)
+        except OSError as error:  # e.g. a name too long for the file system
+            return f"{option} {path}: {error.strerror or error}"
+        if option == "--out":
+            if kind not in ("directory", "missing"):
+                return f"--out {path}: exists and is not a directory"
+        elif kind in ("directory", "other"):
+            what = "a directory" if kind == "directory" else "not a regular file"
+            return f"{option} {path}: is {what}; name a file"
+        elif option == "--resume" and kind == "missing":
+            return f"--resume {path}: no such file"
+    for option, path in named[:2]:
+        if path is not None and args.json is not None and same_file(path, args.json):
+            return f"--json {args.json} is also the {option} file; name another file for JSON"
+    return None
+
+
+def path_kind(path: Path) -> str:
+    """ "file", "directory", "missing" or "other" (a FIFO, a device...), following symlinks.
+
+    Raises:
+        OSError: the path cannot be examined (a name too long, no permission).
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return "missing"
+    if stat.S_ISREG(mode):
+        return "file"
+    return "directory" if stat.S_ISDIR(mode) else "other"
+
+
+def same_file(first: Path, second: Path) -> bool:
+    """Whether two paths name one file (existing or not)."""
+    if first.exists() and second.exists():
+        return os.path.samefile(first, second)
+    return os.path.abspath(first) == os.path.abspath(second)
+
+
+def check_writable(
+    parser: argparse.ArgumentParser, option: str, path: Path, *, directory: bool = False
+) -> None:
+    """Create ``path``'s directory (or ``path`` itself, a directory) and write a probe file there.
+
+    Done before training, so that a path that cannot be written is a usage error now rather
+    than a traceback after an epoch. Exits with status 2 naming the option and the reason.
+    """
+    folder = path if directory else path.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        # Named like the atomic writer's temporary file, so a name it cannot make fails here.
+        prefix = ".probe-" if directory else f".{path.name}."
+        descriptor, probe = tempfile.mkstemp(dir=folder, prefix=prefix, suffix=".tmp")
+        os.close(descriptor)
+        os.unlink(probe)
+    except (FileExistsError, NotADirectoryError):
+        parser.error(f"{option} {path}: {folder} is not a directory")
+    except OSError as error:
+        parser.error(f"{option} {path}: cannot write in {folder}: {error.strerror or error}")
+
+
+def option_name(name: str) -> str:
+    """The command-line spelling of an option's name: ``batch_size`` → ``--batch-size``."""
+    return "--" + name.replace("_", "-")
+
+
+def layer_sizes(args: argparse.Namespace) -> list[int]:
+    """The network's layer sizes, input to output: 784, the hidden sizes, 10."""
+    return [784, *args.hidden, CLASSES]
 
 
 def build(args: argparse.Namespace, dtype: Any = np.float32) -> tuple[nn.Sequential, Any]:
@@ -110,7 +288,7 @@ def loss_function(args: argparse.Namespace):
 
 def describe(args: argparse.Namespace, model: nn.Module) -> str:
     """One line naming the network, its training and its parameter count."""
-    sizes = "-".join(map(str, [784, *args.hidden, CLASSES]))
+    sizes = "-".join(map(str, layer_sizes(args)))
     return (
         f"{sizes} network ({args.activation} hidden, {args.loss} loss, {args.optimizer} lr "
         f"{args.lr:g}, batch {args.batch_size}): {model.num_parameters():,} parameters"
@@ -146,18 +324,20 @@ def train_epoch(model, optimizer, loss_fn, batches, *, total: int, label: str, q
         file=sys.stdout,
     )
     loss_sum, count, start = 0.0, 0, time.perf_counter()
-    for step, (x, labels) in enumerate(batches):
-        loss = loss_fn(model(autograd.Tensor(x)), labels)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        loss_sum += float(loss.data) * len(x)
-        count += len(x)
-        if step % 50 == 0:
-            progress.update(count - progress.n)
-            progress.set_postfix(loss=f"{loss_sum / count:.4f}", refresh=False)
+    try:
+        for step, (x, labels) in enumerate(batches):
+            loss = loss_fn(model(autograd.Tensor(x)), labels)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            loss_sum += float(loss.data) * len(x)
+            count += len(x)
+            if step % 50 == 0:
+                progress.update(count - progress.n)
+                progress.set_postfix(loss=f"{loss_sum / count:.4f}", refresh=False)
+    finally:
+        progress.close()  # also on Ctrl-C, so the message after it starts on a clean line
     seconds = time.perf_counter() - start
-    progress.close()
     return loss_sum / max(count, 1), seconds
 
 
@@ -167,27 +347,49 @@ def peak_rss_mb() -> float:
     return kilobytes / 1024 if sys.platform != "darwin" else kilobytes / 2**20
 
 
-def train(args: argparse.Namespace) -> dict[str, Any]:
-    """The Tensor engine's run: train, print, checkpoint, plot. Returns the history."""
-    data = datasets.mnist()
-    images, labels = data.train_images, data.train_labels
-    if args.limit is not None:
-        images, labels = images[: args.limit], labels[: args.limit]
+@dataclass
+class LastCheckpoint:
+    """Where this run's training state was last saved, for the message after Ctrl-C."""
+
+    path: Path | None = None
+    epochs: int = 0
+
+    def describe(self) -> str:
+        if self.path is None:
+            return "no checkpoint was saved (--checkpoint FILE saves one after each epoch)"
+        return f"the last checkpoint is {self.path} (after epoch {self.epochs})"
+
+
+def train(args: argparse.Namespace, last: LastCheckpoint | None = None) -> dict[str, Any]:
+    """The Tensor engine's run: train, print, checkpoint, plot. Returns the history.
+
+    Everything that can be refused is checked before the data is read: a ``--resume`` file
+    that is missing, damaged, of another network or trained with other options, and output
+    paths that cannot be written (a usage error, status 2). ``last`` is kept up to date
+    with the newest checkpoint written.
+    """
+    last = last if last is not None else LastCheckpoint()
+    parser = make_parser()
     model, optimizer = build(args)
     loss_fn = loss_function(args)
-    print(describe(args, model))
     history: dict[str, list[float]] = {"test_accuracy": [], "train_loss": [], "seconds": []}
     first_epoch = 0
     if args.resume:
-        metadata = nn.load(model, args.resume, optimizer)
-        if int(metadata["seed"]) != args.seed:
-            raise SystemExit(
-                f"{args.resume} was trained with --seed {int(metadata['seed'])}; pass the same "
-                "seed to continue it (the seed decides every epoch's shuffle)"
-            )
-        first_epoch = int(metadata["epoch"]) + 1
-        for key in history:
-            history[key] = [float(v) for v in np.atleast_1d(metadata[key])][:first_epoch]
+        first_epoch, history = resume(parser, args, model, optimizer)
+        last.path, last.epochs = args.resume, first_epoch
+    if args.checkpoint:
+        check_writable(parser, "--checkpoint", args.checkpoint)
+    if args.json:
+        check_writable(parser, "--json", args.json)
+    if not args.no_figures:
+        check_writable(parser, "--out", args.out, directory=True)
+
+    data = load_data()
+    images, labels = data.train_images, data.train_labels
+    if args.limit is not None:
+        images, labels = images[: args.limit], labels[: args.limit]
+    print(describe(args, model))
+    if args.resume:
         print(f"resumed from {args.resume} after epoch {first_epoch}")
 
     for epoch in range(first_epoch, args.epochs):
@@ -213,14 +415,7 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
             flush=True,
         )
         if args.checkpoint:
-            nn.save(
-                model,
-                args.checkpoint,
-                optimizer,
-                epoch=epoch,
-                seed=args.seed,
-                **{key: np.array(values) for key, values in history.items()},
-            )
+            save_checkpoint(args, model, optimizer, epoch, history, last)
 
     result = {
         "parameters": model.num_parameters(),
@@ -229,14 +424,159 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
         "seconds_per_epoch": history["seconds"],
         "peak_rss_mb": peak_rss_mb(),
     }
-    if args.json:
-        write_json(args.json, result)
-    if not args.no_figures:
-        predictions = evaluate(model, data.test_images, data.test_labels)
-        figures = save_figures(args.out, model, history, data, predictions)
-        if figures:
-            print("figures: " + ", ".join(str(path) for path in figures))
+    try:
+        if args.json:
+            write_json(args.json, result)
+        if not args.no_figures:
+            predictions = evaluate(model, data.test_images, data.test_labels)
+            figures = save_figures(args.out, model, history, data, predictions)
+            if figures:
+                print("figures: " + ", ".join(str(path) for path in figures))
+    except OSError as error:  # checked writable before training, but a disk can fill up
+        raise SystemExit(
+            f"python -m demos.mnist: error: cannot write {error.filename or 'the results'}: "
+            f"{error.strerror or error}; {last.describe()}"
+        ) from None
     return result
+
+
+def load_data() -> datasets.MNIST:
+    """MNIST from the cache (or downloaded); a DatasetError exits with its message (status 1)."""
+    try:
+        return datasets.mnist()
+    except datasets.DatasetError as error:
+        raise SystemExit(f"python -m demos.mnist: error: {error}") from None
+
+
+def hyperparameters(args: argparse.Namespace) -> dict[str, Any]:
+    """The options a checkpoint records (``HYPERPARAMETERS``), as saved: no limit is 0."""
+    values = {name: getattr(args, name) for name in HYPERPARAMETERS}
+    values["hidden"] = tuple(args.hidden)
+    values["limit"] = args.limit or 0
+    return values
+
+
+def save_checkpoint(args, model, optimizer, epoch: int, history, last: LastCheckpoint) -> None:
+    """Save the training state after ``epoch``; a failed write is reported, training goes on."""
+    metadata = {key: np.array(values) for key, values in history.items()}
+    for name, value in hyperparameters(args).items():
+        metadata[f"option_{name}"] = np.array(value)  # "option_optimizer": not save's optimizer
+    try:
+        nn.save(model, args.checkpoint, optimizer, epoch=epoch, **metadata)
+    except OSError as error:
+        print(
+            f"warning: cannot write the checkpoint {args.checkpoint}: {error.strerror or error}; "
+            f"training goes on, and {last.describe()}",
+            file=sys.stderr,
+        )
+        return
+    last.path, last.epochs = args.checkpoint, epoch + 1
+
+
+def resume(parser, args, model, optimizer) -> tuple[int, dict[str, list[float]]]:
+    """Load ``--resume`` into ``model`` and ``optimizer``; return (epochs done, history).
+
+    A file that is not a checkpoint of this demo, does not fit the network, was trained
+    with other options (unless ``--override-hyperparameters``) or already holds
+    ``--epochs`` epochs is a usage error (status 2) naming the problem.
+    """
+    path = args.resume
+    if not zipfile.is_zipfile(path):
+        parser.error(
+            f"--resume {path}: not a checkpoint (a checkpoint is the .npz archive that "
+            "--checkpoint writes; this file is another kind, or truncated)"
+        )
+    try:
+        metadata = nn.load(model, path)  # the network first: the optimizer may differ
+    except (nn.checkpoint.CheckpointError, OSError) as error:
+        parser.error(load_failure(path, error))
+    try:
+        epochs_done = int(metadata["epoch"]) + 1
+        history = {key: [float(v) for v in np.atleast_1d(metadata[key])] for key in HISTORY}
+        saved = saved_hyperparameters(metadata)
+    except (KeyError, TypeError, ValueError):
+        parser.error(
+            f"--resume {path}: a chaingrad checkpoint, but not one written by "
+            "python -m demos.mnist --checkpoint (its epoch or history is missing or malformed)"
+        )
+    if epochs_done < 1 or any(len(values) < epochs_done for values in history.values()):
+        parser.error(f"--resume {path}: its epoch count and history do not agree")
+    differences = [
+        name for name, value in hyperparameters(args).items() if saved.get(name) != value
+    ]
+    if differences and not args.override_hyperparameters:
+        parser.error(
+            f"--resume {path} was trained with {show_options(saved, differences)}, not "
+            f"{show_options(hyperparameters(args), differences)}; pass the same options to "
+            "continue it, or add --override-hyperparameters"
+        )
+    if args.epochs <= epochs_done:
+        parser.error(
+            f"--epochs {args.epochs}: {path} already holds {epochs_done} epoch(s); pass "
+            f"--epochs {epochs_done + 1} or more to train it further"
+        )
+    try:
+        nn.load(model, path, optimizer)  # the whole file was read above: only a misfit is left
+    except (nn.checkpoint.CheckpointError, OSError) as error:
+        if not differences:
+            parser.error(load_failure(path, error))
+        # Overridden --optimizer or --momentum: the saved moments do not fit the new optimizer.
+        print(f"note: the optimizer starts afresh: {path} holds state for other options")
+    return epochs_done, {key: values[:epochs_done] for key, values in history.items()}
+
+
+def load_failure(path: Path, error: Exception) -> str:
+    """The usage message for a checkpoint that ``nn.load`` refused.
+
+    A file that does not fit keeps nn.load's message (it names the entry and both shapes).
+    One that could not be read at all is described here, from the low-level error: the
+    only advice is to pick another file, never to load it some other way or delete it.
+    """
+    cause = error.__cause__ if isinstance(error, nn.checkpoint.CheckpointError) else error
+    if cause is None:
+        return f"--resume: {error}"
+    reason = str(cause)
+    if "pickle" in reason.lower():
+        reason = "it holds Python objects (pickled data), which a checkpoint never does"
+    return f"--resume {path}: cannot read it (damaged or truncated?): {reason}"
+
+
+def saved_hyperparameters(metadata: dict[str, Any]) -> dict[str, Any]:
+    """The recorded options (``option_<name>`` entries) of a checkpoint, typed like
+    ``hyperparameters``.
+
+    Options a checkpoint does not record (an older one) are left out, so they differ.
+    Raises TypeError or ValueError for a value of the wrong kind.
+    """
+    kinds = {"activation": str, "loss": str, "optimizer": str, "lr": float, "momentum": float}
+    kinds.update(weight_decay=float, batch_size=int, seed=int, limit=int)
+    saved: dict[str, Any] = {}
+    for name, kind in kinds.items():
+        if f"option_{name}" in metadata:
+            value = metadata[f"option_{name}"]
+            if not isinstance(value, (str, int, float)) or isinstance(value, str) != (kind is str):
+                raise TypeError(f"{name} is {value!r:.40}")
+            saved[name] = kind(value)
+    if "option_hidden" in metadata:
+        saved["hidden"] = tuple(int(size) for size in np.atleast_1d(metadata["option_hidden"]))
+    return saved
+
+
+def show_options(values: dict[str, Any], names: list[str]) -> str:
+    """``--lr 0.5 --batch-size 32``: the options ``names`` as written on the command line."""
+    shown = []
+    for name in names:
+        value = values.get(name)
+        if value is None:
+            text = "(not recorded)"
+        elif name == "hidden":
+            text = " ".join(map(str, value))
+        elif name == "limit" and value == 0:
+            text = "(all images)"
+        else:
+            text = f"{value:g}" if isinstance(value, float) else str(value)
+        shown.append(f"{option_name(name)} {text}")
+    return " ".join(shown)
 
 
 # ------------------------------------------------------------------------- scalar vs tensor
@@ -249,7 +589,7 @@ def compare_engines(args: argparse.Namespace) -> dict[str, Any]:
     weights is printed. It stays at float64 rounding level: the two engines are one algorithm.
     """
     limit = args.limit or args.batch_size
-    data = datasets.mnist()
+    data = load_data()
     images, labels = data.train_images[:limit], data.train_labels[:limit]
     output_activation = "sigmoid" if args.loss == "mse" else None
     tensor_model, tensor_optimizer = build(args, dtype=np.float64)
@@ -396,11 +736,27 @@ def _plot_first_layer(path: Path, model, count: int = 16) -> Path:
 
 
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
-    """Run the demo with command-line ``argv``; returns the JSON-able result."""
+    """Run the demo with command-line ``argv``; returns the JSON-able result.
+
+    Raises:
+        SystemExit: status 2 with a usage message for a bad option or file (before any
+            training); status 130 on Ctrl-C, after saying where the last checkpoint is;
+            status 1 when the MNIST data cannot be had.
+    """
     args = parse_args(argv)
-    if args.engine == "scalar":
-        return compare_engines(args)
-    return train(args)
+    last = LastCheckpoint()
+    try:
+        if args.engine == "scalar":
+            if args.json:
+                check_writable(make_parser(), "--json", args.json)
+            result = compare_engines(args)
+            if args.json:
+                write_json(args.json, result)
+            return result
+        return train(args, last)
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: {last.describe()}", file=sys.stderr)
+        raise SystemExit(130) from None
 
 
 if __name__ == "__main__":

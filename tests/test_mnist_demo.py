@@ -69,12 +69,14 @@ def test_resuming_from_a_checkpoint_repeats_the_uninterrupted_run(tmp_path: Path
     assert resumed["test_accuracy"] == straight["test_accuracy"]
 
 
-def test_resume_refuses_a_different_seed(tmp_path: Path) -> None:
+def test_resume_refuses_a_different_seed(tmp_path: Path, capsys) -> None:
     common = ["--limit", "2000", "--quiet", "--no-figures", "--out", str(tmp_path)]
     checkpoint = tmp_path / "run.npz"
     demo.main([*common, "--epochs", "1", "--checkpoint", str(checkpoint)])
-    with pytest.raises(SystemExit, match="--seed 0"):
+    with pytest.raises(SystemExit) as exit_:
         demo.main([*common, "--epochs", "2", "--seed", "1", "--resume", str(checkpoint)])
+    assert exit_.value.code == 2
+    assert "trained with --seed 0, not --seed 1" in capsys.readouterr().err
 
 
 def test_scalar_engine_follows_the_tensor_engine_step_for_step() -> None:
