@@ -157,7 +157,7 @@ RESUME_FILES = {
     "foreign npz": "not a chaingrad checkpoint",
     "text zip": "not a chaingrad checkpoint",
     "damaged member": "cannot read it (damaged or truncated?): Bad CRC-32",
-    "object array": "it holds Python objects (pickled data), which a checkpoint never does",
+    "object array": "declares dtype object",
     "other network": "has shape (784, 8), expected (784, 16)",
     "no demo metadata": "not one written by python -m demos.mnist --checkpoint",
     "string epoch": "not one written by python -m demos.mnist --checkpoint",
