@@ -26,7 +26,8 @@ arrays without copying and adds into them in place; it never writes into anythin
 
 Dtypes: float32 stays float32. Python and NumPy scalar operands take the Tensor's dtype; a
 gradient always has its Tensor's dtype. Non-finite numbers follow :mod:`autograd.numerics`
-(IEEE results, never an exception, no NumPy warnings).
+(IEEE results, never an exception, no NumPy warnings; the one exception is the forward pass
+of the fused ops of :mod:`autograd.tensor_fused`).
 """
 
 from __future__ import annotations
@@ -226,48 +227,46 @@ class Tensor:
     @staticmethod
     def _div_backward(node: Tensor, grad: np.ndarray) -> tuple:
         a, b = node.parents
-        with _quiet():
-            grad_over_b = grad / b.data
-            return (
-                unbroadcast(grad_over_b, a.data.shape) if a.requires_grad else None,
-                unbroadcast(-grad_over_b * node.data, b.data.shape) if b.requires_grad else None,
-            )
+        d_a = d_b = None
+        if a.requires_grad:
+            d_a = unbroadcast(grad * (1 / b.data), a.data.shape)
+        if b.requires_grad:
+            d_b = unbroadcast(grad * (-node.data / b.data), b.data.shape)
+        return d_a, d_b
 
     # Number exponent b: ∂(aᵇ)/∂a = b·aᵇ⁻¹ (0 where b = 0: x⁰ = 1 is constant).
     # Tensor exponent: also ∂(aᵇ)/∂b = aᵇ·ln a (0 where aᵇ is 0, its limit, as in Value).
+    # Powers follow autograd.numerics: C99 pow, and the square root for an exponent of 0.5.
     def __pow__(self, exponent: ArrayLike) -> Tensor:
         if isinstance(exponent, Real):
             exponent = float(exponent)
-            with _quiet():
-                data = self.data**exponent
+            data = _power(self.data, exponent)
             return _result(data, (self,), Tensor._pow_number_backward, f"**{exponent:g}", exponent)
-        return _binary(self, _operand(exponent, "**", self), np.power, "**", Tensor._pow_backward)
+        return _binary(self, _operand(exponent, "**", self), _power, "**", Tensor._pow_backward)
 
     def __rpow__(self, base: ArrayLike) -> Tensor:
         base = _operand(base, "**", self, reflected=True)
-        return _binary(base, self, np.power, "**", Tensor._pow_backward)
+        return _binary(base, self, _power, "**", Tensor._pow_backward)
 
     @staticmethod
     def _pow_number_backward(node: Tensor, grad: np.ndarray) -> tuple:
         (a,) = node.parents
         exponent = node._saved
         if exponent == 0.0:  # x⁰ = 1 is constant (0·0⁻¹ would give nan at 0)
-            return (np.zeros_like(grad),)
-        with _quiet():
-            return (grad * (exponent * a.data ** (exponent - 1.0)),)
+            return (grad * 0.0,)
+        return (grad * (exponent * _power(a.data, exponent - 1.0)),)
 
     @staticmethod
     def _pow_backward(node: Tensor, grad: np.ndarray) -> tuple:
         a, b = node.parents
         out = node.data
-        with _quiet():
-            d_base = d_exponent = None
-            if a.requires_grad:  # 0 where b = 0, as for a number exponent (not 0·0⁻¹ = nan)
-                local = np.where(b.data == 0.0, 0.0, b.data * a.data ** (b.data - 1.0))
-                d_base = unbroadcast(grad * local, a.data.shape)
-            if b.requires_grad:
-                local = np.where(out == 0.0, 0.0, out * np.log(a.data))
-                d_exponent = unbroadcast(grad * local, b.data.shape)
+        d_base = d_exponent = None
+        if a.requires_grad:  # 0 where b = 0, as for a number exponent (not 0·0⁻¹ = nan)
+            local = np.where(b.data == 0.0, 0.0, b.data * _power(a.data, b.data - 1.0))
+            d_base = unbroadcast(grad * local, a.data.shape)
+        if b.requires_grad:
+            local = np.where(out == 0.0, 0.0, out * np.log(a.data))
+            d_exponent = unbroadcast(grad * local, b.data.shape)
         return d_base, d_exponent
 
     # ∂(-a)/∂a = -1
@@ -317,7 +316,8 @@ class Tensor:
     # ∂(Σ a)/∂aᵢ = 1: the gradient is copied back along the summed axes.
     def sum(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         """Sum over ``axis`` (an int, a tuple of ints, or None for all axes)."""
-        data = self.data.sum(axis=axis, keepdims=keepdims)
+        with _quiet():  # overflow to inf
+            data = self.data.sum(axis=axis, keepdims=keepdims)
         return _result(data, (self,), Tensor._sum_backward, "sum", (axis, keepdims))
 
     @staticmethod
@@ -358,8 +358,8 @@ class Tensor:
         axis, keepdims = node._saved
         shape = a.data.shape
         share = (a.data == _spread(node.data, axis, keepdims, shape)).astype(grad.dtype)
-        with _quiet():  # a nan maximum matches nothing: 0/0 = nan, as it should be
-            share /= share.sum(axis=axis, keepdims=True)  # 1/k for each of k tied maxima
+        # 1/k for each of k tied maxima. A nan maximum matches nothing: 0/0 = nan, as it should be.
+        share /= share.sum(axis=axis, keepdims=True)
         return (_spread(grad, axis, keepdims, shape) * share,)
 
     # ---------------------------------------------------------------- shape
@@ -441,8 +441,7 @@ class Tensor:
 
     @staticmethod
     def _log_backward(node: Tensor, grad: np.ndarray) -> tuple:
-        with _quiet():
-            return (grad / node.parents[0].data,)
+        return (grad * (1 / node.parents[0].data),)
 
     # ∂tanh x/∂x = 1 - tanh² x
     def tanh(self) -> Tensor:
@@ -464,7 +463,7 @@ class Tensor:
     @staticmethod
     def _sigmoid_backward(node: Tensor, grad: np.ndarray) -> tuple:
         out = node.data
-        return (grad * out * (1 - out),)
+        return (grad * (out * (1 - out)),)
 
     # ∂relu(x)/∂x = 1 if x > 0 else 0 (0 at the kink, as in PyTorch)
     def relu(self) -> Tensor:
@@ -530,38 +529,13 @@ class Tensor:
         owned = set()
         if self.grad is None:
             self.grad = seed
-        else:
-            self.grad = self.grad + seed
+        else:  # NumPy returns a scalar, not an array, for the sum of two 0-d arrays
+            self.grad = np.asarray(self.grad + seed)
         owned.add(id(self))
 
-        # The article's weighted sum, from the output back to the inputs.
-        for node in reversed(order):
-            parents = node.parents
-            grad = node.grad
-            if not parents or grad is None:
-                continue
-            for parent, parent_grad in zip(parents, node._backward(node, grad)):
-                if parent_grad is None:  # the parent does not require grad
-                    continue
-                dtype = parent.data.dtype
-                if type(parent_grad) is not ndarray or parent_grad.dtype != dtype:
-                    parent_grad = np.asarray(parent_grad, dtype=dtype)  # a new array
-                    is_new = True
-                else:  # not new when it is the node's own gradient or a view of one
-                    is_new = parent_grad is not grad and parent_grad.base is None
-                current = parent.grad
-                if current is None:
-                    if not is_new and not parent.parents:
-                        parent_grad = parent_grad.copy()  # a leaf's grad is its own array
-                        is_new = True
-                    parent.grad = parent_grad
-                    if is_new:
-                        owned.add(id(parent))
-                elif id(parent) in owned:
-                    current += parent_grad
-                else:
-                    parent.grad = current + parent_grad
-                    owned.add(id(parent))
+        # inf·0 = nan and overflow give IEEE results in the rules, without NumPy warnings.
+        with _quiet():
+            _backpropagate(order, owned)
 
     def _seed(self, gradient: ArrayLike | None) -> np.ndarray:
         if not self.requires_grad:
@@ -590,6 +564,45 @@ class Tensor:
                 f"{self.data.shape}; pass a gradient of the Tensor's shape"
             )
         return seed
+
+
+# -------------------------------------------------------------------- the reverse sweep
+
+
+def _backpropagate(order: list[Tensor], owned: set[int]) -> None:
+    """The article's weighted sum, from the output back to the inputs.
+
+    ``order`` is a topological order whose last node has its gradient; ``owned`` holds the ids
+    of the nodes whose ``.grad`` this backward call allocated (only those may be added into in
+    place).
+    """
+    for node in reversed(order):
+        parents = node.parents
+        grad = node.grad
+        if not parents or grad is None:
+            continue
+        for parent, parent_grad in zip(parents, node._backward(node, grad)):
+            if parent_grad is None:  # the parent does not require grad
+                continue
+            dtype = parent.data.dtype
+            if type(parent_grad) is not ndarray or parent_grad.dtype != dtype:
+                parent_grad = np.asarray(parent_grad, dtype=dtype)  # a new array
+                is_new = True
+            else:  # not new when it is the node's own gradient or a view of one
+                is_new = parent_grad is not grad and parent_grad.base is None
+            current = parent.grad
+            if current is None:
+                if not is_new and not parent.parents:
+                    parent_grad = parent_grad.copy()  # a leaf's grad is its own array
+                    is_new = True
+                parent.grad = parent_grad
+                if is_new:
+                    owned.add(id(parent))
+            elif id(parent) in owned:
+                current += parent_grad
+            else:  # a scalar for 0-d arrays: make it an array, to add into in place
+                parent.grad = np.asarray(current + parent_grad)
+                owned.add(id(parent))
 
 
 # -------------------------------------------------------------------- gradient shapes
@@ -681,6 +694,21 @@ def _result_without_graph(data: np.ndarray) -> Tensor:
     return node
 
 
+def _power(base: Any, exponent: Any) -> np.ndarray:
+    """``base ** exponent`` elementwise by the rule of :mod:`autograd.numerics`.
+
+    C99 ``pow``, except that an exponent of 0.5 takes the square root (``(-inf) ** 0.5`` is
+    nan, ``(-0.0) ** 0.5`` is -0.0). NumPy itself does that only where the exponent is one
+    number for the whole array (a fast path): here it holds for every layout.
+    """
+    with _quiet():
+        result = np.power(base, exponent)
+        half = np.equal(exponent, 0.5)
+        if half.any():
+            result = np.where(half, np.sqrt(base), result)
+    return result
+
+
 def _binary(a: Tensor, b: Tensor, ufunc: Any, op: str, backward_rule: Any) -> Tensor:
     """An elementwise op of two broadcast operands; a shape mismatch names the op."""
     try:
@@ -701,7 +729,8 @@ def _matmul(a: Tensor, b: Tensor) -> Tensor:
             "least one axis (use * to multiply by a scalar)"
         )
     try:
-        data = a.data @ b.data
+        with _quiet():  # overflow to inf, inf·0 = nan
+            data = a.data @ b.data
     except ValueError:
         raise ValueError(
             f"Tensor @: shapes {a.data.shape} and {b.data.shape} do not match: the last axis "

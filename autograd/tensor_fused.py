@@ -5,6 +5,11 @@ same as ``-logits.log_softmax()[rows, labels].mean()``, but each is one node wit
 derivative rule in place of three to five. On small networks the per-node Python work is a
 large part of a training step, so fewer nodes is faster; fusing also lets the derivative
 use a simpler closed form (softmax - one-hot for the cross-entropy).
+
+Non-finite numbers follow :mod:`autograd.numerics`, with one difference kept for speed: the
+forward pass of these ops does not silence NumPy, so an overflow in a diverging model (an
+``inf`` activation or logit) shows NumPy's ``RuntimeWarning`` once. Their backward is silent,
+as every backward is.
 """
 
 from __future__ import annotations

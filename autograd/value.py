@@ -111,8 +111,7 @@ class Value:
             other = _as_value(other, "/")
         b = other.data
         out = numerics.divide(self.data, b)
-        inverse = numerics.divide(1.0, b)
-        return _result(out, (self, other), (inverse, -out * inverse), "/")
+        return _result(out, (self, other), (numerics.divide(1.0, b), numerics.divide(-out, b)), "/")
 
     # ∂(a^b)/∂a = b·a^(b-1); with a Value exponent also ∂(a^b)/∂b = a^b·ln a
     def __pow__(self, exponent: Operand) -> Value:
