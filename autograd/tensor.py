@@ -23,6 +23,8 @@ The rule contract: ``rule(node, grad)`` returns one entry per parent, ``None`` f
 does not require grad (so no work is spent on inputs and constants), otherwise an array of the
 parent's shape that is either new or ``grad`` itself (or a view of it). Backward stores new
 arrays without copying and adds into them in place; it never writes into anything else.
+A rule reads ``node.data`` and its parents' ``data`` as the forward pass left them: backward
+first checks that none of them was assigned since (see "Changing data" in :class:`Tensor`).
 
 Dtypes: float32 stays float32. Python and NumPy scalar operands take the Tensor's dtype; a
 gradient always has its Tensor's dtype. Non-finite numbers follow :mod:`autograd.numerics`
@@ -47,6 +49,10 @@ ArrayLike = Union["Tensor", np.ndarray, float, int, list]
 Axis = int | tuple[int, ...] | None
 
 _new = object.__new__
+# How many times any Tensor's ``data`` has been assigned. A Tensor remembers the count at its
+# latest assignment (``_changed_at``, 0 if never), a computed node the count when it was made
+# (``_made_at``): backward refuses a node whose data or inputs changed after it was made.
+_data_assignments = 0
 # Used around the ops whose IEEE results (inf, nan) NumPy would otherwise warn about. A new
 # errstate each time: one instance cannot be entered twice.
 _quiet = partial(np.errstate, divide="ignore", over="ignore", invalid="ignore")
@@ -65,6 +71,16 @@ class Tensor:
     ``data`` becomes an ndarray: a float ndarray is kept as it is (no copy, same dtype, so
     float64 stays float64); Python numbers, lists and integer or boolean arrays become
     float32; ``dtype=`` forces a floating dtype.
+
+    **Changing data.** ``backward()`` gives the gradient at the values of the forward pass.
+    Its rules read the arrays that pass used, so an assignment to ``t.data`` between a
+    forward pass and its ``backward()`` - a new array (``t.data = a``) or an update in place
+    (``t.data -= x``, as optimizers do) - of a tensor the graph used makes that ``backward()``
+    raise ``RuntimeError`` naming the tensor, instead of mixing old and new values. Change
+    data after ``backward()`` and before the next forward pass, as a training loop does.
+    Writes that do not assign to the attribute are not seen: ``t.data[...] = x``,
+    ``t.data[0] += 1``, ``np.copyto(t.data, x)``, or writes through ``t.numpy()``,
+    ``t.detach()`` or another reference to the array; do not make them in between.
 
     Attributes:
         data: the ndarray.
@@ -86,8 +102,10 @@ class Tensor:
     __slots__ = (
         "__weakref__",
         "_backward",
+        "_changed_at",
+        "_data",
+        "_made_at",
         "_saved",
-        "data",
         "grad",
         "label",
         "op",
@@ -113,6 +131,21 @@ class Tensor:
         self.label = label
         self._backward = None
         self._saved: Any = ()
+
+    # ---------------------------------------------------------------- data
+    @property
+    def data(self) -> np.ndarray:
+        """The ndarray. Assigning to it (``t.data = a``, ``t.data -= x``) between a forward
+        pass and its ``backward()`` makes that backward raise: see the class docstring."""
+        return self._data
+
+    @data.setter
+    def data(self, array: np.ndarray) -> None:
+        # ``t.data -= x`` lands here too: Python changes the array in place, then assigns it.
+        global _data_assignments
+        _data_assignments += 1
+        self._changed_at = _data_assignments
+        self._data = array
 
     # ---------------------------------------------------------------- basics
     @property
@@ -457,22 +490,22 @@ class Tensor:
     def sigmoid(self) -> Tensor:
         """σ(x) = 1 / (1 + e⁻ˣ) elementwise, one node."""
         with _quiet():  # e⁻ˣ overflows to inf for very negative x, and 1 / inf = 0 is right
-            data = 1 / (1 + np.exp(-self.data))
+            data = 1 / (1 + np.exp(-self._data))
         return _result(data, (self,), Tensor._sigmoid_backward, "sigmoid")
 
     @staticmethod
     def _sigmoid_backward(node: Tensor, grad: np.ndarray) -> tuple:
-        out = node.data
+        out = node._data
         return (grad * (out * (1 - out)),)
 
     # ∂relu(x)/∂x = 1 if x > 0 else 0 (0 at the kink, as in PyTorch)
     def relu(self) -> Tensor:
         """max(x, 0) elementwise (nan stays nan)."""
-        return _result(np.maximum(self.data, 0), (self,), Tensor._relu_backward, "relu")
+        return _result(np.maximum(self._data, 0), (self,), Tensor._relu_backward, "relu")
 
     @staticmethod
     def _relu_backward(node: Tensor, grad: np.ndarray) -> tuple:
-        return (grad * (node.parents[0].data > 0),)
+        return (grad * (node.parents[0]._data > 0),)
 
     # log softmax(x)ᵢ = xᵢ - log Σⱼ eˣʲ, computed as (xᵢ - m) - log Σⱼ e^(xⱼ - m), m = max x,
     # so no exponential overflows. ∂L/∂xᵢ = gᵢ - softmax(x)ᵢ · Σⱼ gⱼ.
@@ -517,14 +550,19 @@ class Tensor:
 
         Raises:
             RuntimeError: if this tensor does not require grad, or it has more than one
-                element and no ``gradient`` is given.
+                element and no ``gradient`` is given, or the ``data`` of a tensor in the graph
+                was assigned after the forward pass used it (see the class docstring); then
+                no leaf's ``.grad`` is changed.
             ValueError: if ``gradient`` does not have this tensor's shape.
         """
         seed = self._seed(gradient)
         order = topological_order(self)
+        assignments = _data_assignments
         for node in order:
             if node.parents:  # intermediate tensors start again from nothing
                 node.grad = None
+                if node._made_at != assignments:  # some data was assigned since: whose?
+                    _check_unchanged(node)
         # Nodes whose .grad this call allocated: only those may be added into in place.
         owned = set()
         if self.grad is None:
@@ -533,9 +571,7 @@ class Tensor:
             self.grad = np.asarray(self.grad + seed)
         owned.add(id(self))
 
-        # inf·0 = nan and overflow give IEEE results in the rules, without NumPy warnings.
-        with _quiet():
-            _backpropagate(order, owned)
+        _backpropagate(order, owned)
 
     def _seed(self, gradient: ArrayLike | None) -> np.ndarray:
         if not self.requires_grad:
@@ -569,6 +605,9 @@ class Tensor:
 # -------------------------------------------------------------------- the reverse sweep
 
 
+# inf·0 = nan and overflow give IEEE results in the rules, without NumPy warnings. (As a
+# decorator, np.errstate costs half of what a with-statement costs.)
+@np.errstate(divide="ignore", over="ignore", invalid="ignore")
 def _backpropagate(order: list[Tensor], owned: set[int]) -> None:
     """The article's weighted sum, from the output back to the inputs.
 
@@ -584,7 +623,7 @@ def _backpropagate(order: list[Tensor], owned: set[int]) -> None:
         for parent, parent_grad in zip(parents, node._backward(node, grad)):
             if parent_grad is None:  # the parent does not require grad
                 continue
-            dtype = parent.data.dtype
+            dtype = parent._data.dtype
             if type(parent_grad) is not ndarray or parent_grad.dtype != dtype:
                 parent_grad = np.asarray(parent_grad, dtype=dtype)  # a new array
                 is_new = True
@@ -603,6 +642,26 @@ def _backpropagate(order: list[Tensor], owned: set[int]) -> None:
             else:  # a scalar for 0-d arrays: make it an array, to add into in place
                 parent.grad = np.asarray(current + parent_grad)
                 owned.add(id(parent))
+
+
+def _check_unchanged(node: Tensor) -> None:
+    """Raise if the data of ``node`` or of one of its parents was assigned after it was made.
+
+    A backward rule reads ``node.data`` and its parents' ``data`` (or arrays saved with the
+    node): after such an assignment it would mix the forward pass's values with new ones.
+    """
+    for tensor in (node, *node.parents):
+        if tensor._changed_at > node._made_at:
+            name = f"Tensor {tensor.label!r}" if tensor.label else "a Tensor"
+            origin = f"the result of {tensor.op!r}" if tensor.op else "a leaf"
+            when = f"{node.op!r} computed it" if tensor is node else f"{node.op!r} used it"
+            raise RuntimeError(
+                f"backward: the data of {name} (shape {tensor._data.shape}, {origin}) was "
+                f"assigned (t.data = ... or t.data -= ...) after {when} in the forward pass, so "
+                "the gradient would mix old and new values. Change data only between a "
+                "backward() and the next forward pass, as a training loop does (forward, "
+                "backward, optimizer.step(), and again)"
+            )
 
 
 # -------------------------------------------------------------------- gradient shapes
@@ -661,7 +720,9 @@ def _result(data: Any, parents: tuple, backward_rule: Any, op: str, saved: Any =
     node = _new(Tensor)
     if type(data) is not ndarray:  # NumPy returns scalars for 0-d results
         data = np.asarray(data)
-    node.data = data
+    node._data = data
+    node._changed_at = 0
+    node._made_at = _data_assignments
     node.grad = None
     node.op = op
     node.label = ""
@@ -683,7 +744,9 @@ def _result(data: Any, parents: tuple, backward_rule: Any, op: str, saved: Any =
 def _result_without_graph(data: np.ndarray) -> Tensor:
     """A leaf that requires no grad, around an array that is already valid Tensor data."""
     node = _new(Tensor)
-    node.data = data
+    node._data = data
+    node._changed_at = 0
+    node._made_at = _data_assignments
     node.grad = None
     node.requires_grad = False
     node.parents = ()

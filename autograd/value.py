@@ -64,6 +64,11 @@ class Value:
         local_grads: ∂(this)/∂(parent) for each parent, in the same order.
         op: the name of the operation that made this Value ("" for a leaf).
         label: an optional name, used when the graph is drawn.
+
+    **Changing data.** The local derivatives are numbers computed in the forward pass, so
+    ``backward()`` always gives the gradient at the values of the forward pass: assigning
+    ``x.data = 3.0`` afterwards changes nothing in the graph already built (only operations
+    computed after it see the new number).
     """
 
     __slots__ = ("data", "grad", "label", "local_grads", "op", "parents")
