@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd import Tensor, Value, topological_order
@@ -131,6 +131,9 @@ def tensor_number(array: np.ndarray | None) -> float:
     return float(array.reshape(()))
 
 
+# Disagreements hide in corners (about 1 graph in 100 before the rule was enforced): draw more
+# examples than the default 100, about a second's worth, or the profile's if that is more.
+@settings(max_examples=max(500, settings.default.max_examples))
 @given(program=programs(), shape=st.sampled_from([(), (1,)]))
 def test_value_and_tensor_graphs_agree_on_every_forward_value_and_gradient(program, shape):
     inputs, steps = program
