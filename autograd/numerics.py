@@ -2,7 +2,8 @@
 
 **Rule: IEEE 754 arithmetic, as NumPy computes it.** An operation whose exact result is
 infinite or undefined returns ``inf``, ``-inf`` or ``nan``, and those propagate through later
-operations and through backward. No operation raises for them:
+operations and through backward. No operation raises for them, and no NumPy warning is
+printed:
 
 ===================  ============  ======================
 expression           result        derivative(s)
@@ -13,12 +14,34 @@ expression           result        derivative(s)
 ``0 / 0``            ``nan``       ``inf``, ``nan``
 ``exp(1000)``        ``inf``       ``inf``
 ``(-8) ** (1/3)``    ``nan``       ``nan``
+``(-inf) ** 0.5``    ``nan``       ``0.0``
 ===================  ============  ======================
+
+In detail, for every operation of both engines:
+
+* **Forward values** are the IEEE results: ``+ - * /`` exactly, ``exp``, ``log`` and ``tanh``
+  to within the last bit (the scalar engine uses Python's ``math``, the Tensor engine NumPy).
+  ``a ** b`` is C99 ``pow`` (``(-inf) ** 3`` is ``-inf``, ``0 ** -1`` is ``inf``), except
+  that ``a ** 0.5`` is ``sqrt(a)``: ``nan`` for every negative ``a`` including ``-inf``, and
+  ``-0.0`` for ``-0.0``. NumPy and PyTorch compute ``x ** 0.5`` as a square root; NumPy's
+  ``np.power`` does so only for a broadcast exponent, so the Tensor engine applies the rule
+  itself, and gives the same result for every layout.
+* **Gradients**: ∂L/∂parent = ∂L/∂out × local derivative. The local derivative is computed
+  first, from the forward values, by the formula next to the operation (``1/b`` and
+  ``-(a/b)/b`` for ``a / b``, ``c·a**(c-1)`` with the power rule above for ``a ** c``, ``1/x``
+  for ``log``, ``s·(1-s)`` for ``sigmoid``...), then multiplied by ∂L/∂out; a node used twice
+  adds its contributions in the order backward visits them. So a local derivative of 0 (relu
+  left of 0, ``x ** 0``) times an infinite ∂L/∂out gives ``nan``, as in PyTorch. The sign of
+  a zero gradient is not specified (a ``Value``'s ``grad`` accumulates from ``+0.0``).
+* **Sums of many terms** (``Tensor.sum``, ``mean``, ``@``, ``linear``, ``weighted_sum``,
+  ``sum_values``) add in NumPy's (or the BLAS library's) order, so they may round, or
+  overflow to ``inf``, differently from a chain of ``+``.
 
 Plain Python floats would raise instead (``ZeroDivisionError``, ``ValueError: math domain
 error``, ``OverflowError``); the scalar engine converts those cases to the IEEE results
-with the helpers below, so both engines agree. Use ``math.isfinite(loss.data)`` (or
-``np.isfinite``) where a training loop should stop on a diverging loss.
+with the helpers below, so both engines agree (``tests/test_hostile_numerics_differential.py``
+checks it on random graphs). Use ``math.isfinite(loss.data)`` (or ``np.isfinite``) where a
+training loop should stop on a diverging loss.
 """
 
 from __future__ import annotations
@@ -41,7 +64,12 @@ def divide(a: float, b: float) -> float:
 
 
 def power(a: float, b: float) -> float:
-    """``a ** b`` as a real number with IEEE results (never a complex number, never raises)."""
+    """``a ** b`` as a real number with IEEE results (never a complex number, never raises).
+
+    C99 ``pow``, except that ``a ** 0.5`` is ``sqrt(a)``: see the module's rule.
+    """
+    if b == 0.5:
+        return sqrt(a)
     try:
         return math.pow(a, b)
     except OverflowError:
@@ -55,6 +83,13 @@ def power(a: float, b: float) -> float:
 
 def _is_odd_integer(b: float) -> bool:
     return math.isfinite(b) and b == int(b) and int(b) % 2 == 1
+
+
+def sqrt(x: float) -> float:
+    """Square root: ``nan`` below 0 (``-inf`` included), and ``sqrt(-0.0)`` is ``-0.0``."""
+    if x >= 0.0:
+        return math.sqrt(x)  # -0.0 >= 0.0, and math.sqrt(-0.0) is -0.0, as IEEE 754 says
+    return NAN
 
 
 def log(x: float) -> float:

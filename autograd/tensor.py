@@ -23,10 +23,13 @@ The rule contract: ``rule(node, grad)`` returns one entry per parent, ``None`` f
 does not require grad (so no work is spent on inputs and constants), otherwise an array of the
 parent's shape that is either new or ``grad`` itself (or a view of it). Backward stores new
 arrays without copying and adds into them in place; it never writes into anything else.
+A rule reads ``node.data`` and its parents' ``data`` as the forward pass left them: backward
+first checks that none of them was assigned since (see "Changing data" in :class:`Tensor`).
 
 Dtypes: float32 stays float32. Python and NumPy scalar operands take the Tensor's dtype; a
 gradient always has its Tensor's dtype. Non-finite numbers follow :mod:`autograd.numerics`
-(IEEE results, never an exception, no NumPy warnings).
+(IEEE results, never an exception, no NumPy warnings; the one exception is the forward pass
+of the fused ops of :mod:`autograd.tensor_fused`).
 """
 
 from __future__ import annotations
@@ -46,6 +49,10 @@ ArrayLike = Union["Tensor", np.ndarray, float, int, list]
 Axis = int | tuple[int, ...] | None
 
 _new = object.__new__
+# How many times any Tensor's ``data`` has been assigned. A Tensor remembers the count at its
+# latest assignment (``_changed_at``, 0 if never), a computed node the count when it was made
+# (``_made_at``): backward refuses a node whose data or inputs changed after it was made.
+_data_assignments = 0
 # Used around the ops whose IEEE results (inf, nan) NumPy would otherwise warn about. A new
 # errstate each time: one instance cannot be entered twice.
 _quiet = partial(np.errstate, divide="ignore", over="ignore", invalid="ignore")
@@ -64,6 +71,16 @@ class Tensor:
     ``data`` becomes an ndarray: a float ndarray is kept as it is (no copy, same dtype, so
     float64 stays float64); Python numbers, lists and integer or boolean arrays become
     float32; ``dtype=`` forces a floating dtype.
+
+    **Changing data.** ``backward()`` gives the gradient at the values of the forward pass.
+    Its rules read the arrays that pass used, so an assignment to ``t.data`` between a
+    forward pass and its ``backward()`` - a new array (``t.data = a``) or an update in place
+    (``t.data -= x``, as optimizers do) - of a tensor the graph used makes that ``backward()``
+    raise ``RuntimeError`` naming the tensor, instead of mixing old and new values. Change
+    data after ``backward()`` and before the next forward pass, as a training loop does.
+    Writes that do not assign to the attribute are not seen: ``t.data[...] = x``,
+    ``t.data[0] += 1``, ``np.copyto(t.data, x)``, or writes through ``t.numpy()``,
+    ``t.detach()`` or another reference to the array; do not make them in between.
 
     Attributes:
         data: the ndarray.
@@ -93,8 +110,10 @@ class Tensor:
     __slots__ = (
         "__weakref__",
         "_backward",
+        "_changed_at",
+        "_data",
+        "_made_at",
         "_saved",
-        "data",
         "grad",
         "label",
         "op",
@@ -125,6 +144,21 @@ class Tensor:
         self.label = label
         self._backward = None
         self._saved: Any = ()
+
+    # ---------------------------------------------------------------- data
+    @property
+    def data(self) -> np.ndarray:
+        """The ndarray. Assigning to it (``t.data = a``, ``t.data -= x``) between a forward
+        pass and its ``backward()`` makes that backward raise: see the class docstring."""
+        return self._data
+
+    @data.setter
+    def data(self, array: np.ndarray) -> None:
+        # ``t.data -= x`` lands here too: Python changes the array in place, then assigns it.
+        global _data_assignments
+        _data_assignments += 1
+        self._changed_at = _data_assignments
+        self._data = array
 
     # ---------------------------------------------------------------- basics
     @property
@@ -281,48 +315,46 @@ class Tensor:
     @staticmethod
     def _div_backward(node: Tensor, grad: np.ndarray) -> tuple:
         a, b = node.parents
-        with _quiet():
-            grad_over_b = grad / b.data
-            return (
-                unbroadcast(grad_over_b, a.data.shape) if a.requires_grad else None,
-                unbroadcast(-grad_over_b * node.data, b.data.shape) if b.requires_grad else None,
-            )
+        d_a = d_b = None
+        if a.requires_grad:
+            d_a = unbroadcast(grad * (1 / b.data), a.data.shape)
+        if b.requires_grad:
+            d_b = unbroadcast(grad * (-node.data / b.data), b.data.shape)
+        return d_a, d_b
 
     # Number exponent b: ∂(aᵇ)/∂a = b·aᵇ⁻¹ (0 where b = 0: x⁰ = 1 is constant).
     # Tensor exponent: also ∂(aᵇ)/∂b = aᵇ·ln a (0 where aᵇ is 0, its limit, as in Value).
+    # Powers follow autograd.numerics: C99 pow, and the square root for an exponent of 0.5.
     def __pow__(self, exponent: ArrayLike) -> Tensor:
         if isinstance(exponent, Real):
             exponent = float(exponent)
-            with _quiet():
-                data = self.data**exponent
+            data = _power(self.data, exponent)
             return _result(data, (self,), Tensor._pow_number_backward, f"**{exponent:g}", exponent)
-        return _binary(self, _operand(exponent, "**", self), np.power, "**", Tensor._pow_backward)
+        return _binary(self, _operand(exponent, "**", self), _power, "**", Tensor._pow_backward)
 
     def __rpow__(self, base: ArrayLike) -> Tensor:
         base = _operand(base, "**", self, reflected=True)
-        return _binary(base, self, np.power, "**", Tensor._pow_backward)
+        return _binary(base, self, _power, "**", Tensor._pow_backward)
 
     @staticmethod
     def _pow_number_backward(node: Tensor, grad: np.ndarray) -> tuple:
         (a,) = node.parents
         exponent = node._saved
         if exponent == 0.0:  # x⁰ = 1 is constant (0·0⁻¹ would give nan at 0)
-            return (np.zeros_like(grad),)
-        with _quiet():
-            return (grad * (exponent * a.data ** (exponent - 1.0)),)
+            return (grad * 0.0,)
+        return (grad * (exponent * _power(a.data, exponent - 1.0)),)
 
     @staticmethod
     def _pow_backward(node: Tensor, grad: np.ndarray) -> tuple:
         a, b = node.parents
         out = node.data
-        with _quiet():
-            d_base = d_exponent = None
-            if a.requires_grad:  # 0 where b = 0, as for a number exponent (not 0·0⁻¹ = nan)
-                local = np.where(b.data == 0.0, 0.0, b.data * a.data ** (b.data - 1.0))
-                d_base = unbroadcast(grad * local, a.data.shape)
-            if b.requires_grad:
-                local = np.where(out == 0.0, 0.0, out * np.log(a.data))
-                d_exponent = unbroadcast(grad * local, b.data.shape)
+        d_base = d_exponent = None
+        if a.requires_grad:  # 0 where b = 0, as for a number exponent (not 0·0⁻¹ = nan)
+            local = np.where(b.data == 0.0, 0.0, b.data * _power(a.data, b.data - 1.0))
+            d_base = unbroadcast(grad * local, a.data.shape)
+        if b.requires_grad:
+            local = np.where(out == 0.0, 0.0, out * np.log(a.data))
+            d_exponent = unbroadcast(grad * local, b.data.shape)
         return d_base, d_exponent
 
     # ∂(-a)/∂a = -1
@@ -372,7 +404,8 @@ class Tensor:
     # ∂(Σ a)/∂aᵢ = 1: the gradient is copied back along the summed axes.
     def sum(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         """Sum over ``axis`` (an int, a tuple of ints, or None for all axes)."""
-        data = self.data.sum(axis=axis, keepdims=keepdims)
+        with _quiet():  # overflow to inf
+            data = self.data.sum(axis=axis, keepdims=keepdims)
         return _result(data, (self,), Tensor._sum_backward, "sum", (axis, keepdims))
 
     @staticmethod
@@ -413,8 +446,8 @@ class Tensor:
         axis, keepdims = node._saved
         shape = a.data.shape
         share = (a.data == _spread(node.data, axis, keepdims, shape)).astype(grad.dtype)
-        with _quiet():  # a nan maximum matches nothing: 0/0 = nan, as it should be
-            share /= share.sum(axis=axis, keepdims=True)  # 1/k for each of k tied maxima
+        # 1/k for each of k tied maxima. A nan maximum matches nothing: 0/0 = nan, as it should be.
+        share /= share.sum(axis=axis, keepdims=True)
         return (_spread(grad, axis, keepdims, shape) * share,)
 
     # ---------------------------------------------------------------- shape
@@ -496,8 +529,7 @@ class Tensor:
 
     @staticmethod
     def _log_backward(node: Tensor, grad: np.ndarray) -> tuple:
-        with _quiet():
-            return (grad / node.parents[0].data,)
+        return (grad * (1 / node.parents[0].data),)
 
     # ∂tanh x/∂x = 1 - tanh² x
     def tanh(self) -> Tensor:
@@ -513,22 +545,22 @@ class Tensor:
     def sigmoid(self) -> Tensor:
         """σ(x) = 1 / (1 + e⁻ˣ) elementwise, one node."""
         with _quiet():  # e⁻ˣ overflows to inf for very negative x, and 1 / inf = 0 is right
-            data = 1 / (1 + np.exp(-self.data))
+            data = 1 / (1 + np.exp(-self._data))
         return _result(data, (self,), Tensor._sigmoid_backward, "sigmoid")
 
     @staticmethod
     def _sigmoid_backward(node: Tensor, grad: np.ndarray) -> tuple:
-        out = node.data
-        return (grad * out * (1 - out),)
+        out = node._data
+        return (grad * (out * (1 - out)),)
 
     # ∂relu(x)/∂x = 1 if x > 0 else 0 (0 at the kink, as in PyTorch)
     def relu(self) -> Tensor:
         """max(x, 0) elementwise (nan stays nan)."""
-        return _result(np.maximum(self.data, 0), (self,), Tensor._relu_backward, "relu")
+        return _result(np.maximum(self._data, 0), (self,), Tensor._relu_backward, "relu")
 
     @staticmethod
     def _relu_backward(node: Tensor, grad: np.ndarray) -> tuple:
-        return (grad * (node.parents[0].data > 0),)
+        return (grad * (node.parents[0]._data > 0),)
 
     # log softmax(x)ᵢ = xᵢ - log Σⱼ eˣʲ, computed as (xᵢ - m) - log Σⱼ e^(xⱼ - m), m = max x,
     # so no exponential overflows. ∂L/∂xᵢ = gᵢ - softmax(x)ᵢ · Σⱼ gⱼ.
@@ -573,50 +605,28 @@ class Tensor:
 
         Raises:
             RuntimeError: if this tensor does not require grad, or it has more than one
-                element and no ``gradient`` is given.
+                element and no ``gradient`` is given, or the ``data`` of a tensor in the graph
+                was assigned after the forward pass used it (see the class docstring); then
+                no leaf's ``.grad`` is changed.
             ValueError: if ``gradient`` does not have this tensor's shape.
         """
         seed = self._seed(gradient)
         order = topological_order(self)
+        assignments = _data_assignments
         for node in order:
             if node.parents:  # intermediate tensors start again from nothing
                 node.grad = None
+                if node._made_at != assignments:  # some data was assigned since: whose?
+                    _check_unchanged(node)
         # Nodes whose .grad this call allocated: only those may be added into in place.
         owned = set()
         if self.grad is None:
             self.grad = seed
-        else:
-            self.grad = self.grad + seed
+        else:  # NumPy returns a scalar, not an array, for the sum of two 0-d arrays
+            self.grad = np.asarray(self.grad + seed)
         owned.add(id(self))
 
-        # The article's weighted sum, from the output back to the inputs.
-        for node in reversed(order):
-            parents = node.parents
-            grad = node.grad
-            if not parents or grad is None:
-                continue
-            for parent, parent_grad in zip(parents, node._backward(node, grad)):
-                if parent_grad is None:  # the parent does not require grad
-                    continue
-                dtype = parent.data.dtype
-                if type(parent_grad) is not ndarray or parent_grad.dtype != dtype:
-                    parent_grad = np.asarray(parent_grad, dtype=dtype)  # a new array
-                    is_new = True
-                else:  # not new when it is the node's own gradient or a view of one
-                    is_new = parent_grad is not grad and parent_grad.base is None
-                current = parent.grad
-                if current is None:
-                    if not is_new and not parent.parents:
-                        parent_grad = parent_grad.copy()  # a leaf's grad is its own array
-                        is_new = True
-                    parent.grad = parent_grad
-                    if is_new:
-                        owned.add(id(parent))
-                elif id(parent) in owned:
-                    current += parent_grad
-                else:
-                    parent.grad = current + parent_grad
-                    owned.add(id(parent))
+        _backpropagate(order, owned)
 
     def _seed(self, gradient: ArrayLike | None) -> np.ndarray:
         if not self.requires_grad:
@@ -645,6 +655,68 @@ class Tensor:
                 f"{self.data.shape}; pass a gradient of the Tensor's shape"
             )
         return seed
+
+
+# -------------------------------------------------------------------- the reverse sweep
+
+
+# inf·0 = nan and overflow give IEEE results in the rules, without NumPy warnings. (As a
+# decorator, np.errstate costs half of what a with-statement costs.)
+@np.errstate(divide="ignore", over="ignore", invalid="ignore")
+def _backpropagate(order: list[Tensor], owned: set[int]) -> None:
+    """The article's weighted sum, from the output back to the inputs.
+
+    ``order`` is a topological order whose last node has its gradient; ``owned`` holds the ids
+    of the nodes whose ``.grad`` this backward call allocated (only those may be added into in
+    place).
+    """
+    for node in reversed(order):
+        parents = node.parents
+        grad = node.grad
+        if not parents or grad is None:
+            continue
+        for parent, parent_grad in zip(parents, node._backward(node, grad)):
+            if parent_grad is None:  # the parent does not require grad
+                continue
+            dtype = parent._data.dtype
+            if type(parent_grad) is not ndarray or parent_grad.dtype != dtype:
+                parent_grad = np.asarray(parent_grad, dtype=dtype)  # a new array
+                is_new = True
+            else:  # not new when it is the node's own gradient or a view of one
+                is_new = parent_grad is not grad and parent_grad.base is None
+            current = parent.grad
+            if current is None:
+                if not is_new and not parent.parents:
+                    parent_grad = parent_grad.copy()  # a leaf's grad is its own array
+                    is_new = True
+                parent.grad = parent_grad
+                if is_new:
+                    owned.add(id(parent))
+            elif id(parent) in owned:
+                current += parent_grad
+            else:  # a scalar for 0-d arrays: make it an array, to add into in place
+                parent.grad = np.asarray(current + parent_grad)
+                owned.add(id(parent))
+
+
+def _check_unchanged(node: Tensor) -> None:
+    """Raise if the data of ``node`` or of one of its parents was assigned after it was made.
+
+    A backward rule reads ``node.data`` and its parents' ``data`` (or arrays saved with the
+    node): after such an assignment it would mix the forward pass's values with new ones.
+    """
+    for tensor in (node, *node.parents):
+        if tensor._changed_at > node._made_at:
+            name = f"Tensor {tensor.label!r}" if tensor.label else "a Tensor"
+            origin = f"the result of {tensor.op!r}" if tensor.op else "a leaf"
+            when = f"{node.op!r} computed it" if tensor is node else f"{node.op!r} used it"
+            raise RuntimeError(
+                f"backward: the data of {name} (shape {tensor._data.shape}, {origin}) was "
+                f"assigned (t.data = ... or t.data -= ...) after {when} in the forward pass, so "
+                "the gradient would mix old and new values. Change data only between a "
+                "backward() and the next forward pass, as a training loop does (forward, "
+                "backward, optimizer.step(), and again)"
+            )
 
 
 # -------------------------------------------------------------------- gradient shapes
@@ -703,7 +775,9 @@ def _result(data: Any, parents: tuple, backward_rule: Any, op: str, saved: Any =
     node = _new(Tensor)
     if type(data) is not ndarray:  # NumPy returns scalars for 0-d results
         data = np.asarray(data)
-    node.data = data
+    node._data = data
+    node._changed_at = 0
+    node._made_at = _data_assignments
     node.grad = None
     node.op = op
     node.label = ""
@@ -725,7 +799,9 @@ def _result(data: Any, parents: tuple, backward_rule: Any, op: str, saved: Any =
 def _result_without_graph(data: np.ndarray) -> Tensor:
     """A leaf that requires no grad, around an array that is already valid Tensor data."""
     node = _new(Tensor)
-    node.data = data
+    node._data = data
+    node._changed_at = 0
+    node._made_at = _data_assignments
     node.grad = None
     node.requires_grad = False
     node.parents = ()
@@ -734,6 +810,21 @@ def _result_without_graph(data: np.ndarray) -> Tensor:
     node._backward = None
     node._saved = ()
     return node
+
+
+def _power(base: Any, exponent: Any) -> np.ndarray:
+    """``base ** exponent`` elementwise by the rule of :mod:`autograd.numerics`.
+
+    C99 ``pow``, except that an exponent of 0.5 takes the square root (``(-inf) ** 0.5`` is
+    nan, ``(-0.0) ** 0.5`` is -0.0). NumPy itself does that only where the exponent is one
+    number for the whole array (a fast path): here it holds for every layout.
+    """
+    with _quiet():
+        result = np.power(base, exponent)
+        half = np.equal(exponent, 0.5)
+        if half.any():
+            result = np.where(half, np.sqrt(base), result)
+    return result
 
 
 def _binary(a: Tensor, b: Tensor, ufunc: Any, op: str, backward_rule: Any) -> Tensor:
@@ -756,7 +847,8 @@ def _matmul(a: Tensor, b: Tensor) -> Tensor:
             "least one axis (use * to multiply by a scalar)"
         )
     try:
-        data = a.data @ b.data
+        with _quiet():  # overflow to inf, inf·0 = nan
+            data = a.data @ b.data
     except ValueError:
         raise ValueError(
             f"Tensor @: shapes {a.data.shape} and {b.data.shape} do not match: the last axis "

@@ -63,6 +63,11 @@ class Value:
         local_grads: ∂(this)/∂(parent) for each parent, in the same order.
         op: the name of the operation that made this Value ("" for a leaf).
         label: an optional name, used when the graph is drawn.
+
+    **Changing data.** The local derivatives are numbers computed in the forward pass, so
+    ``backward()`` always gives the gradient at the values of the forward pass: assigning
+    ``x.data = 3.0`` afterwards changes nothing in the graph already built (only operations
+    computed after it see the new number).
     """
 
     __slots__ = ("data", "grad", "label", "local_grads", "op", "parents")
@@ -110,8 +115,7 @@ class Value:
             other = _as_value(other, "/")
         b = other.data
         out = numerics.divide(self.data, b)
-        inverse = numerics.divide(1.0, b)
-        return _result(out, (self, other), (inverse, -out * inverse), "/")
+        return _result(out, (self, other), (numerics.divide(1.0, b), numerics.divide(-out, b)), "/")
 
     # ∂(a^b)/∂a = b·a^(b-1); with a Value exponent also ∂(a^b)/∂b = a^b·ln a
     def __pow__(self, exponent: Operand) -> Value:
