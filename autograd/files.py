@@ -1,6 +1,8 @@
-"""Writing files so that nothing half-written is ever read: one helper, used everywhere.
+"""Files that are never half-written and never anything but files: two helpers, used everywhere.
 
-Checkpoints, the data cache, pictures and results all go through :func:`write_atomically`.
+Checkpoints, the data cache, pictures and results are written with :func:`write_atomically`;
+checkpoints and data files are read through :func:`open_regular_file`, which cannot block on
+a FIFO or read a device.
 """
 
 from __future__ import annotations
@@ -11,17 +13,49 @@ import os
 import secrets
 import stat
 from pathlib import Path
+from typing import BinaryIO
 
-__all__ = ["NotARegularFileError", "write_atomically"]
+__all__ = ["NotARegularFileError", "open_regular_file", "write_atomically"]
 
 
 class NotARegularFileError(OSError):
-    """The target of a write exists but is not a regular file.
+    """The target of a write, or the file to read, exists but is not a regular file.
 
     A directory, FIFO, device node (``/dev/null``) or socket is never replaced by a file.
     It is an ``OSError``, like every other "cannot write there" error, so code that already
     handles an unwritable path handles this one too.
     """
+
+
+def open_regular_file(path: str | os.PathLike[str], *, who: str) -> BinaryIO:
+    """Open ``path`` for reading (binary), refusing anything but a regular file.
+
+    The file is opened with ``O_NONBLOCK`` and checked with ``fstat`` on the open descriptor,
+    so a FIFO cannot block the caller, a device is never read, and nothing can be swapped in
+    between the check and the read. ``who`` names the caller in the message.
+
+    Raises:
+        NotARegularFileError: ``path`` is a directory, FIFO, device node or socket.
+        OSError: ``path`` cannot be opened (it does not exist, no permission, ...).
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        descriptor = os.open(path, flags)
+    except IsADirectoryError:  # Windows cannot open a directory at all
+        raise NotARegularFileError(
+            errno.EISDIR, f"{who}: {str(path)!r} is a directory, not a regular file"
+        ) from None
+    try:
+        mode = os.fstat(descriptor).st_mode
+        if not stat.S_ISREG(mode):
+            raise NotARegularFileError(
+                f"{who}: {str(path)!r} is {_describe(mode)}, not a regular file; "
+                "refusing to read it"
+            )
+        return os.fdopen(descriptor, "rb")
+    except BaseException:
+        os.close(descriptor)
+        raise
 
 
 def write_atomically(path: str | os.PathLike[str], data: bytes) -> Path:

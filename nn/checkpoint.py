@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd.files import write_atomically
+from autograd.files import NotARegularFileError, open_regular_file, write_atomically
 from nn.module import Module, check_keys, validated_state
 
 FORMAT = "chaingrad-checkpoint-1"
@@ -89,7 +89,8 @@ def load(model: Module, path: str | os.PathLike, optimizer: Any = None) -> dict[
 
     Raises:
         FileNotFoundError: if ``path`` does not exist.
-        CheckpointError: if the file is truncated or corrupt, is not a chaingrad checkpoint,
+        CheckpointError: if the file is not a regular file (a directory, FIFO or device), is
+            truncated or corrupt, is not a chaingrad checkpoint,
             holds members a checkpoint does not have, or does not fit the model or the
             optimizer (the message says which entry).
     """
@@ -100,10 +101,12 @@ def load(model: Module, path: str | os.PathLike, optimizer: Any = None) -> dict[
         raise FileNotFoundError(f"checkpoint {path} does not exist")
     try:
         # Our own file handle: it is closed however reading fails.
-        with path.open("rb") as file, zipfile.ZipFile(file) as archive:
+        with open_regular_file(path, who="nn.load") as file, zipfile.ZipFile(file) as archive:
             arrays = _read_checked(path, archive, model_expected, optimizer, optimizer_expected)
     except CheckpointError:
         raise
+    except NotARegularFileError as error:  # a FIFO would block, a device never ends
+        raise CheckpointError(f"{error}; name a checkpoint file written by nn.save") from None
     except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as error:
         raise CheckpointError(
             f"{path}: cannot read the checkpoint (truncated or corrupt file?): {error}. "

@@ -283,7 +283,7 @@ def test_truncated_idx_file_is_a_clear_error(tmp_path: Path, tiny: MNISTArrays) 
     directory = write_idx_dir(tmp_path / "d", tiny)
     data = gzipped(idx_images(tiny.test_images)[:-100])
     info = corrupt_and_load(directory, "t10k-images-idx3-ubyte.gz", data)
-    assert "truncated" in str(info.value) and "Delete it" in str(info.value)
+    assert "truncated" in str(info.value) and "Replace it with a fresh copy" in str(info.value)
 
 
 def test_idx_file_with_trailing_bytes_is_rejected(tmp_path: Path, tiny: MNISTArrays) -> None:

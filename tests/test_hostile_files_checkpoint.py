@@ -283,3 +283,19 @@ def test_saving_through_a_symlink_updates_its_target(tmp_path: Path) -> None:
     restored = make_model(1)
     nn.load(restored, tmp_path / "runs" / "epoch3.npz")
     np.testing.assert_array_equal(restored[0].weight.data, make_model(2)[0].weight.data)
+
+
+# ------------------------------------------------------------ not a file at all
+
+
+def test_loading_from_a_fifo_is_refused_at_once_rather_than_blocking(tmp_path: Path) -> None:
+    fifo = tmp_path / "checkpoint.npz"
+    os.mkfifo(fifo)  # nobody writes to it: an open without O_NONBLOCK would wait forever
+    with pytest.raises(nn.checkpoint.CheckpointError, match=r"is a FIFO .*written by nn\.save"):
+        nn.load(make_model(), fifo)
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+
+
+def test_loading_from_a_directory_names_it_a_directory(tmp_path: Path) -> None:
+    with pytest.raises(nn.checkpoint.CheckpointError, match=r"is a directory"):
+        nn.load(make_model(), tmp_path)

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import os
-import stat
 import zlib
 from pathlib import Path
 from typing import BinaryIO
 
+from autograd.files import NotARegularFileError
+from autograd.files import open_regular_file as _open_regular_file
 from autograd.files import write_atomically as atomic_write_bytes
 
 from .errors import CorruptDataError, DatasetError
@@ -43,40 +44,20 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _kind_of(mode: int) -> str:
-    kinds = {
-        stat.S_ISDIR: "a directory",
-        stat.S_ISFIFO: "a FIFO (named pipe)",
-        stat.S_ISCHR: "a character device",
-        stat.S_ISBLK: "a block device",
-        stat.S_ISSOCK: "a socket",
-    }
-    return next((kind for test, kind in kinds.items() if test(mode)), "not a regular file")
-
-
 def open_regular_file(path: Path, *, fix: str) -> BinaryIO:
     """Open `path` for reading in binary mode, refusing anything but a regular file.
 
-    The file is opened with ``O_NONBLOCK`` and checked with ``fstat`` on the open descriptor,
-    so a FIFO or a device can neither block the caller nor be swapped in after the check.
-    `fix` is the advice the error ends with (what the user should do instead).
+    See `autograd.files.open_regular_file`: a FIFO or a device can neither block the
+    caller nor be swapped in after the check. `fix` is the advice the error ends with.
 
     Raises:
         DatasetError: `path` is a FIFO, a device, a socket or a directory (named, with `fix`).
         OSError: `path` cannot be opened (it does not exist, no permission, ...).
     """
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
-    descriptor = os.open(path, flags)
     try:
-        mode = os.fstat(descriptor).st_mode
-        if not stat.S_ISREG(mode):
-            raise DatasetError(
-                f"{path} is {_kind_of(mode)}, not a regular file; refusing to read it. {fix}"
-            )
-        return os.fdopen(descriptor, "rb")
-    except BaseException:
-        os.close(descriptor)
-        raise
+        return _open_regular_file(path, who="reading data")
+    except NotARegularFileError as error:
+        raise DatasetError(f"{error}. {fix}") from None
 
 
 def read_regular_file(path: Path, *, max_bytes: int, fix: str) -> bytes:
@@ -95,7 +76,7 @@ def read_regular_file(path: Path, *, max_bytes: int, fix: str) -> bytes:
         if size > max_bytes:
             raise CorruptDataError(
                 f"{path}: {size} bytes, more than the {max_bytes} such a file can have; "
-                "it is not the file its name says. Delete it and get a fresh copy."
+                "it is not the file its name says. Replace it with a fresh copy."
             )
         return read_at_most(file, max_bytes, name=str(path))
 
@@ -118,7 +99,7 @@ def read_at_most(stream: BinaryIO, max_bytes: int, *, name: str) -> bytes:
         if total > max_bytes:
             raise CorruptDataError(
                 f"{name}: holds more than {max_bytes} bytes, more than such a file can; "
-                "refusing it. Delete it and get a fresh copy."
+                "refusing it. Replace it with a fresh copy."
             )
         chunks.append(chunk)
 
@@ -139,7 +120,7 @@ def read_exactly(stream: BinaryIO, size: int, *, name: str, what: str) -> bytear
         if not chunk:
             raise CorruptDataError(
                 f"{name}: truncated: {what} should be {size} bytes, the file ends after "
-                f"{len(buffer)}. Delete it and get a fresh copy of the file."
+                f"{len(buffer)}. Replace it with a fresh copy of the file."
             )
         buffer += chunk
     return buffer
@@ -154,5 +135,5 @@ def gzip_error(name: str, exc: BaseException) -> CorruptDataError:
     """The error for a gzip stream that cannot be decompressed (truncated, bad CRC, ...)."""
     return CorruptDataError(
         f"{name}: not a valid gzip file ({type(exc).__name__}: {exc}); it is probably "
-        "truncated or corrupt. Delete it and get a fresh copy."
+        "truncated or corrupt. Replace it with a fresh copy."
     )

@@ -35,7 +35,7 @@ __all__ = [
 UNSIGNED_BYTE = 0x08
 LABELS_MAGIC = 0x00000801
 IMAGES_MAGIC = 0x00000803
-_HINT = "Delete it and get a fresh copy of the file."
+_HINT = "Replace it with a fresh copy of the file."
 
 
 def read_idx(

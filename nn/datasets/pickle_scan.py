@@ -49,7 +49,7 @@ class _Scanner:
         if self.position + len(self._buffer) - self._offset + len(chunk) > self._max_size:
             raise CorruptDataError(
                 f"{self._name}: cannot unpickle: the pickle is larger than the "
-                f"{self._max_size} bytes such a file can hold; refusing it. Delete it and get a "
+                f"{self._max_size} bytes such a file can hold; refusing it. Replace it with a "
                 "fresh copy."
             )
         self._buffer = self._buffer[self._offset :] + chunk
@@ -59,7 +59,7 @@ class _Scanner:
     def _truncated(self) -> CorruptDataError:
         return CorruptDataError(
             f"{self._name}: cannot unpickle: the pickle is truncated: it ends at byte "
-            f"{self.position}, inside an opcode or its data. Delete it and get a fresh copy."
+            f"{self.position}, inside an opcode or its data. Replace it with a fresh copy."
         )
 
     def take(self, size: int) -> bytes:
@@ -120,7 +120,7 @@ def check_pickle(stream: BinaryIO, *, max_size: int, name: str) -> None:
             raise CorruptDataError(
                 f"{name}: cannot unpickle: byte 0x{code.hex()} at offset {start} is not a pickle "
                 "opcode; the "
-                "file is not a pickle, or is corrupt. Delete it and get a fresh copy."
+                "file is not a pickle, or is corrupt. Replace it with a fresh copy."
             )
         argument = opcode.arg
         if argument is None:
@@ -145,5 +145,5 @@ def check_pickle(stream: BinaryIO, *, max_size: int, name: str) -> None:
     if not scanner.at_end():
         raise CorruptDataError(
             f"{name}: cannot unpickle: trailing bytes after the pickle ends at byte "
-            f"{scanner.position}. Delete it and get a fresh copy."
+            f"{scanner.position}. Replace it with a fresh copy."
         )

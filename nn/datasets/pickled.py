@@ -219,7 +219,7 @@ def _load_checked(open_stream: Callable[[], BinaryIO], *, name: str, max_size: i
     except Exception as exc:  # a damaged pickle can raise almost anything
         raise CorruptDataError(
             f"{name}: cannot unpickle ({type(exc).__name__}: {exc}); the file is truncated "
-            "or corrupt. Delete it and get a fresh copy."
+            "or corrupt. Replace it with a fresh copy."
         ) from exc
 
 
