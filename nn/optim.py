@@ -127,6 +127,12 @@ class Optimizer:
         raise NotImplementedError
 
 
+# A diverging run (a learning rate far too large) overflows to inf and then NaN, which the
+# loss shows; as everywhere in the engine, that is IEEE arithmetic, not a NumPy warning.
+def _ieee_arithmetic() -> np.errstate:
+    return np.errstate(over="ignore", invalid="ignore", divide="ignore")
+
+
 def _positive(x: float) -> bool:
     return 0.0 < x < math.inf
 
@@ -289,6 +295,10 @@ class SGD(Optimizer):
         """
         self._check_before_step()
         self.steps += 1
+        with _ieee_arithmetic():
+            self._update()
+
+    def _update(self) -> None:
         lr, momentum, decay = self.lr, self.momentum, self.weight_decay
         for i, p in enumerate(self.params):
             if type(p) is Value:
@@ -359,6 +369,10 @@ class Adam(Optimizer):
         """
         self._check_before_step()
         self.steps += 1
+        with _ieee_arithmetic():
+            self._update()
+
+    def _update(self) -> None:
         beta1, beta2, eps, decay = self.beta1, self.beta2, self.eps, self.weight_decay
         correction1 = 1.0 - beta1**self.steps
         correction2 = 1.0 - beta2**self.steps
