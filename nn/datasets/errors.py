@@ -4,7 +4,7 @@ Every failure to get data is a `DatasetError`, so one ``except`` clause catches 
 subclasses say *why*:
 
 - `CorruptDataError`: a file exists but is truncated, malformed, or has the wrong checksum.
-  The message names the file, what was expected, and what to do (usually: replace it with a fresh copy).
+  The message names the file, what was expected, and what to do (usually: get a fresh copy).
 - `UnsafePickleError`: a pickle asked for something other than NumPy arrays (never loaded).
 - `DataUnavailableError`: no source could provide the data; the message lists every source
   that was tried and why each one failed.
