@@ -89,6 +89,10 @@ class Value:
         name = f"{self.label}: " if self.label else ""
         return f"Value({name}data={self.data:.6g}, grad={self.grad:.6g})"
 
+    def __bool__(self) -> bool:
+        """The truth of the number, as for a float (and a one-element Tensor): 0.0 is False."""
+        return self.data != 0.0
+
     # ---------------------------------------------------------------- arithmetic
     # ∂(a+b)/∂a = 1, ∂(a+b)/∂b = 1
     def __add__(self, other: Operand) -> Value:
