@@ -48,7 +48,7 @@ class _GradSwitch(contextlib.ContextDecorator):
                 f"{cls.__name__}() takes no arguments; use `with {cls.__name__}():`, "
                 f"`@{cls.__name__}()` or `@{cls.__name__}`, not {cls.__name__}({function!r:.40})"
             )
-        switch.__init__()  # not called for us: __new__ returns the decorated function
+        cls.__init__(switch)  # not called for us: __new__ returns the decorated function
         return switch(function)
 
     def __init__(self) -> None:

@@ -128,7 +128,7 @@ def _one_cross_entropy(logits: Sequence[Value], label: int) -> Value:
         raise ValueError(
             f"cross_entropy: label {label!r} is not a class index in [0, {len(logits)})"
         )
-    shift = max(z.data if type(z) is Value else float(z) for z in logits)
+    shift = max(z.data for z in logits)
     # log Σ exp(z) = shift + log Σ exp(z - shift); the largest term is exp(0) = 1.
     log_sum_exp = sum_values([(z - shift).exp() for z in logits]).log() + shift
     return log_sum_exp - logits[label]

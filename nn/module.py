@@ -9,7 +9,7 @@ Names are dotted paths (``layers.0.neurons.1.bias``), as in PyTorch.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -29,6 +29,10 @@ def zero_grads(params: Iterable[Any]) -> None:
 
 class Module:
     """Base class: subclasses set parameters/submodules as attributes and define ``__call__``."""
+
+    if TYPE_CHECKING:  # for the type checker only: every subclass defines its own
+
+        def __call__(self, *args: Any, **kwargs: Any) -> Any: ...
 
     def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Any]]:
         """Yield ``(dotted name, parameter)`` for every parameter, each once, in order."""

@@ -32,7 +32,7 @@ def to_float(images: np.ndarray, dtype: npt.DTypeLike = np.float32) -> np.ndarra
         raise TypeError(f"to_float: dtype must be a floating type, got {dtype}.")
     if images.dtype == np.uint8:
         # Division (not multiplication by 1/255) is correctly rounded: pixel 255 is exactly 1.0.
-        return np.divide(images, dtype.type(PIXEL_SCALE), dtype=dtype)
+        return np.divide(images, PIXEL_SCALE, dtype=dtype)
     if images.dtype.kind == "f":
         return images.astype(dtype)
     raise TypeError(f"to_float: expected uint8 or floating images, got {images.dtype}.")

@@ -116,7 +116,7 @@ def parse_mnist_pickle(data: bytes, *, name: str) -> MNISTArrays:
     obj = load_restricted(raw, name=name)
     try:
         (train_x, train_y), (valid_x, valid_y), (test_x, test_y) = obj
-        parts = (train_x, train_y, valid_x, valid_y, test_x, test_y)
+        parts: tuple[Any, ...] = (train_x, train_y, valid_x, valid_y, test_x, test_y)
     except (TypeError, ValueError):
         parts = ()
     if not parts or not all(isinstance(part, np.ndarray) for part in parts):
