@@ -24,6 +24,9 @@ from autograd.tensor_fused import (
 from autograd.value import Value, sum_values, weighted_sum
 from autograd.viz_graph import draw_graph
 
+# The one place the version is written: pyproject.toml reads it from here when building.
+__version__ = "0.1.0"
+
 __all__ = [
     "GradcheckError",
     "Tensor",

@@ -10,6 +10,7 @@ Losses: :func:`mse_loss`, :func:`quadratic_cost`, :func:`binary_cross_entropy`,
 :func:`manual_seed`.
 """
 
+import autograd as _autograd
 from nn import datasets, optim
 from nn.checkpoint import CheckpointError, load, save
 from nn.init import manual_seed
@@ -41,3 +42,5 @@ __all__ = [
     "quadratic_cost",
     "save",
 ]
+
+__version__ = _autograd.__version__  # one distribution, one version
