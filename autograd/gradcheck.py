@@ -74,12 +74,12 @@ def gradcheck(
     for index, x in enumerate(inputs):
         large = max_elements is not None and np.size(x.data) > max_elements
         if isinstance(x.data, np.ndarray) and large:
-            direction = rng.standard_normal(np.shape(x.data))
-            slope = _directional(objective, x, direction, eps)
+            direction = rng.standard_normal(x.data.shape)
+            numeric = _directional(objective, x, direction, eps)
             expected = float(np.sum(analytic[index] * direction))
             label = f"input {index} {x.data.shape}, along a random direction"
-            if not np.isclose(expected, slope, rtol=rtol, atol=atol, equal_nan=False):
-                failures.append((label, np.array([expected]), np.array([slope])))
+            if not np.isclose(expected, numeric, rtol=rtol, atol=atol, equal_nan=False):
+                failures.append((label, np.array([expected]), np.array([numeric])))
             continue
         numeric = _numeric_gradient(objective, x, eps)
         got = np.asarray(analytic[index], dtype=np.float64).reshape(numeric.shape)

@@ -330,8 +330,7 @@ class Tensor:
     def mean(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         """Mean over ``axis`` (an int, a tuple of ints, or None for all axes)."""
         # np.add.reduce, not ndarray.mean: the same float32 sum without mean()'s slow wrapper.
-        # (NumPy's type stubs accept only a literal True or False for keepdims.)
-        total = np.add.reduce(self.data, axis=axis, keepdims=keepdims)  # type: ignore[call-overload]
+        total = np.add.reduce(self.data, axis=axis, keepdims=keepdims)
         count = self.data.size // max(np.size(total), 1)
         with _quiet():  # the mean of nothing is nan
             data = total / count

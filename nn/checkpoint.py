@@ -64,9 +64,7 @@ def save(model: Module, path: str | os.PathLike, optimizer: Any = None, **metada
 
 def _write_atomically(path: Path, arrays: dict[str, np.ndarray]) -> None:
     buffer = io.BytesIO()
-    # Known gap, flagged by the type checker: np.savez takes a key named "allow_pickle" as
-    # its own flag, so a parameter attribute of that name would not be saved.
-    np.savez(buffer, **arrays)  # type: ignore[arg-type]
+    np.savez(buffer, **arrays)
     write_atomically(path, buffer.getvalue())
 
 
