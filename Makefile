@@ -14,13 +14,15 @@ demo: setup graphviz data
 	$(PY) -m demos.backprop_by_hand --json runs/backprop_by_hand/result.json
 	$(PY) -m demos.mnist --json runs/mnist/result.json
 
-test: setup graphviz data
-	$(PY) -m ruff check .
+# The tests start with the whole lint: what `make lint` rejects, CI rejects.
+test: lint graphviz data
 	$(PY) -m pytest
 
+# ruff and mypy are pinned in pyproject.toml, so every machine gives the same verdict.
 lint: setup
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) -m mypy
 
 setup: $(INSTALLED)
 
@@ -51,4 +53,4 @@ bench: setup
 	$(PY) benchmarks/mnist_epoch.py
 
 clean:
-	rm -rf $(VENV) runs .pytest_cache .hypothesis .ruff_cache
+	rm -rf $(VENV) runs .pytest_cache .hypothesis .ruff_cache .mypy_cache

@@ -24,6 +24,14 @@ from autograd.tensor_fused import (
 from autograd.value import Value, sum_values, weighted_sum
 from autograd.viz_graph import draw_graph
 
+# The one place the version is written: pyproject.toml reads it from here when building.
+__version__ = "0.1.0"
+
+# Marks this package as chaingrad's engine. Other packages are also named ``autograd``
+# (HIPS autograd, a dependency of PennyLane and lifelines); ``nn`` checks for this marker
+# so that such a clash is reported as one, not as "cannot import name 'Value'".
+__chaingrad__ = True
+
 __all__ = [
     "GradcheckError",
     "Tensor",

@@ -61,7 +61,7 @@ class _GradSwitch:
         switch = super().__new__(cls)
         if function is None:
             return switch
-        switch.__init__()  # not called for us: __new__ returns the decorated function
+        cls.__init__(switch)  # not called for us: __new__ returns the decorated function
         return switch(function)
 
     def __init__(self) -> None:

@@ -23,7 +23,7 @@ def topological_order(root: Any) -> list[Any]:
     Nodes must hash by identity (neither Value nor Tensor defines ``__eq__``).
     """
     order: list[Any] = []
-    expanded = set()  # nodes whose parents have been pushed
+    expanded: set[Any] = set()  # nodes whose parents have been pushed
     # A depth-first walk with an explicit stack. Each entry is (node, done): done=False asks
     # to push the node's parents; done=True, met again once all of them have been placed,
     # places the node itself. A parent cannot still be waiting when its child is placed:

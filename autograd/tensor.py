@@ -142,8 +142,9 @@ class Tensor:
         self.parents: tuple[Tensor, ...] = ()
         self.op = ""
         self.label = label
-        self._backward = None
+        self._backward: Any = None  # a node's rule: (node, grad) -> one gradient per parent
         self._saved: Any = ()
+        self._made_at: int = _data_assignments
 
     # ---------------------------------------------------------------- data
     @property

@@ -26,7 +26,7 @@ import math
 from collections.abc import Iterable, Sequence
 from numbers import Real
 from operator import mul
-from typing import Union
+from typing import Union, cast
 
 from autograd import numerics
 from autograd.errors import unsupported_operand
@@ -125,7 +125,7 @@ class Value:
     def __pow__(self, exponent: Operand) -> Value:
         a = self.data
         exponent_is_value = type(exponent) is Value
-        b = exponent.data if exponent_is_value else _as_float(exponent, "**", "Value")
+        b = exponent.data if type(exponent) is Value else _as_float(exponent, "**", "Value")
         out = numerics.power(a, b)
         # x⁰ = 1 is constant: its derivative is 0 everywhere (0·0⁻¹ would give nan at 0).
         d_base = b * numerics.power(a, b - 1.0) if b != 0.0 else 0.0
@@ -253,28 +253,32 @@ def weighted_sum(
             total = _as_float(bias, "weighted_sum")
     weights_are_values = all(type(w) is Value for w in weights)
     if weights_are_values and all(type(x) is Value for x in inputs):
-        w_data = [w.data for w in weights]
-        x_data = [x.data for x in inputs]
-        parents += weights
-        parents += inputs
+        value_weights = cast("Sequence[Value]", weights)  # as checked just above
+        value_inputs = cast("Sequence[Value]", inputs)
+        w_data = [w.data for w in value_weights]
+        x_data = [x.data for x in value_inputs]
+        parents += value_weights
+        parents += value_inputs
         local_grads += x_data
         local_grads += w_data
         total += sum(map(mul, w_data, x_data))
     elif weights_are_values and all(type(x) is float for x in inputs):
-        parents += weights
-        local_grads += inputs
-        total += sum(map(mul, [w.data for w in weights], inputs))
+        value_weights = cast("Sequence[Value]", weights)
+        float_inputs = cast("Sequence[float]", inputs)
+        parents += value_weights
+        local_grads += float_inputs
+        total += sum(map(mul, [w.data for w in value_weights], float_inputs))
     else:  # the general case: any mix of Values and numbers on either side
         for w, x in zip(weights, inputs):
-            w_data = w.data if type(w) is Value else _as_float(w, "weighted_sum")
-            x_data = x.data if type(x) is Value else _as_float(x, "weighted_sum")
+            w_number = w.data if type(w) is Value else _as_float(w, "weighted_sum")
+            x_number = x.data if type(x) is Value else _as_float(x, "weighted_sum")
             if type(w) is Value:
                 parents.append(w)
-                local_grads.append(x_data)
+                local_grads.append(x_number)
             if type(x) is Value:
                 parents.append(x)
-                local_grads.append(w_data)
-            total += w_data * x_data
+                local_grads.append(w_number)
+            total += w_number * x_number
     return _result(total, tuple(parents), tuple(local_grads), "weighted_sum")
 
 
@@ -333,7 +337,7 @@ def _as_float(x: object, op: str, engine: str = "", reflected: bool = False) -> 
     """
     kind = type(x)
     if kind is float or kind is int:  # the common cases, without isinstance's ABC check
-        return float(x)
+        return float(x)  # type: ignore[arg-type]  # x is an int or a float, checked above
     if isinstance(x, Real):  # bool, NumPy scalars (np.float32, np.int64, ...)
         return float(x)
     raise unsupported_operand(x, op, engine, _ACCEPTED, reflected=reflected)
@@ -343,6 +347,9 @@ def _as_value(x: object, op: str, reflected: bool = False) -> Value:
     """The other operand of a Value operator as a Value: numbers become constant leaves."""
     kind = type(x)
     if kind is Value:
-        return x
-    data = float(x) if kind is float or kind is int else _as_float(x, op, "Value", reflected)
+        return x  # type: ignore[return-value]  # checked above, without isinstance's cost
+    if kind is float or kind is int:
+        data = float(x)  # type: ignore[arg-type]  # x is an int or a float, checked above
+    else:
+        data = _as_float(x, op, "Value", reflected)
     return _result(data, (), (), "")

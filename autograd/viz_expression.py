@@ -20,7 +20,7 @@ from __future__ import annotations
 import ast
 import operator
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, cast
 
 from autograd.value import Value
 
@@ -126,7 +126,8 @@ def _operands(node: ast.expr) -> tuple[ast.expr, ...]:
     if isinstance(node, ast.UnaryOp):
         return (node.operand,)
     if isinstance(node, ast.Call):
-        return (node.func.value,)  # the receiver of .tanh(); _check made sure it is one
+        # The receiver of .tanh(): _check made sure the call is of an attribute.
+        return (cast(ast.Attribute, node.func).value,)
     return ()
 
 
@@ -186,7 +187,7 @@ def _check_call(node: ast.Call, source: str) -> None:
 
 def _apply(node: ast.expr, operands: list[Value | float], variables: Mapping[str, Value]) -> Any:
     if isinstance(node, ast.Constant):
-        return float(node.value)
+        return float(cast(float, node.value))  # _check allowed only numbers
     if isinstance(node, ast.Name):
         return variables[node.id]
     if isinstance(node, ast.BinOp):
@@ -199,7 +200,7 @@ def _apply(node: ast.expr, operands: list[Value | float], variables: Mapping[str
     receiver = operands[0]  # an ast.Call of an allowed method
     if not isinstance(receiver, Value):
         receiver = Value(receiver)
-    return getattr(receiver, node.func.attr)()
+    return getattr(receiver, cast(ast.Attribute, cast(ast.Call, node).func).attr)()
 
 
 _KINDS = {

@@ -312,7 +312,7 @@ def _header(
     with archive.open(info) as member:
         start = member.read(8)  # magic string and version
         version = tuple(start[6:8])
-        length_bytes = {(1, 0): 2, (2, 0): 4}.get(version)
+        length_bytes = {b"\x01\x00": 2, b"\x02\x00": 4}.get(start[6:8])
         if not start.startswith(b"\x93NUMPY") or length_bytes is None:
             raise CheckpointError(
                 f"{path}: member {info.filename!r} is not a .npy array (format 1.0 or 2.0)"

@@ -7,11 +7,12 @@ default for linear layers, so scalar and tensor networks start from the same dis
 from __future__ import annotations
 
 import math
+from typing import TypeAlias
 
 import numpy as np
 
 # What every ``rng`` argument accepts: a Generator, an int seed, or None (the global generator).
-RngLike = np.random.Generator | int | None
+RngLike: TypeAlias = np.random.Generator | int | None
 
 _generator = np.random.default_rng(0)
 

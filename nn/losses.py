@@ -274,7 +274,7 @@ def _one_cross_entropy(logits: Sequence[Value], label: int) -> Value:
         raise ValueError(
             f"cross_entropy: label {label!r} is not a class index in [0, {len(logits)})"
         )
-    shift = max(z.data if type(z) is Value else float(z) for z in logits)
+    shift = max(z.data for z in logits)
     # log Σ exp(z) = shift + log Σ exp(z - shift); the largest term is exp(0) = 1.
     log_sum_exp = sum_values([(z - shift).exp() for z in logits]).log() + shift
     return log_sum_exp - logits[label]
@@ -289,7 +289,7 @@ def _is_integer(x: Any) -> bool:
 
 
 def _as_value(x: Value | float) -> Value:
-    return x if type(x) is Value else Value(x)
+    return x if isinstance(x, Value) else Value(x)
 
 
 def _scalar_pair(op: str, prediction: Any, target: Any) -> tuple[list, list, Shape]:

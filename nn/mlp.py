@@ -144,7 +144,7 @@ class MLP(Module):
         ]
 
     def __call__(self, inputs: Sequence[Value | float]) -> list[Value]:
-        x = [v if type(v) is Value else float(v) for v in inputs]
+        x: list[Any] = [v if isinstance(v, Value) else float(v) for v in inputs]
         for layer in self.layers:
             x = layer(x)
         return x

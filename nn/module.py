@@ -16,7 +16,7 @@ out of ``parameters()`` and ``state_dict()``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -36,6 +36,10 @@ def zero_grads(params: Iterable[Any]) -> None:
 
 class Module:
     """Base class: subclasses set parameters/submodules as attributes and define ``__call__``."""
+
+    if TYPE_CHECKING:  # for the type checker only: every subclass defines its own
+
+        def __call__(self, *args: Any, **kwargs: Any) -> Any: ...
 
     def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Any]]:
         """Yield ``(dotted name, parameter)`` for every parameter, each once, in order."""

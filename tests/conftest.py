@@ -9,9 +9,7 @@ import os
 
 from hypothesis import HealthCheck, settings
 
-settings.register_profile(
-    "dev", deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+settings.register_profile("dev", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile(
     "ci",
     deadline=None,

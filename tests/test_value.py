@@ -38,8 +38,23 @@ def grad_of(fn, *xs):
         (lambda a: a.relu(), (-3.0,), 0.0, [0.0]),
         (lambda a: a.relu(), (0.0,), 0.0, [0.0]),
     ],
-    ids=["add", "sub", "mul", "div", "pow_value", "pow_3", "pow_-1", "neg", "exp", "log",
-         "tanh", "sigmoid", "relu_positive", "relu_negative", "relu_kink_is_zero"],
+    ids=[
+        "add",
+        "sub",
+        "mul",
+        "div",
+        "pow_value",
+        "pow_3",
+        "pow_-1",
+        "neg",
+        "exp",
+        "log",
+        "tanh",
+        "sigmoid",
+        "relu_positive",
+        "relu_negative",
+        "relu_kink_is_zero",
+    ],
 )
 def test_op_value_and_derivative_at_a_hand_computed_point(
     fn, point, expected_value, expected_grads
@@ -234,9 +249,17 @@ def test_value_constructor_accepts_numpy_scalars_as_floats():
         (lambda: Value(0.0) ** -1, math.inf),
         (lambda: Value(10.0) ** 400, math.inf),
     ],
-    ids=["log0", "log_negative", "div_by_zero", "negative_div_by_zero", "zero_div_zero",
-         "exp_overflow", "fractional_power_of_negative", "zero_to_negative_power",
-         "power_overflow"],
+    ids=[
+        "log0",
+        "log_negative",
+        "div_by_zero",
+        "negative_div_by_zero",
+        "zero_div_zero",
+        "exp_overflow",
+        "fractional_power_of_negative",
+        "zero_to_negative_power",
+        "power_overflow",
+    ],
 )
 def test_non_finite_results_follow_ieee_like_numpy(expression, expected):
     out = expression()

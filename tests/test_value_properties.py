@@ -50,7 +50,7 @@ def apply_unary(op, a, number):
         return a.relu()
     if op == "pow_number":
         base = a * a + 0.5 if number != int(number) or number < 0 else a
-        return base ** number
+        return base**number
     return abs(number) ** a.tanh() if number else 2.0 ** a.tanh()  # rpow: number ** Value
 
 

@@ -8,6 +8,7 @@ memory at a quarter of a float32 copy.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TypeAlias
 
 import numpy as np
 import numpy.typing as npt
@@ -16,7 +17,7 @@ __all__ = ["PIXEL_SCALE", "RngLike", "batches", "to_float"]
 
 PIXEL_SCALE = 255.0  # uint8 pixel k becomes k / 255: 0 -> 0.0 (background), 255 -> 1.0 (ink)
 
-RngLike = np.random.Generator | int | None
+RngLike: TypeAlias = np.random.Generator | int | None
 
 
 def to_float(images: np.ndarray, dtype: npt.DTypeLike = np.float32) -> np.ndarray:

@@ -12,7 +12,7 @@ import hashlib
 import os
 import zlib
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 from autograd.files import NotARegularFileError
 from autograd.files import open_regular_file as _open_regular_file
@@ -22,6 +22,7 @@ from .errors import CorruptDataError, DatasetError
 
 __all__ = [
     "CHUNK_SIZE",
+    "Readable",
     "atomic_write_bytes",
     "gzip_error",
     "gzip_errors",
@@ -32,6 +33,13 @@ __all__ = [
     "read_regular_file",
     "sha256_hex",
 ]
+
+
+class Readable(Protocol):
+    """Anything read in chunks here: an open file, a gzip stream, a zip member, BytesIO."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
 
 CHUNK_SIZE = 1 << 20  # bytes read at a time: the most memory a read spends before checking
 # What reading a damaged gzip stream raises (BadGzipFile is an OSError).
@@ -81,7 +89,7 @@ def read_regular_file(path: Path, *, max_bytes: int, fix: str) -> bytes:
         return read_at_most(file, max_bytes, name=str(path))
 
 
-def read_at_most(stream: BinaryIO, max_bytes: int, *, name: str) -> bytes:
+def read_at_most(stream: Readable, max_bytes: int, *, name: str) -> bytes:
     """Read `stream` to its end in chunks; refuse it once it gives more than `max_bytes`.
 
     At most `max_bytes` plus one chunk is ever held, whatever the stream claims or holds.
@@ -104,7 +112,7 @@ def read_at_most(stream: BinaryIO, max_bytes: int, *, name: str) -> bytes:
         chunks.append(chunk)
 
 
-def read_exactly(stream: BinaryIO, size: int, *, name: str, what: str) -> bytearray:
+def read_exactly(stream: Readable, size: int, *, name: str, what: str) -> bytearray:
     """Read exactly `size` bytes (`what` they are, for messages) from `stream`, in chunks.
 
     Memory grows with the bytes actually read, not with `size`, so a short stream that

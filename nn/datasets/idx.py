@@ -14,12 +14,11 @@ from __future__ import annotations
 import io
 import math
 import struct
-from typing import BinaryIO
 
 import numpy as np
 
 from .errors import CorruptDataError
-from .files import CHUNK_SIZE, read_exactly
+from .files import CHUNK_SIZE, Readable, read_exactly
 
 __all__ = [
     "IMAGES_MAGIC",
@@ -39,7 +38,7 @@ _HINT = "Replace it with a fresh copy of the file."
 
 
 def read_idx(
-    stream: BinaryIO,
+    stream: Readable,
     *,
     name: str,
     expected_magic: int,
@@ -82,7 +81,7 @@ def read_idx(
     return np.frombuffer(body, dtype=np.uint8).reshape(shape)
 
 
-def read_idx_images(stream: BinaryIO, *, name: str, max_count: int | None = None) -> np.ndarray:
+def read_idx_images(stream: Readable, *, name: str, max_count: int | None = None) -> np.ndarray:
     """Read an MNIST images IDX file (at most `max_count` images) into uint8 of shape (N, 784).
 
     Raises:
@@ -95,7 +94,7 @@ def read_idx_images(stream: BinaryIO, *, name: str, max_count: int | None = None
     return images.reshape(len(images), 28 * 28)
 
 
-def read_idx_labels(stream: BinaryIO, *, name: str, max_count: int | None = None) -> np.ndarray:
+def read_idx_labels(stream: Readable, *, name: str, max_count: int | None = None) -> np.ndarray:
     """Read an MNIST labels IDX file (at most `max_count` labels) into uint8 of shape (N,).
 
     Raises:

@@ -31,7 +31,7 @@ from typing import BinaryIO
 import numpy as np
 
 from .errors import CorruptDataError
-from .files import open_regular_file, read_exactly
+from .files import Readable, open_regular_file, read_exactly
 
 __all__ = ["NpySpec", "read_npz"]
 
@@ -100,7 +100,7 @@ def _check_end_record(file: BinaryIO, size: int, *, members: int) -> None:
     file.seek(0)
 
 
-def _read_npy_header(member: BinaryIO, key: str) -> tuple[tuple[int, ...], bool, np.dtype, int]:
+def _read_npy_header(member: Readable, key: str) -> tuple[tuple[int, ...], bool, np.dtype, int]:
     """Read a .npy header: (shape, fortran_order, dtype, header size in bytes).
 
     The header's length is checked before the header is read, so a member claiming a

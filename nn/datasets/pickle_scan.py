@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import pickletools
 import struct
-from typing import BinaryIO
 
 from .errors import CorruptDataError
-from .files import CHUNK_SIZE
+from .files import CHUNK_SIZE, Readable
 
 __all__ = ["check_pickle"]
 
@@ -33,7 +32,7 @@ _LENGTH_FORMATS = {
 class _Scanner:
     """Reads a stream in chunks, keeping only the current chunk; counts what it has read."""
 
-    def __init__(self, stream: BinaryIO, *, max_size: int, name: str) -> None:
+    def __init__(self, stream: Readable, *, max_size: int, name: str) -> None:
         self._stream = stream
         self._max_size = max_size
         self._name = name
@@ -100,7 +99,7 @@ class _Scanner:
         return self._offset == len(self._buffer) and not self._fill()
 
 
-def check_pickle(stream: BinaryIO, *, max_size: int, name: str) -> None:
+def check_pickle(stream: Readable, *, max_size: int, name: str) -> None:
     """Walk the pickle in `stream` opcode by opcode, reading at most `max_size` bytes.
 
     Only the framing is checked (what the opcodes *mean* is the unpickler's business): every

@@ -22,7 +22,7 @@ import io
 import math
 import pickle
 from collections.abc import Callable
-from typing import Any, BinaryIO
+from typing import Any
 
 import numpy as np
 
@@ -199,7 +199,7 @@ def _finish(obj: object, depth: int = 0) -> object:
     return obj
 
 
-def _load_checked(open_stream: Callable[[], BinaryIO], *, name: str, max_size: int) -> Any:
+def _load_checked(open_stream: Callable[[], io.BufferedIOBase], *, name: str, max_size: int) -> Any:
     """Check the pickle `open_stream()` yields (`check_pickle`), then unpickle a fresh stream."""
     try:
         with open_stream() as stream:
@@ -279,14 +279,14 @@ def parse_mnist_pickle(data: bytes, *, name: str) -> MNISTArrays:
             or calls them with anything NumPy itself does not write.
     """
 
-    def open_stream() -> BinaryIO:
+    def open_stream() -> io.BufferedIOBase:
         stream = io.BytesIO(data)
         return gzip.GzipFile(fileobj=stream) if is_gzip(data) else stream  # read as needed
 
     obj = _load_checked(open_stream, name=name, max_size=MAX_PICKLE_SIZE)
     try:
         (train_x, train_y), (valid_x, valid_y), (test_x, test_y) = obj
-        parts = (train_x, train_y, valid_x, valid_y, test_x, test_y)
+        parts: tuple[Any, ...] = (train_x, train_y, valid_x, valid_y, test_x, test_y)
     except (TypeError, ValueError):
         parts = ()
     if not parts or not all(isinstance(part, np.ndarray) for part in parts):
