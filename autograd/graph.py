@@ -24,34 +24,38 @@ def topological_order(root: Any) -> list[Any]:
     """
     order: list[Any] = []
     expanded: set[Any] = set()  # nodes whose parents have been pushed
-    # A depth-first walk with an explicit stack. Each entry is (node, done): done=False asks
-    # to push the node's parents; done=True, met again once all of them have been placed,
-    # places the node itself. A parent cannot still be waiting when its child is placed:
-    # that would need a cycle.
-    stack = [(root, False)]
-    pop, push, place, expand = stack.pop, stack.append, order.append, expanded.add
+    placed: set[Any] = set()  # nodes already in ``order``
+    # A depth-first walk with an explicit stack of nodes. The first time a node is popped,
+    # it goes back on the stack beneath its parents; the next time it is popped, all of
+    # them have been placed, so it is placed too. (A node pushed twice before it was expanded
+    # is popped again after it was placed, and skipped.) Only nodes go on the stack, no
+    # (node, state) pairs: a walk that allocates nothing per node gives Python's garbage
+    # collector nothing to count, so a million-node graph triggers no collections over it.
+    stack = [root]
+    pop, push, place, expand, mark = stack.pop, stack.append, order.append, expanded.add, placed.add
     while stack:
-        node, done = pop()
-        if done:
-            place(node)
-            continue
+        node = pop()
         if node in expanded:
+            if node not in placed:  # its parents are all placed now
+                mark(node)
+                place(node)
             continue
         expand(node)
         parents = node.parents
         if not parents:  # a leaf waits for nothing
+            mark(node)
             place(node)
             continue
-        push((node, True))
+        push(node)  # met again once every parent is placed
         # Pushed last, popped first: the first parent is placed first.
         if len(parents) == 2:  # binary ops, most nodes: the loop below, unrolled
             first, second = parents
             if second not in expanded:
-                push((second, False))
+                push(second)
             if first not in expanded:
-                push((first, False))
+                push(first)
             continue
         for parent in reversed(parents):
             if parent not in expanded:
-                push((parent, False))
+                push(parent)
     return order

@@ -198,7 +198,8 @@ class Value:
 
         Python's garbage collector is left alone: its on/off switch is shared by every
         thread, so pausing it here would override what other code (in any thread) set
-        meanwhile. (Pausing it saved nothing on a 2-16-16-1 MLP training step.)
+        meanwhile. It is not needed either: the walk allocates nothing per node, so a deep
+        graph triggers no collections (see :func:`topological_order`).
         """
         order = topological_order(self)
         for node in order:

@@ -9,7 +9,7 @@ import threading
 
 import pytest
 
-from autograd import Value
+from autograd import Value, topological_order
 
 TIMEOUT = 10
 
@@ -85,3 +85,28 @@ def test_backward_leaves_the_collector_as_it_found_it(enabled):
     (x * x + x).backward()
     assert x.grad == 5.0
     assert gc.isenabled() == enabled
+
+
+def test_the_graph_walk_gives_the_collector_nothing_to_collect(collector_restored) -> None:
+    # Without a pause, a deep graph stays cheap only if the walk allocates no tracked object
+    # per node: each allocation counts toward a collection, and collections over a big graph
+    # are what made long chains slow.
+    x = Value(1.0)
+    y = x
+    for _ in range(100_000):
+        y = y + 1.0
+    collections: list[int] = []
+
+    def count(phase: str, info: dict) -> None:
+        if phase == "start":
+            collections.append(info["generation"])
+
+    gc.enable()
+    gc.collect()
+    gc.callbacks.append(count)
+    try:
+        order = topological_order(y)
+    finally:
+        gc.callbacks.remove(count)
+    assert len(order) == 200_001  # each "+ 1.0" adds its constant as a leaf
+    assert len(collections) <= 2, f"{len(collections)} collections during the walk"
