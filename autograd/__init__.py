@@ -15,9 +15,11 @@ from autograd.gradcheck import GradcheckError, gradcheck
 from autograd.graph import topological_order
 from autograd.tensor import Tensor, unbroadcast
 from autograd.tensor_fused import (
+    binary_cross_entropy,
     check_labels,
     linear,
     mse,
+    sigmoid_binary_cross_entropy,
     softmax_cross_entropy,
     squared_error,
 )
@@ -36,6 +38,7 @@ __all__ = [
     "GradcheckError",
     "Tensor",
     "Value",
+    "binary_cross_entropy",
     "check_labels",
     "draw_graph",
     "enable_grad",
@@ -44,6 +47,7 @@ __all__ = [
     "linear",
     "mse",
     "no_grad",
+    "sigmoid_binary_cross_entropy",
     "softmax_cross_entropy",
     "squared_error",
     "sum_values",

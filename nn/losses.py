@@ -176,7 +176,7 @@ def binary_cross_entropy(probability: Any, target: Any) -> Any:
     is 0, the exact derivative of the clamped loss (PyTorch's backward divides by
     max(p(1-p), 1e-12) instead, which finite differences do not confirm). So a saturated
     sigmoid learns nothing: prefer :func:`binary_cross_entropy_with_logits`, exact there.
-    Tensor form: one node (``autograd.tensor_fused.binary_cross_entropy``).
+    Tensor form: one node (``autograd.binary_cross_entropy``).
 
     Raises:
         ValueError: for an empty ``probability``, a ``target`` of another shape, or a
