@@ -361,6 +361,10 @@ def test_ctrl_c_before_a_new_checkpoint_names_the_resumed_one(monkeypatch, check
     assert f"the last checkpoint is {checkpoint} (after epoch 1)" in capsys.readouterr().err
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_sigint_to_the_program_exits_130_after_saying_where_the_checkpoint_is(tmp_path):
     path = tmp_path / "run.npz"
     command = [sys.executable, "-m", "demos.mnist", *TINY, "--epochs", "100000"]
@@ -369,12 +373,18 @@ def test_sigint_to_the_program_exits_130_after_saying_where_the_checkpoint_is(tm
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # A shell that starts a job in the background (as CI may start us) makes it ignore
+        # SIGINT, and the child would inherit that: give it the default a terminal gives.
+        preexec_fn=_default_sigint,
     ) as process:
-        for line in process.stdout:
-            if line.startswith("epoch  2 "):  # so epoch 1's checkpoint is written
-                break
-        process.send_signal(signal.SIGINT)
-        _, err = process.communicate(timeout=60)
+        try:
+            for line in process.stdout:
+                if line.startswith("epoch  2 "):  # so epoch 1's checkpoint is written
+                    break
+            process.send_signal(signal.SIGINT)
+            _, err = process.communicate(timeout=60)
+        finally:
+            process.kill()
     assert process.returncode == 130
     assert "Traceback" not in err
     assert f"interrupted: the last checkpoint is {path} (after epoch" in err
