@@ -107,3 +107,12 @@ def exp(x: float) -> float:
         return math.exp(x)
     except OverflowError:
         return INF
+
+
+def sigmoid(x: float) -> float:
+    """σ(x) = 1 / (1 + e⁻ˣ), never overflowing: 0.0 at ``-inf``, 1.0 at ``inf``."""
+    # Two forms so that exp never overflows: e^(-x) for x ≥ 0, e^x for x < 0.
+    if x >= 0.0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)

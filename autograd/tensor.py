@@ -34,12 +34,14 @@ of the fused ops of :mod:`autograd.tensor_fused`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from numbers import Real
-from typing import Any, Union
+from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
 
+from autograd import ops
 from autograd.errors import unsupported_operand
 from autograd.grad_mode import GRAD_MODE
 from autograd.graph import topological_order
@@ -510,58 +512,15 @@ class Tensor:
         return (result,)
 
     # ---------------------------------------------------------------- functions
-    # ∂eˣ/∂x = eˣ
-    def exp(self) -> Tensor:
-        """eˣ elementwise (inf on overflow)."""
-        with _quiet():
-            data = np.exp(self.data)
-        return _result(data, (self,), Tensor._exp_backward, "exp")
+    # exp, log, tanh, sigmoid, relu, sin, cos, abs, sqrt, softplus: made from the table of
+    # autograd.ops, at the end of this module (see _elementwise_method).
+    if TYPE_CHECKING:
 
-    @staticmethod
-    def _exp_backward(node: Tensor, grad: np.ndarray) -> tuple:
-        return (grad * node.data,)
+        def __getattr__(self, name: str) -> Callable[[], Tensor]: ...
 
-    # ∂ln x/∂x = 1/x
-    def log(self) -> Tensor:
-        """Natural logarithm elementwise (-inf at 0, nan below 0)."""
-        with _quiet():
-            data = np.log(self.data)
-        return _result(data, (self,), Tensor._log_backward, "log")
-
-    @staticmethod
-    def _log_backward(node: Tensor, grad: np.ndarray) -> tuple:
-        return (grad * (1 / node.parents[0].data),)
-
-    # ∂tanh x/∂x = 1 - tanh² x
-    def tanh(self) -> Tensor:
-        """Hyperbolic tangent elementwise."""
-        return _result(np.tanh(self.data), (self,), Tensor._tanh_backward, "tanh")
-
-    @staticmethod
-    def _tanh_backward(node: Tensor, grad: np.ndarray) -> tuple:
-        out = node.data
-        return (grad * (1 - out * out),)
-
-    # ∂σ(x)/∂x = σ(x)·(1 - σ(x))
-    def sigmoid(self) -> Tensor:
-        """σ(x) = 1 / (1 + e⁻ˣ) elementwise, one node."""
-        with _quiet():  # e⁻ˣ overflows to inf for very negative x, and 1 / inf = 0 is right
-            data = 1 / (1 + np.exp(-self._data))
-        return _result(data, (self,), Tensor._sigmoid_backward, "sigmoid")
-
-    @staticmethod
-    def _sigmoid_backward(node: Tensor, grad: np.ndarray) -> tuple:
-        out = node._data
-        return (grad * (out * (1 - out)),)
-
-    # ∂relu(x)/∂x = 1 if x > 0 else 0 (0 at the kink, as in PyTorch)
-    def relu(self) -> Tensor:
-        """max(x, 0) elementwise (nan stays nan)."""
-        return _result(np.maximum(self._data, 0), (self,), Tensor._relu_backward, "relu")
-
-    @staticmethod
-    def _relu_backward(node: Tensor, grad: np.ndarray) -> tuple:
-        return (grad * (node.parents[0]._data > 0),)
+    def __abs__(self) -> Tensor:
+        """``abs(t)``: the table's ``abs`` (∂|x|/∂x = sign x)."""
+        return self.abs()
 
     # log softmax(x)ᵢ = xᵢ - log Σⱼ eˣʲ, computed as (xᵢ - m) - log Σⱼ e^(xⱼ - m), m = max x,
     # so no exponential overflows. ∂L/∂xᵢ = gᵢ - softmax(x)ᵢ · Σⱼ gⱼ.
@@ -938,3 +897,37 @@ def _conversion_hint(array: np.ndarray | None) -> str:
     if array.dtype.kind == "O" and any(item is None for item in array.flat):
         return " (None is not read as a missing value: write float('nan'))"
     return ""
+
+
+# -------------------------------------------------------------------- the table's operations
+
+
+def _elementwise_method(op: ops.Elementwise) -> Callable[[Tensor], Tensor]:
+    """The Tensor method for a table entry: its array forward, and as backward rule
+    ∂L/∂x = ∂L/∂out · derivative(x, out), the table's expression evaluated on the arrays."""
+    forward, name = op.array, op.name
+    rule = _elementwise_rule(op)
+
+    def method(self: Tensor) -> Tensor:
+        with _quiet():  # log(0), exp(1000), sqrt(-1): IEEE results, no warnings
+            data = forward(np, self._data)
+        return _result(data, (self,), rule, name)
+
+    method.__name__ = name
+    method.__qualname__ = f"Tensor.{name}"
+    method.__doc__ = op.doc
+    return method
+
+
+def _elementwise_rule(op: ops.Elementwise) -> Callable[[Tensor, np.ndarray], tuple]:
+    derivative = op.derivative
+
+    def rule(node: Tensor, grad: np.ndarray) -> tuple:
+        return (grad * derivative(node.parents[0]._data, node._data),)
+
+    rule.__name__ = f"_{op.name}_backward"
+    return rule
+
+
+for _op in ops.ELEMENTWISE.values():
+    setattr(Tensor, _op.name, _elementwise_method(_op))

@@ -22,13 +22,12 @@ exception).
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from numbers import Real
 from operator import mul
-from typing import Union, cast
+from typing import TYPE_CHECKING, Any, Union, cast
 
-from autograd import numerics
+from autograd import numerics, ops
 from autograd.errors import unsupported_operand
 from autograd.grad_mode import GRAD_MODE
 from autograd.graph import topological_order
@@ -159,32 +158,15 @@ class Value:
         return _as_value(base, "**", reflected=True) ** self
 
     # ---------------------------------------------------------------- functions
-    # ∂eˣ/∂x = eˣ
-    def exp(self) -> Value:
-        out = numerics.exp(self.data)
-        return _result(out, (self,), (out,), "exp")
+    # exp, log, tanh, sigmoid, relu, sin, cos, abs, sqrt, softplus: made from the table of
+    # autograd.ops, at the end of this module (see _elementwise_method).
+    if TYPE_CHECKING:
 
-    # ∂ln x/∂x = 1/x
-    def log(self) -> Value:
-        x = self.data
-        return _result(numerics.log(x), (self,), (numerics.divide(1.0, x),), "log")
+        def __getattr__(self, name: str) -> Callable[[], Value]: ...
 
-    # ∂tanh x/∂x = 1 - tanh² x
-    def tanh(self) -> Value:
-        t = math.tanh(self.data)
-        return _result(t, (self,), (1.0 - t * t,), "tanh")
-
-    # ∂σ(x)/∂x = σ(x)·(1 - σ(x))
-    def sigmoid(self) -> Value:
-        s = _sigmoid(self.data)
-        return _result(s, (self,), (s * (1.0 - s),), "sigmoid")
-
-    # ∂relu(x)/∂x = 1 if x > 0 else 0 (0 at the kink, as in PyTorch)
-    def relu(self) -> Value:
-        x = self.data
-        if x > 0.0:
-            return _result(x, (self,), _ONE, "relu")
-        return _result(0.0 if x == x else x, (self,), _ZERO, "relu")
+    def __abs__(self) -> Value:
+        """``abs(x)``: the table's ``abs`` (∂|x|/∂x = sign x)."""
+        return self.abs()
 
     # ---------------------------------------------------------------- backward
     def backward(self) -> None:
@@ -319,14 +301,6 @@ def _result(data: float, parents: tuple, local_grads: tuple, op: str) -> Value:
     return node
 
 
-def _sigmoid(x: float) -> float:
-    # Two forms so that exp never overflows: e^(-x) for x ≥ 0, e^x for x < 0.
-    if x >= 0.0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)
-    return e / (1.0 + e)
-
-
 _ACCEPTED = "a real number (int, float, NumPy scalar) or a Value"
 
 
@@ -354,3 +328,41 @@ def _as_value(x: object, op: str, reflected: bool = False) -> Value:
     else:
         data = _as_float(x, op, "Value", reflected)
     return _result(data, (), (), "")
+
+
+# -------------------------------------------------------------------- the table's operations
+
+
+def _elementwise_method(op: ops.Elementwise) -> Callable[[Value], Value]:
+    """The Value method for a table entry: the forward and the local derivative, on floats.
+
+    The derivative is the table's expression in ``x`` and ``out``, evaluated on the two
+    floats. Where Python's float arithmetic raises instead of giving IEEE's answer (``1/x``
+    at 0, an overflow), the same expression is evaluated in NumPy's float64, which gives it.
+    """
+    forward, derivative, name = op.scalar, op.derivative, op.name
+
+    def method(self: Value) -> Value:
+        x = self.data
+        out = forward(x)
+        try:
+            local = derivative(x, out)
+        except ArithmeticError:  # ZeroDivisionError, OverflowError
+            local = _ieee_derivative(derivative, x, out)
+        return _result(out, (self,), (local,), name)
+
+    method.__name__ = name
+    method.__qualname__ = f"Value.{name}"
+    method.__doc__ = op.doc
+    return method
+
+
+def _ieee_derivative(derivative: Callable[[Any, Any], Any], x: float, out: float) -> float:
+    import numpy as np  # only here: the scalar engine does not need NumPy otherwise
+
+    with np.errstate(all="ignore"):
+        return float(derivative(np.float64(x), np.float64(out)))
+
+
+for _op in ops.ELEMENTWISE.values():
+    setattr(Value, _op.name, _elementwise_method(_op))

@@ -5,7 +5,7 @@ Python's :mod:`ast` and walks the tree itself, allowing only
 
 * numbers, and the variables it is given;
 * ``+ - * / **``, unary minus (and plus), parentheses;
-* the Value methods ``.exp() .log() .tanh() .sigmoid() .relu()``, called with no arguments.
+* the Value methods of :mod:`autograd.ops` (``.exp() .log() .tanh() ...``), with no arguments.
 
 Anything else — a function call, an attribute, a string, an index, a lambda — is refused
 with an :class:`ExpressionError` that names it. Nothing in the text is ever executed.
@@ -22,10 +22,11 @@ import operator
 from collections.abc import Callable, Mapping
 from typing import Any, cast
 
+from autograd.ops import ELEMENTWISE
 from autograd.value import Value
 
-METHODS = ("exp", "log", "tanh", "sigmoid", "relu")
-"""The Value methods an expression may call (with no arguments)."""
+METHODS = tuple(ELEMENTWISE)
+"""The Value methods an expression may call (with no arguments): autograd.ops's table."""
 
 METHODS_TEXT = " ".join(f".{m}()" for m in METHODS)
 """The methods as they are written in an expression: ``.exp() .log() ...``."""
@@ -69,7 +70,7 @@ def build_expression(text: str, variables: Mapping[str, float | Value]) -> Value
     Raises:
         ExpressionError: ``text`` is not a Python expression, uses a name not in
             ``variables``, or uses anything besides numbers, ``+ - * / **``, unary minus,
-            parentheses and the methods ``.exp() .log() .tanh() .sigmoid() .relu()``, or
+            parentheses and the methods of :mod:`autograd.ops` (``.tanh()``...), or
             has an integer too large for a float (``1e400`` is a float: infinity). The
             message names the offending piece.
     """

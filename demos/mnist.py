@@ -79,7 +79,12 @@ def make_parser() -> argparse.ArgumentParser:
         description=__doc__.split("\n\n")[0],
     )
     parser.add_argument("--hidden", type=int, nargs="+", default=[16], help="hidden layer sizes")
-    parser.add_argument("--activation", choices=["sigmoid", "relu", "tanh"], default="sigmoid")
+    parser.add_argument(
+        "--activation",
+        choices=[name for name in nn.layers.ACTIVATIONS if name != "linear"],
+        default="sigmoid",
+        help="the hidden layers' activation (default: sigmoid, the article's)",
+    )
     parser.add_argument(
         "--loss",
         choices=["ce", "mse"],

@@ -13,13 +13,15 @@ same keys a scalar :class:`nn.MLP` of the same sizes uses, so the two exchange w
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from functools import partial
 from typing import Any
 
 import numpy as np
 
 import autograd
 from autograd import Tensor
+from autograd.ops import ELEMENTWISE
 from nn.init import RngLike, generator, uniform_fan_in
 from nn.module import Module
 
@@ -74,25 +76,50 @@ class Linear(Module):
         return f"Linear({self.in_features}, {self.out_features}, dtype={self.weight.data.dtype})"
 
 
-class ReLU(Module):
+class Activation(Module):
+    """An elementwise function of autograd's op table, as a layer: ``Activation("softplus")``.
+
+    ``ReLU()``, ``Sigmoid()`` and ``Tanh()`` are the article's three, by name.
+
+    Raises:
+        ValueError: ``name`` is not an activation of the table (the message lists them).
+    """
+
+    function = ""
+
+    def __init__(self, function: str | None = None) -> None:
+        name = function if function is not None else type(self).function
+        if name not in ELEMENTWISE or not ELEMENTWISE[name].activation:
+            raise ValueError(
+                f"Activation({name!r}): not an activation; choose one of {sorted(_TABLE_NAMES)}"
+            )
+        self.function = name
+
+    def __call__(self, x: Tensor) -> Tensor:
+        return getattr(x, self.function)()
+
+    def __repr__(self) -> str:
+        if type(self) is Activation:
+            return f"Activation({self.function!r})"
+        return f"{type(self).__name__}()"
+
+
+class ReLU(Activation):
     """max(x, 0), elementwise."""
 
-    def __call__(self, x: Tensor) -> Tensor:
-        return x.relu()
+    function = "relu"
 
 
-class Sigmoid(Module):
+class Sigmoid(Activation):
     """σ(x) = 1 / (1 + e^{-x}), elementwise."""
 
-    def __call__(self, x: Tensor) -> Tensor:
-        return x.sigmoid()
+    function = "sigmoid"
 
 
-class Tanh(Module):
+class Tanh(Activation):
     """tanh(x), elementwise."""
 
-    def __call__(self, x: Tensor) -> Tensor:
-        return x.tanh()
+    function = "tanh"
 
 
 class Identity(Module):
@@ -102,12 +129,15 @@ class Identity(Module):
         return x
 
 
-ACTIVATIONS: dict[str, type[Module]] = {
-    "relu": ReLU,
-    "sigmoid": Sigmoid,
-    "tanh": Tanh,
-    "linear": Identity,
+_TABLE_NAMES = [name for name, op in ELEMENTWISE.items() if op.activation]
+_NAMED: dict[str, type[Activation]] = {"relu": ReLU, "sigmoid": Sigmoid, "tanh": Tanh}
+
+#: Activation name -> a function making the layer: every activation of autograd's op table,
+#: and "linear" (none).
+ACTIVATIONS: dict[str, Callable[[], Module]] = {
+    name: _NAMED.get(name, partial(Activation, name)) for name in _TABLE_NAMES
 }
+ACTIVATIONS["linear"] = Identity
 
 
 class Sequential(Module):

@@ -14,15 +14,16 @@ from typing import Any
 import numpy as np
 
 from autograd import Value, weighted_sum
+from autograd.ops import ELEMENTWISE
 from nn.init import RngLike, generator, uniform_fan_in
 from nn.module import Module, validated_state
 
+#: Activation name -> the Value method: every activation of autograd's op table, and
+#: "linear" (none).
 ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
-    "sigmoid": Value.sigmoid,
-    "relu": Value.relu,
-    "tanh": Value.tanh,
-    "linear": None,
+    name: getattr(Value, name) for name, op in ELEMENTWISE.items() if op.activation
 }
+ACTIVATIONS["linear"] = None
 
 
 def _activation(name: str | None) -> Callable[[Value], Value] | None:
