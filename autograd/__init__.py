@@ -3,7 +3,8 @@
 * :class:`Value` - a scalar that records the graph of operations producing it;
 * :class:`Tensor` - the same engine over NumPy arrays, for vectorized work;
 * :func:`gradcheck` - backpropagation checked against finite differences;
-* :func:`draw_graph` - a computation graph drawn with Graphviz;
+* :func:`draw_graph` - a computation graph drawn with Graphviz (the ``graphviz`` package is
+  imported on the first drawing, so the engines run without it);
 * :func:`no_grad` - a block (or function) in which no graph is recorded.
 
 Both engines share one graph traversal (:func:`topological_order`) and one rule for

@@ -24,6 +24,11 @@ Building a graph and its DOT text (``graph.source``) needs only the Python packa
 ``graphviz``; writing SVG needs Graphviz's ``dot`` program (``apt-get install graphviz``,
 ``brew install graphviz`` or ``conda install graphviz``). Without it, rendering raises
 :class:`GraphvizNotFoundError`, which says so.
+
+Importing this module does not import ``graphviz``: drawing does. Without the package,
+``draw_graph`` (and ``from autograd.viz import render_svg``, ``ComputationGraph`` or
+``GraphvizNotFoundError``) raises an ImportError saying ``pip install graphviz``, and the
+command line prints it and exits with status 1.
 """
 
 from __future__ import annotations
@@ -32,24 +37,23 @@ import argparse
 import keyword
 import os
 import signal
+import subprocess
 import sys
 import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
-
-import graphviz
+from typing import TYPE_CHECKING, Any
 
 from autograd.files import write_atomically
 from autograd.graph import topological_order
 from autograd.value import Value
 from autograd.viz_expression import METHODS_TEXT, ExpressionError, build_expression
-from autograd.viz_graph import (
-    DEFAULT_MAX_NODES,
-    ComputationGraph,
-    GraphvizNotFoundError,
-    draw_graph,
-    render_svg,
-)
+from autograd.viz_graph import DEFAULT_MAX_NODES, draw_graph, import_viz_graphviz
+
+if TYPE_CHECKING:  # at run time these come from __getattr__, which imports graphviz
+    import graphviz
+
+    from autograd.viz_graphviz import ComputationGraph, GraphvizNotFoundError, render_svg
 
 __all__ = [
     "DEFAULT_MAX_NODES",
@@ -64,6 +68,21 @@ __all__ = [
 ]
 
 
+_NEED_GRAPHVIZ = ("ComputationGraph", "GraphvizNotFoundError", "render_svg")
+
+
+def __getattr__(name: str) -> Any:
+    """The names built on the ``graphviz`` package, imported when first asked for.
+
+    Raises:
+        ImportError: ``name`` needs the Python package ``graphviz``, which is not installed.
+        AttributeError: this module has no such name.
+    """
+    if name in _NEED_GRAPHVIZ:
+        return getattr(import_viz_graphviz(f"autograd.viz.{name}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 OUTPUT_FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot"}
 """The file suffixes ``python -m autograd.viz -o FILE`` accepts, and the format each means.
 
@@ -74,11 +93,12 @@ OUTPUT_FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``python -m autograd.viz``: draw an expression's graph, with gradients, to a file.
 
-    Returns the exit status: 0 on success, 1 if Graphviz cannot render the graph (``dot``
-    is not installed, or fails on it) or the file cannot be written. A bad expression or
-    option, an output file whose suffix is not one of ``OUTPUT_FORMATS`` or whose directory
-    does not exist, or a graph of more than ``--max-nodes`` values exits with status 2
-    (``SystemExit``) and a two-line usage message naming the problem.
+    Returns the exit status: 0 on success, 1 if Graphviz cannot render the graph (the
+    Python package ``graphviz`` or the ``dot`` program is not installed, or ``dot`` fails
+    on it) or the file cannot be written. A bad expression or option, an output file whose
+    suffix is not one of ``OUTPUT_FORMATS`` or whose directory does not exist, or a graph of
+    more than ``--max-nodes`` values exits with status 2 (``SystemExit``) and a two-line
+    usage message naming the problem.
     """
     parser = _parser()
     args = parser.parse_args(argv)
@@ -99,15 +119,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"pass --max-nodes {size} to draw it anyway (Graphviz is slow on big graphs)"
         )
     result.backward()
+    try:
+        viz_graphviz = import_viz_graphviz("python -m autograd.viz")
+    except ImportError as error:  # the Python package graphviz is not installed
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     graph = draw_graph(
         result, show_local_grads=args.local_grads, rankdir=args.rankdir, max_nodes=args.max_nodes
     )
     try:
         path = _render(graph, args.output, output_format)
-    except GraphvizNotFoundError as error:
+    except viz_graphviz.GraphvizNotFoundError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    except graphviz.CalledProcessError as error:
+    except subprocess.CalledProcessError as error:  # graphviz raises its own subclass
         print(f"error: Graphviz's dot failed on this graph: {_dot_failure(error)}", file=sys.stderr)
         print(
             "  draw a smaller expression (a variable used hundreds of times can crash dot)",
@@ -155,13 +180,13 @@ def _check_output(parser: argparse.ArgumentParser, output: str) -> str:
 def _render(graph: graphviz.Digraph, output: str, output_format: str) -> Path:
     """Write ``graph`` to ``output`` atomically, as SVG, PNG, PDF or DOT text."""
     if output_format == "svg":
-        return render_svg(graph, output)
+        return import_viz_graphviz().render_svg(graph, output)
     if output_format == "dot":
         return write_atomically(output, graph.source.encode("utf-8"))
     return write_atomically(output, graph.pipe(format=output_format))
 
 
-def _dot_failure(error: graphviz.CalledProcessError) -> str:
+def _dot_failure(error: subprocess.CalledProcessError) -> str:
     """What went wrong in ``dot``, in one line: its signal or exit status, and its first message."""
     if error.returncode < 0:
         try:

@@ -14,34 +14,36 @@ returns a :class:`graphviz.Digraph` with
 Node ids are positions in topological order (``v0``, ``v1``, …; the operation producing
 ``v7`` is ``op7``), so the same graph always gives the same DOT source.
 
-This module is imported by the package (``autograd.draw_graph``); the command line lives in
-:mod:`autograd.viz`, which re-exports everything here. Keeping the two apart lets
-``python -m autograd.viz`` run without the package having imported it first.
+This module is imported by the package (``autograd.draw_graph``), so it does not import the
+Python package ``graphviz``: ``draw_graph`` loads it on first use, with
+:mod:`autograd.viz_graphviz` (the classes built on graphviz's own), and without it raises an
+ImportError that says how to install it. So ``import autograd`` works, and both engines run,
+where graphviz is not installed. The command line lives in :mod:`autograd.viz`, which
+re-exports everything here; keeping the two apart lets ``python -m autograd.viz`` run without
+the package having imported it first.
 """
 
 from __future__ import annotations
 
-import contextlib
 import html
-import os
 import unicodedata
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
-import graphviz
 import numpy as np
 
-from autograd.files import write_atomically
 from autograd.graph import topological_order
+
+if TYPE_CHECKING:  # for annotations only: graphviz is imported on first use
+    import graphviz
+
+    from autograd.viz_graphviz import ComputationGraph
 
 __all__ = [
     "DEFAULT_MAX_NODES",
     "INSTALL_HINT",
-    "ComputationGraph",
-    "GraphvizNotFoundError",
     "draw_graph",
-    "render_svg",
+    "import_viz_graphviz",
 ]
 
 DEFAULT_MAX_NODES = 500
@@ -84,73 +86,32 @@ _TINY_ARRAY = 4  # arrays of at most this many elements are shown in full
 MAX_LABEL_LENGTH = 80
 """Characters of a node's label (or an operation's name) shown at most; longer ones are cut."""
 
+# ------------------------------------------------------------------------ graphviz, on first use
 
-# ------------------------------------------------------------------------ errors
 
+def import_viz_graphviz(caller: str = "draw_graph") -> ModuleType:
+    """:mod:`autograd.viz_graphviz`, imported now: the drawing classes that need ``graphviz``.
 
-class GraphvizNotFoundError(graphviz.ExecutableNotFound):
-    """Rendering needs Graphviz's ``dot`` program, and it is not on ``PATH``.
+    Nothing imports the Python package ``graphviz`` until a graph is drawn, so the engines
+    work without it; ``caller`` names what needed it, in the error.
 
-    A subclass of :class:`graphviz.ExecutableNotFound` (so code catching that still works)
-    whose message names the program and how to install it.
+    Raises:
+        ImportError: the Python package ``graphviz`` cannot be imported; the message says
+            how to install it (and Graphviz's ``dot`` program, which rendering also needs).
     """
-
-    def __init__(self, message: str) -> None:
-        # Skip ExecutableNotFound.__init__, which formats its own, vaguer message.
-        RuntimeError.__init__(self, message)
-
-
-def _missing_program_message(program: str) -> str:
-    return (
-        f"cannot render the graph: Graphviz's `{program}` program was not found on PATH. "
-        "The Python package `graphviz` only writes DOT text (the graph and its .source work "
-        f"without `{program}`); drawing SVG needs the program itself. {INSTALL_HINT}"
-    )
-
-
-@contextlib.contextmanager
-def _explain_missing_program(program: str) -> Iterator[None]:
     try:
-        yield
-    except GraphvizNotFoundError:
-        raise
-    except graphviz.ExecutableNotFound as error:
-        raise GraphvizNotFoundError(_missing_program_message(program)) from error
+        import graphviz  # noqa: F401  # only to find out whether it is there
+    except ImportError as error:
+        raise ImportError(
+            f"{caller} needs the Python package `graphviz`, which cannot be imported "
+            f"({error}). Install it: pip install graphviz (pip install chaingrad brings it "
+            "too). Rendering a picture (SVG, PNG, PDF) also needs Graphviz's `dot` program. "
+            f"{INSTALL_HINT}",
+            name="graphviz",
+        ) from error
+    from autograd import viz_graphviz
 
-
-class ComputationGraph(graphviz.Digraph):
-    """The :class:`graphviz.Digraph` that :func:`draw_graph` returns.
-
-    It is an ordinary Digraph (``.source``, ``.render()``, ``.pipe()``, inline display in
-    Jupyter through ``_repr_mimebundle_`` and ``_repr_svg_``), except that rendering without
-    Graphviz installed raises :class:`GraphvizNotFoundError`, whose message says how to
-    install it.
-    """
-
-    def pipe(self, *args: Any, **kwargs: Any) -> Any:
-        """Render and return the bytes (or text); see :meth:`graphviz.Digraph.pipe`.
-
-        Raises:
-            GraphvizNotFoundError: the layout program (``dot``) is not installed.
-        """
-        with _explain_missing_program(self.engine):
-            return super().pipe(*args, **kwargs)
-
-    def render(self, *args: Any, **kwargs: Any) -> str:
-        """Render to a file and return its path; see :meth:`graphviz.Digraph.render`.
-
-        ``graph.render(outfile="graph.svg", cleanup=True)`` writes ``graph.svg`` (the format
-        follows the suffix) and removes the intermediate DOT file.
-
-        Raises:
-            GraphvizNotFoundError: the layout program (``dot``) is not installed.
-        """
-        with _explain_missing_program(self.engine):
-            return super().render(*args, **kwargs)
-
-    def _repr_svg_(self) -> str:
-        """The picture as SVG text, for IPython/Jupyter displays that ask for SVG."""
-        return self.pipe(format="svg", encoding="utf-8")
+    return viz_graphviz
 
 
 # ------------------------------------------------------------------------ drawing
@@ -203,7 +164,10 @@ def draw_graph(
             size and what to do), or ``rankdir`` is not one of LR, TB, RL, BT.
         TypeError: ``root`` is not a graph node (e.g. a list of outputs), or ``module``
             has no ``named_parameters()`` method.
+        ImportError: the Python package ``graphviz`` is not installed (the message says
+            how to install it).
     """
+    graph_class = import_viz_graphviz().ComputationGraph  # graphviz is loaded here, once
     if rankdir not in _RANKDIRS:
         raise ValueError(
             f"draw_graph: rankdir must be one of {', '.join(_RANKDIRS)}, not {rankdir!r}"
@@ -216,7 +180,7 @@ def draw_graph(
         compact = len(order) > COMPACT_ABOVE
 
     position = {id(node): i for i, node in enumerate(order)}
-    graph = _new_graph(rankdir, format, compact)
+    graph = _new_graph(graph_class, rankdir, format, compact)
     clusters: dict[str, list[tuple[int, str, dict[str, str]]]] = {}
     roles_present: set[str] = set()
     declared = {param_id: k for k, param_id in enumerate(parameter_paths)}
@@ -317,10 +281,12 @@ def _name_in_owner(path: str) -> str:
 # ------------------------------------------------------------------------ DOT pieces
 
 
-def _new_graph(rankdir: str, format: str, compact: bool) -> ComputationGraph:
+def _new_graph(
+    graph_class: type[ComputationGraph], rankdir: str, format: str, compact: bool
+) -> ComputationGraph:
     font = "Helvetica,Arial,sans-serif"
     size = "9" if compact else "11"
-    return ComputationGraph(
+    return graph_class(
         format=format,
         graph_attr={
             "rankdir": rankdir,
@@ -510,23 +476,3 @@ def _visible(character: str) -> str:
     if unicodedata.category(character) in ("Cc", "Cs") or character in "\ufffe\uffff":
         return character.encode("unicode_escape", "backslashreplace").decode("ascii")
     return character
-
-
-# ------------------------------------------------------------------------ rendering
-
-
-def render_svg(graph: graphviz.Digraph, path: str | os.PathLike[str]) -> Path:
-    """Render ``graph`` as SVG and write it to ``path`` atomically; return the path.
-
-    The SVG goes to a temporary file in the same directory, then replaces ``path`` in one
-    step, so a reader never sees half a file and a failure leaves no partial file behind.
-
-    Raises:
-        GraphvizNotFoundError: Graphviz's ``dot`` program is not installed (the message
-            says how to install it).
-        graphviz.CalledProcessError: ``dot`` failed on the graph.
-    """
-    target = Path(path)
-    with _explain_missing_program(graph.engine):
-        svg = graph.pipe(format="svg")
-    return write_atomically(target, svg)

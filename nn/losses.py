@@ -334,13 +334,13 @@ def _flatten(op: str, role: str, x: Any) -> tuple[list, Shape]:
         ValueError: a ragged list (rows of different lengths).
         TypeError: an element is neither a Value nor a real number.
     """
-    if type(x) is Value or isinstance(x, Real):
+    if isinstance(x, (Value, Real)):
         return [x], ()
     if isinstance(x, np.ndarray) and x.dtype.kind in "biuf":
         return x.reshape(-1).tolist(), x.shape
     if isinstance(x, np.ndarray) and x.dtype.kind == "O":
         x = x.tolist()
-    if isinstance(x, (list, tuple)) and all(type(v) is Value or type(v) is float for v in x):
+    if isinstance(x, (list, tuple)) and all(isinstance(v, (Value, float)) for v in x):
         return list(x), (len(x),)  # the common case, a flat list, without recursion
     if not isinstance(x, (list, tuple)):
         raise TypeError(

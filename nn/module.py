@@ -4,6 +4,8 @@ A module finds its parameters by walking its attributes in the order they were s
 a ``Value``, or a ``Tensor`` with ``requires_grad=True``, is a parameter; a ``Module`` is walked
 recursively, and lists or tuples are walked element by element; attributes whose names start
 with ``_`` are skipped. Names are dotted paths (``layers.0.neurons.1.bias``), as in PyTorch.
+An instance of a subclass of ``Value`` or ``Tensor`` is a parameter like any other: modules,
+optimizers and checkpoints ask ``isinstance``, never for the exact class.
 
 A Tensor attribute with ``requires_grad=False`` is a *constant* (a scale, a mask, a fixed
 mean): it is not a parameter, so optimizers never move it (weight decay does not shrink it),
@@ -31,7 +33,7 @@ def is_tensor(x: object) -> bool:
 def zero_grads(params: Iterable[Any]) -> None:
     """Reset gradients: a Value's to 0.0, a Tensor's to None (allocated again by backward)."""
     for param in params:
-        param.grad = 0.0 if type(param) is Value else None
+        param.grad = 0.0 if isinstance(param, Value) else None
 
 
 class Module:
@@ -84,7 +86,7 @@ class Module:
         expected = {name: _shape_and_dtype(owner, name, param) for name, param in own.items()}
         checked = validated_state(owner, expected, state)
         for name, param in own.items():
-            if type(param) is Value:
+            if isinstance(param, Value):
                 param.data = float(checked[name])
             else:
                 param.data[...] = checked[name]
@@ -215,7 +217,7 @@ def _kind_name(dtype: np.dtype) -> str:
 
 def _shape_and_dtype(owner: str, name: str, param: Any) -> tuple[tuple[int, ...], np.dtype]:
     """What a state entry for ``param`` must look like; a read-only Tensor cannot be loaded."""
-    if type(param) is Value:
+    if isinstance(param, Value):
         return (), np.dtype(np.float64)
     if not param.data.flags.writeable:
         raise ValueError(
@@ -235,5 +237,5 @@ def _walk(item: Any, prefix: str) -> Iterator[tuple[str, Any]]:
     elif isinstance(item, (list, tuple)):
         for index, value in enumerate(item):
             yield from _walk(value, f"{prefix}{index}.")
-    elif type(item) is Value or (isinstance(item, Tensor) and item.requires_grad):
+    elif isinstance(item, Value) or (isinstance(item, Tensor) and item.requires_grad):
         yield prefix[:-1], item  # a Tensor that needs no gradient is a constant, not a parameter

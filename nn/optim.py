@@ -68,7 +68,7 @@ class Optimizer:
         owner = f"{type(self).__name__}.step"
         buffers = self._buffers()
         for index, p in enumerate(self.params):
-            if type(p) is Value:
+            if isinstance(p, Value):
                 if type(p.data) is float and type(p.grad) is float:
                     continue  # the common case, without isinstance's slower ABC check
                 if not isinstance(p.data, Real) or not isinstance(p.grad, Real):
@@ -166,7 +166,7 @@ def _checked_parameters(owner: str, params: Iterable[Any]) -> list[Any]:
         raise ValueError(f"{owner}: got no parameters to optimize")
     seen: set[int] = set()
     for index, p in enumerate(params):
-        if type(p) is not Value and not isinstance(p, Tensor):
+        if not isinstance(p, (Value, Tensor)):
             raise TypeError(
                 f"{owner}: parameter {index} is a {type(p).__name__}; pass Values or Tensors "
                 "(e.g. model.parameters())"
@@ -240,7 +240,7 @@ def _numbers(owner: str, key: str, value: Any) -> np.ndarray:
 
 
 def _zeros_like(p: Any) -> Any:
-    return 0.0 if type(p) is Value else np.zeros_like(p.data)
+    return 0.0 if isinstance(p, Value) else np.zeros_like(p.data)
 
 
 def _scratch(optimizer: Optimizer, like: np.ndarray) -> np.ndarray:
@@ -301,7 +301,7 @@ class SGD(Optimizer):
     def _update(self) -> None:
         lr, momentum, decay = self.lr, self.momentum, self.weight_decay
         for i, p in enumerate(self.params):
-            if type(p) is Value:
+            if isinstance(p, Value):
                 g = p.grad + decay * p.data
                 if momentum:
                     g = self.velocity[i] = momentum * self.velocity[i] + g
@@ -379,7 +379,7 @@ class Adam(Optimizer):
         step_size = self.lr / correction1
         sqrt_correction2 = math.sqrt(correction2)
         for i, p in enumerate(self.params):
-            if type(p) is Value:
+            if isinstance(p, Value):
                 g = p.grad + decay * p.data
                 m = self.first_moment[i] = beta1 * self.first_moment[i] + (1.0 - beta1) * g
                 v = self.second_moment[i] = beta2 * self.second_moment[i] + (1.0 - beta2) * g * g
