@@ -3,6 +3,8 @@
 * :class:`Value` - a scalar that records the graph of operations producing it;
 * :class:`Tensor` - the same engine over NumPy arrays, for vectorized work;
 * :func:`gradcheck` - backpropagation checked against finite differences;
+* :func:`grad` - gradients returned rather than stored, as graphs with ``create_graph=True``
+  (so :func:`hessian`, :func:`hvp`, :func:`jacobian` and :func:`gradgradcheck` follow);
 * :func:`draw_graph` - a computation graph drawn with Graphviz (the ``graphviz`` package is
   imported on the first drawing, so the engines run without it);
 * :func:`no_grad` - a block (or function) in which no graph is recorded.
@@ -11,6 +13,7 @@ Both engines share one graph traversal (:func:`topological_order`) and one rule 
 non-finite numbers (:mod:`autograd.numerics`).
 """
 
+from autograd.functional import grad, gradgradcheck, hessian, hvp, jacobian
 from autograd.grad_mode import enable_grad, is_grad_enabled, no_grad
 from autograd.gradcheck import GradcheckError, gradcheck
 from autograd.graph import topological_order
@@ -43,8 +46,13 @@ __all__ = [
     "check_labels",
     "draw_graph",
     "enable_grad",
+    "grad",
     "gradcheck",
+    "gradgradcheck",
+    "hessian",
+    "hvp",
     "is_grad_enabled",
+    "jacobian",
     "linear",
     "mse",
     "no_grad",

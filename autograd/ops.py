@@ -32,13 +32,24 @@ from typing import Any
 from autograd import numerics
 
 __all__ = [
+    "ADD_DERIVATIVES",
     "ELEMENTWISE",
+    "NEG_DERIVATIVES",
+    "SUB_DERIVATIVES",
     "Elementwise",
     "cos",
+    "divide_derivatives",
+    "log",
+    "multiply_derivatives",
+    "number",
+    "power",
+    "power_base_derivative",
+    "power_derivatives",
     "sigmoid",
     "sign",
     "sin",
     "step",
+    "step_of_x",
 ]
 
 
@@ -154,6 +165,24 @@ def sigmoid(x: Any) -> Any:
     return _apply(SIGMOID, x)
 
 
+def log(x: Any) -> Any:
+    """ln x on a float, an array, a Value or a Tensor."""
+    return _apply(LOG, x)
+
+
+def number(x: Any) -> Any:
+    """The number (or array) a node holds; a number or an array as it is."""
+    return x.data if hasattr(x, "parents") else x
+
+
+def power(a: Any, b: Any) -> Any:
+    """``a ** b``: on two floats by the rule of :mod:`autograd.numerics` (never a complex
+    number, never an exception); otherwise the operands' own ``**``."""
+    if type(a) is float and type(b) is float:
+        return numerics.power(a, b)
+    return a**b
+
+
 def sin(x: Any) -> Any:
     """sin x on a float, an array, a Value or a Tensor."""
     return _apply(SIN, x)
@@ -169,6 +198,13 @@ def step(x: Any) -> Any:
     if type(x) is float:  # the scalar engine's every relu: no further call
         return 1.0 if x > 0.0 else 0.0
     return _constant(_step, _array_step, x)
+
+
+def step_of_x(x: Any, out: Any) -> Any:
+    """relu's derivative ``step(x)``, as ``derivative(x, out)`` without a call in between."""
+    if type(x) is float:
+        return 1.0 if x > 0.0 else 0.0
+    return step(x)
 
 
 def sign(x: Any) -> Any:
@@ -219,7 +255,7 @@ RELU = _entry(
         "1 if x > 0 else 0",
         _relu,
         lambda np, x: np.maximum(x, 0),
-        lambda x, out: step(x),
+        step_of_x,
         domain="nonzero",
         activation=True,
     )
@@ -263,3 +299,39 @@ SOFTPLUS = _entry(
         activation=True,
     )
 )
+
+
+# ----------------------------------------------------------------- binary operations
+# The local derivatives of the arithmetic operators, as expressions in the operands ``a``, ``b``
+# and the result ``out``. The scalar engine's operators use them (``+ - neg`` share the
+# constant tuples; ``*`` writes its ``(b, a)`` inline, for speed, and a test holds it to the
+# function below); derivatives as graphs evaluate them on nodes.
+
+ADD_DERIVATIVES = (1.0, 1.0)  # ∂(a+b)/∂a, ∂(a+b)/∂b
+SUB_DERIVATIVES = (1.0, -1.0)  # ∂(a-b)/∂a, ∂(a-b)/∂b
+NEG_DERIVATIVES = (-1.0,)  # ∂(-a)/∂a
+
+
+def multiply_derivatives(a: Any, b: Any, out: Any) -> tuple[Any, Any]:
+    """∂(a·b)/∂a = b, ∂(a·b)/∂b = a."""
+    return b, a
+
+
+def divide_derivatives(a: Any, b: Any, out: Any) -> tuple[Any, Any]:
+    """∂(a/b)/∂a = 1/b, ∂(a/b)/∂b = -a/b² = -out/b."""
+    return 1 / b, -out / b
+
+
+def power_derivatives(a: Any, b: Any, out: Any) -> tuple[Any, Any]:
+    """∂(aᵇ)/∂a = b·aᵇ⁻¹, ∂(aᵇ)/∂b = aᵇ·ln a.
+
+    Where the value of ``b`` is 0, aᵇ = 1 is constant and ∂/∂a is 0 (b·aᵇ⁻¹ would give nan
+    at a = 0); where aᵇ is 0, ∂/∂b is its limit 0 (aᵇ·ln a would give 0·(-inf)), as PyTorch.
+    """
+    d_exponent = 0.0 if number(out) == 0.0 else out * log(a)
+    return power_base_derivative(a, b), d_exponent
+
+
+def power_base_derivative(a: Any, b: Any) -> Any:
+    """∂(aᵇ)/∂a = b·aᵇ⁻¹ alone (for a constant exponent b); 0 where b is 0."""
+    return 0.0 if number(b) == 0.0 else b * power(a, b - 1.0)

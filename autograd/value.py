@@ -37,14 +37,6 @@ Operand = Union["Value", int, float]
 
 _new = object.__new__
 
-# Local derivatives that do not depend on the operands, shared by every node that has them:
-# no tuple to allocate, and fewer objects for Python's garbage collector to track.
-_ONE_ONE = (1.0, 1.0)
-_ONE_MINUS_ONE = (1.0, -1.0)
-_MINUS_ONE = (-1.0,)
-_ONE = (1.0,)
-_ZERO = (0.0,)
-
 
 class Value:
     """A scalar in a computation graph.
@@ -97,46 +89,47 @@ class Value:
     def __add__(self, other: Operand) -> Value:
         if type(other) is not Value:
             other = _as_value(other, "+")
-        return _result(self.data + other.data, (self, other), _ONE_ONE, "+")
+        return _result(self.data + other.data, (self, other), ops.ADD_DERIVATIVES, "+")
 
     # ∂(a-b)/∂a = 1, ∂(a-b)/∂b = -1
     def __sub__(self, other: Operand) -> Value:
         if type(other) is not Value:
             other = _as_value(other, "-")
-        return _result(self.data - other.data, (self, other), _ONE_MINUS_ONE, "-")
+        return _result(self.data - other.data, (self, other), ops.SUB_DERIVATIVES, "-")
 
     # ∂(a·b)/∂a = b, ∂(a·b)/∂b = a
     def __mul__(self, other: Operand) -> Value:
         if type(other) is not Value:
             other = _as_value(other, "*")
         a, b = self.data, other.data
-        return _result(a * b, (self, other), (b, a), "*")
+        return _result(a * b, (self, other), (b, a), "*")  # ops.multiply_derivatives, inline
 
     # ∂(a/b)/∂a = 1/b, ∂(a/b)/∂b = -a/b² = -(a/b)/b
     def __truediv__(self, other: Operand) -> Value:
         if type(other) is not Value:
             other = _as_value(other, "/")
-        b = other.data
-        out = numerics.divide(self.data, b)
-        return _result(out, (self, other), (numerics.divide(1.0, b), numerics.divide(-out, b)), "/")
+        a, b = self.data, other.data
+        out = numerics.divide(a, b)
+        try:
+            local_grads = ops.divide_derivatives(a, b, out)
+        except ZeroDivisionError:  # b is ±0: IEEE's ±inf (or nan) instead
+            local_grads = _ieee_derivative(ops.divide_derivatives, a, b, out)
+        return _result(out, (self, other), local_grads, "/")
 
     # ∂(a^b)/∂a = b·a^(b-1); with a Value exponent also ∂(a^b)/∂b = a^b·ln a
     def __pow__(self, exponent: Operand) -> Value:
         a = self.data
-        exponent_is_value = type(exponent) is Value
-        b = exponent.data if type(exponent) is Value else _as_float(exponent, "**", "Value")
+        if isinstance(exponent, Value):
+            b = exponent.data
+            out = numerics.power(a, b)
+            return _result(out, (self, exponent), ops.power_derivatives(a, b, out), "**")
+        b = _as_float(exponent, "**", "Value")
         out = numerics.power(a, b)
-        # x⁰ = 1 is constant: its derivative is 0 everywhere (0·0⁻¹ would give nan at 0).
-        d_base = b * numerics.power(a, b - 1.0) if b != 0.0 else 0.0
-        if not exponent_is_value:
-            return _result(out, (self,), (d_base,), f"**{b:g}")
-        # a^b·ln a; at a = 0 the product's limit is 0 (out is 0 there whenever b > 0).
-        d_exponent = 0.0 if out == 0.0 else out * numerics.log(a)
-        return _result(out, (self, exponent), (d_base, d_exponent), "**")
+        return _result(out, (self,), (ops.power_base_derivative(a, b),), _power_op(b))
 
     # ∂(-a)/∂a = -1
     def __neg__(self) -> Value:
-        return _result(-self.data, (self,), _MINUS_ONE, "neg")
+        return _result(-self.data, (self,), ops.NEG_DERIVATIVES, "neg")
 
     def __pos__(self) -> Value:
         return self
@@ -224,16 +217,19 @@ def weighted_sum(
             f"weighted_sum: {len(weights)} weights but {len(inputs)} inputs; "
             "give one weight per input"
         )
+    # Parents are laid out as: the weights wᵢ that meet a Value input, those inputs xᵢ (in
+    # the same order), then every parent whose partner is a number, then the bias. The op
+    # records how many pairs there are ("weighted_sum:3"), so that a derivative as a graph
+    # finds each parent's partner: ∂z/∂wᵢ is the node xᵢ, not only its number.
     parents: list[Value] = []
     local_grads: list[float] = []
+    pairs = 0
     total = 0.0
-    if bias is not None:
-        if type(bias) is Value:
-            parents.append(bias)
-            local_grads.append(1.0)
-            total = bias.data
-        else:
-            total = _as_float(bias, "weighted_sum")
+    bias_is_value = type(bias) is Value or isinstance(bias, Value)
+    if bias_is_value:
+        total = bias.data  # type: ignore[union-attr]  # a Value, checked just above
+    elif bias is not None:
+        total = _as_float(bias, "weighted_sum")
     weights_are_values = all(type(w) is Value for w in weights)
     if weights_are_values and all(type(x) is Value for x in inputs):
         value_weights = cast("Sequence[Value]", weights)  # as checked just above
@@ -244,6 +240,7 @@ def weighted_sum(
         parents += value_inputs
         local_grads += x_data
         local_grads += w_data
+        pairs = len(w_data)
         total += sum(map(mul, w_data, x_data))
     elif weights_are_values and all(type(x) is float for x in inputs):
         value_weights = cast("Sequence[Value]", weights)
@@ -252,17 +249,41 @@ def weighted_sum(
         local_grads += float_inputs
         total += sum(map(mul, [w.data for w in value_weights], float_inputs))
     else:  # the general case: any mix of Values and numbers on either side
+        paired_weights: list[Value] = []
+        paired_inputs: list[Value] = []
+        alone: list[Value] = []
+        alone_grads: list[float] = []
         for w, x in zip(weights, inputs):
-            w_number = w.data if type(w) is Value else _as_float(w, "weighted_sum")
-            x_number = x.data if type(x) is Value else _as_float(x, "weighted_sum")
-            if type(w) is Value:
-                parents.append(w)
-                local_grads.append(x_number)
-            if type(x) is Value:
-                parents.append(x)
-                local_grads.append(w_number)
+            w_number = w.data if isinstance(w, Value) else _as_float(w, "weighted_sum")
+            x_number = x.data if isinstance(x, Value) else _as_float(x, "weighted_sum")
+            if isinstance(w, Value) and isinstance(x, Value):
+                paired_weights.append(w)
+                paired_inputs.append(x)
+            elif isinstance(w, Value):
+                alone.append(w)
+                alone_grads.append(x_number)
+            elif isinstance(x, Value):
+                alone.append(x)
+                alone_grads.append(w_number)
             total += w_number * x_number
-    return _result(total, tuple(parents), tuple(local_grads), "weighted_sum")
+        parents = paired_weights + paired_inputs + alone
+        local_grads = [x.data for x in paired_inputs] + [w.data for w in paired_weights]
+        local_grads += alone_grads
+        pairs = len(paired_weights)
+    if bias_is_value:
+        parents.append(bias)  # type: ignore[arg-type]  # a Value, checked above
+        local_grads.append(1.0)
+    op = _PAIRED_SUM_OPS.get(pairs) or _paired_sum_op(pairs)
+    return _result(total, tuple(parents), tuple(local_grads), op)
+
+
+_PAIRED_SUM_OPS: dict[int, str] = {0: "weighted_sum"}  # filled as sizes are met
+
+
+def _paired_sum_op(pairs: int) -> str:
+    """``"weighted_sum:n"`` (n pairs of Values), one shared string per n."""
+    op = _PAIRED_SUM_OPS[pairs] = f"weighted_sum:{pairs}"
+    return op
 
 
 def sum_values(values: Iterable[Operand]) -> Value:
@@ -274,7 +295,7 @@ def sum_values(values: Iterable[Operand]) -> Value:
     parents = []
     total = 0.0
     for v in values:
-        if type(v) is Value:
+        if type(v) is Value or isinstance(v, Value):
             parents.append(v)
             total += v.data
         else:
@@ -325,12 +346,66 @@ def _as_value(x: object, op: str, reflected: bool = False) -> Value:
         return x  # type: ignore[return-value]  # checked above, without isinstance's cost
     if kind is float or kind is int:
         data = float(x)  # type: ignore[arg-type]  # x is an int or a float, checked above
+    elif isinstance(x, Value):  # a subclass of Value
+        return x
     else:
         data = _as_float(x, op, "Value", reflected)
     return _result(data, (), (), "")
 
 
 # -------------------------------------------------------------------- the table's operations
+
+
+def local_derivatives(node: Value) -> tuple[Any, ...]:
+    """∂node/∂parent for each parent, as expressions on the graph's own nodes.
+
+    The same expressions that gave ``node.local_grads`` as numbers in the forward pass, now
+    evaluated on the parents and on ``node`` itself: each is a Value computed from them (or
+    a number, where the derivative is a constant), so a gradient built from them is a graph
+    that can be differentiated again. Used by ``autograd.grad(..., create_graph=True)``.
+
+    Raises:
+        NotImplementedError: for an op this module does not make (a node built by hand).
+    """
+    op, parents = node.op, node.parents
+    entry = ops.ELEMENTWISE.get(op)
+    if entry is not None:
+        return (entry.derivative(parents[0], node),)
+    if op == "+":
+        return ops.ADD_DERIVATIVES
+    if op == "-":
+        return ops.SUB_DERIVATIVES
+    if op == "neg":
+        return ops.NEG_DERIVATIVES
+    if op == "*":
+        return ops.multiply_derivatives(parents[0], parents[1], node)
+    if op == "/":
+        return ops.divide_derivatives(parents[0], parents[1], node)
+    if op == "**":
+        return ops.power_derivatives(parents[0], parents[1], node)
+    if op.startswith("**"):  # a constant exponent, written exactly in the op (_power_op)
+        return (ops.power_base_derivative(parents[0], float(op[2:])),)
+    if op == "sum":
+        return node.local_grads  # all 1
+    if op.startswith("weighted_sum"):
+        # ∂z/∂wᵢ = xᵢ and ∂z/∂xᵢ = wᵢ for the paired parents; numbers for the others.
+        pairs = int(op.partition(":")[2] or 0)
+        weights, inputs = parents[:pairs], parents[pairs : 2 * pairs]
+        return (*inputs, *weights, *node.local_grads[2 * pairs :])
+    raise NotImplementedError(
+        f"local_derivatives: no derivative expressions for op {op!r}; build the graph with "
+        "Value's operations, the op table's methods, weighted_sum or sum_values"
+    )
+
+
+_ONE = (1.0,)
+_ZERO = (0.0,)
+
+
+def _power_op(exponent: float) -> str:
+    """The op of ``x ** c``: ``"**2"``, ``"**0.5"``; exact, as derivatives as graphs read c."""
+    short = f"**{exponent:g}"
+    return short if float(short[2:]) == exponent else f"**{exponent!r}"
 
 
 def _elementwise_method(op: ops.Elementwise) -> Callable[[Value], Value]:
@@ -349,6 +424,11 @@ def _elementwise_method(op: ops.Elementwise) -> Callable[[Value], Value]:
             local = derivative(x, out)
         except ArithmeticError:  # ZeroDivisionError, OverflowError
             local = _ieee_derivative(derivative, x, out)
+        # The two commonest derivatives (relu's) share one tuple: nothing to allocate.
+        if local == 1.0:
+            return _result(out, (self,), _ONE, name)
+        if local == 0.0:
+            return _result(out, (self,), _ZERO, name)
         return _result(out, (self,), (local,), name)
 
     method.__name__ = name
@@ -357,11 +437,14 @@ def _elementwise_method(op: ops.Elementwise) -> Callable[[Value], Value]:
     return method
 
 
-def _ieee_derivative(derivative: Callable[[Any, Any], Any], x: float, out: float) -> float:
+def _ieee_derivative(derivative: Callable[..., Any], *numbers: float) -> Any:
+    """``derivative(*numbers)`` where Python's float arithmetic raised: in NumPy's float64,
+    which gives IEEE's inf and nan instead. A tuple of derivatives comes back as floats."""
     import numpy as np  # only here: the scalar engine does not need NumPy otherwise
 
     with np.errstate(all="ignore"):
-        return float(derivative(np.float64(x), np.float64(out)))
+        result = derivative(*(np.float64(x) for x in numbers))
+    return tuple(map(float, result)) if type(result) is tuple else float(result)
 
 
 for _op in ops.ELEMENTWISE.values():

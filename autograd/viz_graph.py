@@ -382,7 +382,9 @@ def _array_summary(array: Any) -> str:
 
 def _op_node_attributes(op: str) -> dict[str, str]:
     fill, border = OP_COLOURS
-    symbol = OP_SYMBOLS.get(op, op) or "?"
+    # "weighted_sum:3" (a weighted sum with 3 Value inputs) draws as every weighted sum does.
+    symbol = OP_SYMBOLS.get(op.partition(":")[0] if op.startswith("weighted_sum") else op, op)
+    symbol = symbol or "?"
     return {
         "label": f"<{_escape(symbol)}>",
         "shape": "ellipse",

@@ -1,0 +1,238 @@
+"""Gradients as graphs: autograd.grad, hessian, hvp, jacobian and gradgradcheck (Values)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from autograd import (
+    GradcheckError,
+    Tensor,
+    Value,
+    grad,
+    gradgradcheck,
+    hessian,
+    hvp,
+    jacobian,
+    ops,
+    sum_values,
+    weighted_sum,
+)
+
+ENTRIES = list(ops.ELEMENTWISE.values())
+IDS = [op.name for op in ENTRIES]
+DOMAINS = {
+    "real": st.floats(-3.0, 3.0),
+    "positive": st.floats(0.1, 3.0),
+    "nonzero": st.one_of(st.floats(-3.0, -0.05), st.floats(0.05, 3.0)),
+}
+
+
+# ------------------------------------------------------------------ grad, first order
+
+
+def test_grad_gives_what_backward_gives_and_leaves_grad_alone() -> None:
+    x, y = Value(0.7), Value(-1.3)
+    out = (x * y + x.exp() / y).tanh() ** 2
+    gx, gy = grad(out, [x, y])
+    assert (x.grad, y.grad) == (0.0, 0.0)
+    out.backward()
+    assert (gx.data, gy.data) == (x.grad, y.grad)
+    assert gx.parents == () and gy.parents == ()  # constants without create_graph
+
+
+def test_grad_with_respect_to_an_intermediate_node() -> None:
+    x = Value(2.0)
+    h = x * x
+    out = h.sin()
+    [dh] = grad(out, [h])
+    assert dh.data == pytest.approx(math.cos(4.0))
+
+
+def test_grad_output_scales_the_gradient() -> None:
+    x = Value(3.0)
+    [g] = grad(x * x, [x], grad_output=0.5)
+    assert g.data == 3.0
+
+
+def test_an_unused_input_is_an_error_unless_allowed() -> None:
+    x, unused = Value(1.0), Value(2.0)
+    with pytest.raises(ValueError, match=r"input 1 \(Value 2\) does not affect.*allow_unused"):
+        grad(x * x, [x, unused])
+    assert grad(x * x, [x, unused], allow_unused=True)[1] is None
+
+
+def test_mixing_the_engines_is_refused() -> None:
+    with pytest.raises(TypeError, match="output is a Value but input 0 is Tensor"):
+        grad(Value(1.0) * 2, [Tensor([1.0], requires_grad=True)])
+    with pytest.raises(TypeError, match="output is list"):
+        grad([Value(1.0)], [Value(1.0)])
+
+
+def test_tensor_grad_gives_backward_s_gradient_without_touching_grad() -> None:
+    rng = np.random.default_rng(0)
+    w = Tensor(rng.standard_normal((3, 2)), requires_grad=True)
+    x = Tensor(rng.standard_normal((4, 3)))
+    out = (x @ w).tanh().sum()
+    [gw] = grad(out, [w])
+    assert w.grad is None
+    out.backward()
+    np.testing.assert_array_equal(gw.data, w.grad)
+
+
+def test_tensor_errors_name_the_fix() -> None:
+    w = Tensor(np.ones(3), requires_grad=True)
+    with pytest.raises(RuntimeError, match="gradient"):
+        grad(w * 2, [w])  # three elements and no grad_output
+    with pytest.raises(NotImplementedError, match="create_graph=False"):
+        grad((w * w).sum(), [w], create_graph=True)
+    constant = Tensor(np.ones(3))
+    with pytest.raises(ValueError, match="does not require grad"):
+        grad((w * constant).sum(), [constant])
+
+
+# ------------------------------------------------------------------ create_graph
+
+
+def test_the_derivative_of_x_cubed_is_a_graph_to_any_order() -> None:
+    x = Value(3.0)
+    y = x * x * x
+    [d1] = grad(y, [x], create_graph=True)
+    [d2] = grad(d1, [x], create_graph=True)
+    [d3] = grad(d2, [x], create_graph=True)
+    [d4] = grad(d3, [x], allow_unused=True)
+    assert (d1.data, d2.data, d3.data) == (27.0, 18.0, 6.0)
+    assert d4 is None or d4.data == 0.0
+
+
+@pytest.mark.parametrize("op", ENTRIES, ids=IDS)
+@settings(max_examples=20)
+@given(data=st.data())
+def test_gradgradcheck_holds_for_every_table_entry(op: ops.Elementwise, data) -> None:
+    x = data.draw(DOMAINS[op.domain])
+    assert gradgradcheck(lambda v: getattr(v, op.name)() * v, [x])
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda a, b: a * b * a,
+        lambda a, b: a / b,
+        lambda a, b: b / (a * a + 1.0),
+        lambda a, b: a**b,
+        lambda a, b: (a * a + 1.0) ** 1.5,
+        lambda a, b: a**3,
+        lambda a, b: -a * b - (b - a),
+        lambda a, b: weighted_sum([a, b], [b, a], a),
+        lambda a, b: weighted_sum([a, 2.0], [3.0, b], b),
+        lambda a, b: weighted_sum([a, b], [0.5, -1.5]),
+        lambda a, b: sum_values([a * a, b * a, 3.0]),
+        lambda a, b: (a.tanh() * b.sigmoid()).softplus(),
+    ],
+    ids=[
+        "a*b*a",
+        "a/b",
+        "b/(a²+1)",
+        "a**b",
+        "(a²+1)**1.5",
+        "a**3",
+        "neg-sub",
+        "weighted-sum-pairs",
+        "weighted-sum-mixed",
+        "weighted-sum-constant-inputs",
+        "sum-values",
+        "composite",
+    ],
+)
+def test_gradgradcheck_holds_for_the_arithmetic_and_fused_ops(fn) -> None:
+    assert gradgradcheck(fn, [0.8, 1.7])
+
+
+def test_third_derivatives_of_tanh_and_sigmoid_chains() -> None:
+    x = Value(0.4)
+    t = x.tanh()
+    [d1] = grad(t, [x], create_graph=True)
+    [d2] = grad(d1, [x], create_graph=True)
+    [d3] = grad(d2, [x])
+    tanh = math.tanh(0.4)
+    assert d1.data == pytest.approx(1 - tanh**2)
+    assert d2.data == pytest.approx(-2 * tanh * (1 - tanh**2))
+    assert d3.data == pytest.approx(-2 * (1 - tanh**2) * (1 - 3 * tanh**2))
+
+    x = Value(-0.9)
+    s = x.sigmoid()
+    [d1] = grad(s, [x], create_graph=True)
+    [d2] = grad(d1, [x], create_graph=True)
+    [d3] = grad(d2, [x])
+    sig = 1 / (1 + math.exp(0.9))
+    assert d3.data == pytest.approx(sig * (1 - sig) * (1 - 6 * sig + 6 * sig**2))
+
+
+def test_a_wrong_second_derivative_is_caught() -> None:
+    # |x|'s derivative is sign(x), a constant: its second derivative is 0, but a function
+    # whose gradient graph is cut (data copied into a new leaf) must fail the check.
+    def cut(v: Value) -> Value:
+        return Value(v.data) * v * v  # ∂/∂v is 2·v·(a constant copy): f'' misses a term
+
+    with pytest.raises(GradcheckError, match=r"∂²f/∂x0∂x0: analytic"):
+        gradgradcheck(cut, [1.3])
+
+
+# ------------------------------------------------------------------ hessian, hvp, jacobian
+
+
+def test_hessian_of_rosenbrock_matches_the_formula() -> None:
+    def rosenbrock(x: Value, y: Value) -> Value:
+        return (1.0 - x) ** 2 + 100.0 * (y - x * x) ** 2
+
+    x, y = -1.2, 1.0
+    expected = [
+        [2 - 400 * (y - 3 * x * x), -400 * x],
+        [-400 * x, 200.0],
+    ]
+    np.testing.assert_allclose(hessian(rosenbrock, [x, y]), expected, rtol=1e-12)
+
+
+@settings(max_examples=30)
+@given(
+    point=st.lists(st.floats(-2, 2), min_size=3, max_size=3),
+    v=st.lists(st.floats(-2, 2), min_size=3, max_size=3),
+)
+def test_hvp_is_the_hessian_times_v(point, v) -> None:
+    def f(a: Value, b: Value, c: Value) -> Value:
+        return (a * b).tanh() + (b * c).sin() * a + c.softplus() * a * a
+
+    expected = np.array(hessian(f, point)) @ np.array(v)
+    np.testing.assert_allclose(hvp(f, point, v), expected, rtol=1e-9, atol=1e-12)
+
+
+def test_hessian_is_symmetric_and_leaves_the_callers_values_alone() -> None:
+    x, y = Value(0.3), Value(-0.8)
+    h = hessian(lambda a, b: (a * b).exp() * a.sin(), [x, y])
+    assert h[0][1] == pytest.approx(h[1][0], rel=1e-12)
+    assert (x.grad, y.grad, x.parents) == (0.0, 0.0, ())
+
+
+def test_hessian_of_a_linear_function_is_zero() -> None:
+    assert hessian(lambda a, b: 2.0 * a - b + 1.0, [1.0, 2.0]) == [[0.0, 0.0], [0.0, 0.0]]
+
+
+def test_jacobian_rows_are_outputs_and_columns_inputs() -> None:
+    j = jacobian(lambda x, y: [x * y, x.sin(), y], [0.5, 2.0])
+    np.testing.assert_allclose(j, [[2.0, 0.5], [math.cos(0.5), 0.0], [0.0, 1.0]])
+    assert jacobian(lambda x, y: x * y, [0.5, 2.0]) == [[2.0, 0.5]]
+
+
+def test_functions_name_what_f_must_return() -> None:
+    with pytest.raises(TypeError, match="hessian: f returned float"):
+        hessian(lambda x: 1.0, [2.0])
+    with pytest.raises(TypeError, match="jacobian: f returned str at position 1"):
+        jacobian(lambda x: [x, "y"], [2.0])
+    with pytest.raises(ValueError, match="hvp: v has 1 numbers for 2 inputs"):
+        hvp(lambda x, y: x * y, [1.0, 2.0], [1.0])
+    with pytest.raises(TypeError, match="inputs must be a list"):
+        hessian(lambda x: x * x, 2.0)
