@@ -236,3 +236,16 @@ def test_functions_name_what_f_must_return() -> None:
         hvp(lambda x, y: x * y, [1.0, 2.0], [1.0])
     with pytest.raises(TypeError, match="inputs must be a list"):
         hessian(lambda x: x * x, 2.0)
+
+
+def test_the_readme_example_prints_what_it_says() -> None:
+    x = Value(3.0)
+    [dy] = grad(x * x * x, [x], create_graph=True)
+    [d2y] = grad(dy, [x])
+    assert (dy.data, d2y.data) == (27.0, 18.0)
+
+    def rosenbrock(x, y):
+        return (1.0 - x) ** 2 + 100.0 * (y - x * x) ** 2
+
+    np.testing.assert_allclose(hessian(rosenbrock, [-1.2, 1.0]), [[1330.0, 480.0], [480.0, 200.0]])
+    np.testing.assert_allclose(hvp(rosenbrock, [-1.2, 1.0], [1.0, 0.0]), [1330.0, 480.0])
