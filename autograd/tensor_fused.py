@@ -201,13 +201,7 @@ def squared_error(prediction: Tensor, target: ArrayLike, scale: float = 1.0) -> 
 
 
 def _squared_error(prediction: Any, target: Any, scale: float | None, op: str) -> Tensor:
-    prediction = _operand(prediction, op)
-    target = _operand(target, op, prediction)
-    if prediction.data.shape != target.data.shape:
-        raise ValueError(
-            f"{op}: prediction has shape {prediction.data.shape} and target "
-            f"{target.data.shape}; they must be equal (reshape one of them)"
-        )
+    prediction, target = _same_shape_operands(op, "prediction", prediction, target, empty=True)
     difference = prediction.data - target.data
     flat = difference.reshape(-1)
     if scale is None:  # the mean
@@ -328,8 +322,11 @@ def _sigmoid_binary_cross_entropy_backward(node: Tensor, grad: np.ndarray) -> tu
     return d_logits, d_target
 
 
-def _same_shape_operands(op: str, name: str, prediction: Any, target: Any) -> tuple:
-    """``prediction`` and ``target`` as Tensors of one non-empty shape, or a ValueError."""
+def _same_shape_operands(
+    op: str, name: str, prediction: Any, target: Any, *, empty: bool = False
+) -> tuple:
+    """``prediction`` and ``target`` as Tensors of one shape (non-empty unless ``empty``),
+    or a ValueError."""
     prediction = _operand(prediction, op)
     target = _operand(target, op, prediction)
     if prediction.data.shape != target.data.shape:
@@ -337,6 +334,6 @@ def _same_shape_operands(op: str, name: str, prediction: Any, target: Any) -> tu
             f"{op}: {name} has shape {prediction.data.shape} and target "
             f"{target.data.shape}; they must be equal (reshape one of them)"
         )
-    if prediction.data.size == 0:
+    if prediction.data.size == 0 and not empty:
         raise ValueError(f"{op}: {name} is empty (shape {prediction.data.shape})")
     return prediction, target

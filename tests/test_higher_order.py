@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from op_domains import DOMAINS
 
 from autograd import (
     GradcheckError,
@@ -25,11 +26,6 @@ from autograd import (
 
 ENTRIES = list(ops.ELEMENTWISE.values())
 IDS = [op.name for op in ENTRIES]
-DOMAINS = {
-    "real": st.floats(-3.0, 3.0),
-    "positive": st.floats(0.1, 3.0),
-    "nonzero": st.one_of(st.floats(-3.0, -0.05), st.floats(0.05, 3.0)),
-}
 
 
 # ------------------------------------------------------------------ grad, first order

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from op_domains import DOMAINS
 
 import nn
 from autograd import Tensor, Value, gradcheck, ops
@@ -21,14 +22,6 @@ from autograd.viz_expression import METHODS, build_expression
 
 ENTRIES = list(ops.ELEMENTWISE.values())
 IDS = [op.name for op in ENTRIES]
-
-# Points where each entry is smooth, kept away from its kink or boundary so that a central
-# difference with eps=1e-6 is exact to its tolerance.
-DOMAINS = {
-    "real": st.floats(-4.0, 4.0),
-    "positive": st.floats(0.05, 4.0),
-    "nonzero": st.one_of(st.floats(-4.0, -0.01), st.floats(0.01, 4.0)),
-}
 
 
 def points(op: ops.Elementwise, size: int | None = None) -> st.SearchStrategy:
