@@ -63,8 +63,12 @@ def grad(
         ValueError: an input does not affect ``output`` (pass ``allow_unused=True`` to get
             None for it), or a Tensor output with more than one element has no
             ``grad_output`` (or one of another shape).
+        RuntimeError: with ``create_graph``, the data of a Value in the graph was changed
+            after the forward pass (a gradient graph would mix two points).
         NotImplementedError: ``create_graph=True`` with Tensors.
     """
+    if isinstance(inputs, (Value, Tensor)):
+        raise TypeError("autograd.grad: inputs must be a list of nodes, e.g. grad(y, [x])")
     nodes: list[Any] = list(inputs)
     engine = _engine_of(output, nodes)
     gradients: dict[Any, Any]
@@ -90,7 +94,7 @@ def grad(
         elif engine is Value:
             results.append(gradient if isinstance(gradient, Value) else Value(gradient))
         else:
-            results.append(Tensor(gradient))
+            results.append(Tensor(np.array(gradient, copy=True)))  # rules may share arrays
     return results
 
 
@@ -120,7 +124,8 @@ def hvp(f: Callable[..., Any], inputs: Sequence[Any], v: Sequence[float]) -> lis
 
     H·v = ∇(∇f · v): one gradient as a graph, its dot product with v, and one more gradient,
     so the cost is a few backward passes whatever the number of inputs (the Hessian itself
-    needs one pass per input). Returns a list of floats.
+    needs one pass per input). (∇(∇f · v) is Hᵀv, which is H·v because a Hessian is
+    symmetric.) Returns a list of floats.
 
     >>> from autograd import hvp
     >>> hvp(lambda x, y: x * x * y, [3.0, 2.0], [1.0, 0.0])   # the first column of H
@@ -184,7 +189,7 @@ def gradgradcheck(
     ``fn`` takes Values (``inputs``: Values or numbers) and returns a scalar Value.
 
     Returns:
-        True.
+        True when every second derivative agrees (otherwise it raises).
 
     Raises:
         GradcheckError: a second derivative disagrees; the message lists every pair (i, j)
@@ -233,7 +238,11 @@ def _value_gradients(output: Value, grad_output: Any, create_graph: bool) -> dic
             gradient = gradients.get(node)
             if gradient is None or not node.parents:
                 continue
-            local = local_derivatives(node) if create_graph else node.local_grads
+            if create_graph:
+                local = local_derivatives(node)
+                _check_value_unchanged(node, local)
+            else:
+                local = node.local_grads
             for parent, local_grad in zip(node.parents, local):
                 contribution = _times(gradient, local_grad)
                 previous = gradients.get(parent)
@@ -243,8 +252,24 @@ def _value_gradients(output: Value, grad_output: Any, create_graph: bool) -> dic
     return gradients
 
 
+def _check_value_unchanged(node: Value, local: tuple[Any, ...]) -> None:
+    """Raise if ``local`` (the local derivatives evaluated on the nodes now) differs from
+    the numbers the forward pass took: some ``.data`` was changed since, and a gradient
+    graph built from it would mix two points. (The same expressions on the same numbers give
+    the same floats, so equality is exact.)"""
+    for now, then in zip(local, node.local_grads):
+        value = now.data if isinstance(now, Value) else now
+        if value != then and not (value != value and then != then):  # nan equals nan here
+            raise RuntimeError(
+                f"autograd.grad(create_graph=True): the {node.op!r} node's derivative is "
+                f"{value!r} now but was {then!r} in the forward pass: the data of a Value in "
+                "the graph was changed after the forward pass; compute the output again"
+            )
+
+
 def _times(gradient: Any, local_grad: Any) -> Any:
-    """gradient · local_grad, without a node for a constant factor of ±1."""
+    """gradient · local_grad. A constant factor of 1 or -1 (from + - and neg) makes no node:
+    the gradient graph stays the size of the forward one."""
     if type(local_grad) is float:
         if local_grad == 1.0:
             return gradient
@@ -279,6 +304,7 @@ def _tensor_gradients(output: Tensor, grad_output: Any) -> dict[Any, np.ndarray]
 
 
 def _engine_of(output: Any, inputs: list[Any]) -> type:
+    """Value or Tensor: the engine of ``output``, which every input must share."""
     if not isinstance(output, (Value, Tensor)):
         raise TypeError(
             f"autograd.grad: output is {type(output).__name__}; pass the Value or Tensor "

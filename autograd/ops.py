@@ -125,7 +125,13 @@ def _sign(x: float) -> float:
 
 
 def _array_sigmoid(np: Any, x: Any) -> Any:
-    return 1 / (1 + np.exp(-x))
+    out = 1 / (1 + np.exp(-x))  # exact enough until e⁻ˣ overflows (x < -709 in float64)
+    if x.size and x.min() < -np.log(np.finfo(out.dtype).max):  # rare: use eˣ / (1 + eˣ)
+        out = np.array(out)  # NumPy gives a scalar, not an array, for a 0-d x
+        low = x < 0
+        e = np.exp(x[low])
+        out[low] = e / (1 + e)
+    return out
 
 
 def _array_step(np: Any, x: Any) -> Any:
@@ -152,11 +158,12 @@ def _apply(op: Elementwise, x: Any) -> Any:
 
 
 def _constant(function: Callable[[float], float], array: Callable[[Any, Any], Any], x: Any) -> Any:
-    """A piecewise-constant function of ``x``: as a graph node, a constant (derivative 0)."""
+    """A piecewise-constant function of ``x``. Its derivative is 0, so on a graph node it
+    gives a plain number (or array): there is nothing to differentiate through."""
+    if hasattr(x, "parents"):
+        x = x.data
     if type(x) is float:
         return function(x)
-    if hasattr(x, "parents"):
-        return type(x)(_constant(function, array, x.data))
     return array(sys.modules["numpy"], x)
 
 
@@ -171,16 +178,21 @@ def log(x: Any) -> Any:
 
 
 def number(x: Any) -> Any:
-    """The number (or array) a node holds; a number or an array as it is."""
+    """The number (or array) a node holds; a number or an array as it is. Expressions use
+    it to decide a special case by value (``b == 0``) without comparing nodes."""
     return x.data if hasattr(x, "parents") else x
 
 
 def power(a: Any, b: Any) -> Any:
-    """``a ** b``: on two floats by the rule of :mod:`autograd.numerics` (never a complex
-    number, never an exception); otherwise the operands' own ``**``."""
-    if type(a) is float and type(b) is float:
-        return numerics.power(a, b)
+    """``a ** b``. On two numbers by the rule of :mod:`autograd.numerics` (a real result,
+    never a complex number or an exception, unlike Python's ``**``); on nodes, their own
+    ``**``, which follows the same rule."""
+    if type(a) in _NUMBERS and type(b) in _NUMBERS:
+        return numerics.power(float(a), float(b))
     return a**b
+
+
+_NUMBERS = (float, int)
 
 
 def sin(x: Any) -> Any:
@@ -303,9 +315,10 @@ SOFTPLUS = _entry(
 
 # ----------------------------------------------------------------- binary operations
 # The local derivatives of the arithmetic operators, as expressions in the operands ``a``, ``b``
-# and the result ``out``. The scalar engine's operators use them (``+ - neg`` share the
-# constant tuples; ``*`` writes its ``(b, a)`` inline, for speed, and a test holds it to the
-# function below); derivatives as graphs evaluate them on nodes.
+# and the result ``out``, on numbers or on Values (the Tensor engine writes its broadcasting
+# rules itself). The scalar engine's operators use them (``+ - neg`` share the constant
+# tuples; ``*`` writes its ``(b, a)`` inline, for speed, and a test holds it to the function
+# below); derivatives as graphs evaluate them on nodes.
 
 ADD_DERIVATIVES = (1.0, 1.0)  # ∂(a+b)/∂a, ∂(a+b)/∂b
 SUB_DERIVATIVES = (1.0, -1.0)  # ∂(a-b)/∂a, ∂(a-b)/∂b
@@ -333,5 +346,12 @@ def power_derivatives(a: Any, b: Any, out: Any) -> tuple[Any, Any]:
 
 
 def power_base_derivative(a: Any, b: Any) -> Any:
-    """∂(aᵇ)/∂a = b·aᵇ⁻¹ alone (for a constant exponent b); 0 where b is 0."""
-    return 0.0 if number(b) == 0.0 else b * power(a, b - 1.0)
+    """∂(aᵇ)/∂a = b·aᵇ⁻¹ alone (the only one for a constant exponent b).
+
+    For a number b = 0 it is the constant 0 (b·aᵇ⁻¹ would give 0·inf = nan at a = 0). An
+    exponent node keeps the expression wherever it can be evaluated, so that its own
+    derivative by b (aᵇ⁻¹ at b = 0) survives: only at a = b = 0 is it the constant 0.
+    """
+    if number(b) == 0.0 and (not hasattr(b, "parents") or number(a) == 0.0):
+        return 0.0
+    return b * power(a, b - 1.0)

@@ -245,3 +245,64 @@ def test_the_readme_example_prints_what_it_says() -> None:
 
     np.testing.assert_allclose(hessian(rosenbrock, [-1.2, 1.0]), [[1330.0, 480.0], [480.0, 200.0]])
     np.testing.assert_allclose(hvp(rosenbrock, [-1.2, 1.0], [1.0, 0.0]), [1330.0, 480.0])
+
+
+# ------------------------------------------------------------------ edges found in review
+
+
+def test_the_mixed_second_derivative_of_a_power_survives_a_zero_exponent() -> None:
+    # ∂/∂b (b·a^(b-1)) = a^(b-1)·(1 + b·ln a) is 0.5 at (2, 0), not 0.
+    h = hessian(lambda a, b: a**b, [2.0, 0.0])
+    assert h[0][1] == pytest.approx(0.5) and h[1][0] == pytest.approx(0.5)
+    assert gradgradcheck(lambda a, b: a**b, [2.0, 0.0])
+
+
+def test_relu_of_a_value_subclass_with_its_own_constructor_differentiates_twice() -> None:
+    class Parameter(Value):
+        __slots__ = ("name",)
+
+        def __init__(self, data: float, name: str) -> None:
+            super().__init__(data)
+            self.name = name
+
+    w = Parameter(0.5, "w")
+    [g] = grad(w.relu() * 3.0 + w * w, [w], create_graph=True)
+    [h] = grad(g, [w])
+    assert (g.data, h.data) == (4.0, 2.0)
+
+
+def test_a_gradient_graph_refuses_data_changed_after_the_forward_pass() -> None:
+    x = Value(2.0)
+    y = x * x * x
+    x.data = 5.0  # an optimizer step, say
+    assert grad(y, [x])[0].data == 12.0  # the forward pass's numbers
+    with pytest.raises(RuntimeError, match=r"changed after the forward pass; compute"):
+        grad(y, [x], create_graph=True)
+
+
+def test_tensor_gradients_are_arrays_of_their_own() -> None:
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    y = Tensor(np.array([3.0, 4.0]), requires_grad=True)
+    gx, gy = grad(x + y, [x, y], grad_output=np.ones(2))
+    gx.data *= 0.5
+    np.testing.assert_array_equal(gy.data, [1.0, 1.0])
+    assert gx.data.flags.writeable
+
+
+def test_a_bare_node_as_inputs_is_refused_with_the_fix() -> None:
+    x = Value(1.0)
+    with pytest.raises(TypeError, match=r"grad\(y, \[x\]\)"):
+        grad(x * x, x)
+
+
+def test_sigmoid_far_below_zero_agrees_between_the_engines() -> None:
+    for point in (-710.0, -740.0, -30.0, 40.0):
+        value = Value(point)
+        out = value.sigmoid()
+        out.backward()
+        tensor = Tensor(np.array([point]), requires_grad=True)
+        tensor_out = tensor.sigmoid()
+        tensor_out.sum().backward()
+        assert tensor_out.data[0] == pytest.approx(out.data, rel=1e-12)
+        assert tensor.grad[0] == pytest.approx(value.grad, rel=1e-12)
+    assert Tensor(np.array([-100.0], dtype=np.float32)).sigmoid().data[0] > 0.0

@@ -89,8 +89,10 @@ def test_the_derivative_on_values_is_a_graph_whose_gradient_is_the_second_deriva
     point = data.draw(points(op))
     x = Value(point)
     first = op.derivative(x, getattr(x, op.name)())
-    assert isinstance(first, Value)
-    first.backward()
+    if isinstance(first, Value):
+        first.backward()
+    else:  # a piecewise-constant derivative (relu, abs) is a plain number: f'' = 0
+        assert type(first) is float
 
     def first_derivative(p: float) -> float:
         return float(op.derivative(p, op.scalar(p)))
@@ -104,10 +106,10 @@ def test_the_derivative_on_values_is_a_graph_whose_gradient_is_the_second_deriva
 def test_the_derivative_on_tensors_is_a_tensor_graph(op: ops.Elementwise) -> None:
     x = Tensor(np.array([0.3, 0.7]), requires_grad=True)
     first = op.derivative(x, getattr(x, op.name)())
-    assert isinstance(first, Tensor)
-    if first.requires_grad:
+    if isinstance(first, Tensor):
         first.sum().backward()
-    else:  # a piecewise-constant derivative (relu, abs) is a constant node: f'' = 0
+    else:  # a piecewise-constant derivative (relu, abs) is a plain array: f'' = 0
+        assert type(first) is np.ndarray
         x.grad = np.zeros(2)
     h = 1e-6
     step = np.array([h, h])
