@@ -18,10 +18,11 @@ Two problems, each solved both ways:
    loss ≤ 1e-3: every output within about 0.03 of its target.
 
 Where H is not positive definite (away from a minimum, as at the start of both problems),
-−H⁻¹∇f need not point downhill, so this demo damps it: it solves (H + μI)p = −∇f with the
-smallest shift μ that makes H + μI positive definite (plus a margin), and counts those steps.
-Every Newton step then backtracks (halves the step until f drops enough), so that f never
-rises. Full Newton steps are taken near the minimum, where convergence is quadratic.
+−H⁻¹∇f need not point downhill, so this demo damps it: it solves (H + μI)p = −∇f with a
+shift μ that makes H + μI positive definite (more so where the gradient is large), and
+counts those steps. Every Newton step then backtracks (halves the step until f drops
+enough), so that f never rises. Near the minimum the full Newton step is taken, and the
+convergence is quadratic: the digits of accuracy double with each step.
 
 Last, the graph of a derivative: for f(x) = x·x·x, ``grad(f, [x], create_graph=True)``
 returns f'(x) = 3x² as a graph of ordinary operations on x, drawn with ``draw_graph``, and
@@ -451,8 +452,12 @@ def report(results: dict[str, Any]) -> str:
         for key in ("gd", "newton"):
             r = problem[key]
             extra = f", η = {problem['learning_rate']:g}" if key == "gd" else ""
-            if key == "newton" and r["damped_steps"]:
-                extra = f", H not positive definite at {r['damped_steps']} step(s): damped, H + μI"
+            if key == "newton":
+                extra = (
+                    f", H not positive definite at {r['damped_steps']} step(s): damped, H + μI"
+                    if r["damped_steps"]
+                    else ", H positive definite at every step"
+                )
             status = "converged" if r["converged"] else "NOT converged"
             lines.append(
                 f"  {r['method']:<17} {status:<13} steps {r['steps']:>6,}  loss {r['loss']:.3e}  "
@@ -475,40 +480,63 @@ def report(results: dict[str, Any]) -> str:
     lines += [
         f"f(x) = {d['function']} at x = {d['x']:g}: grad(f, [x], create_graph=True) gives "
         f"f′(x) = 3x² = {d['first']:g} as a graph;",
-        f"  grad of that graph gives f″(x) = 6x = {d['second']:g}",
+        f"  grad of that graph gives f″(x) = 6x = {d['second']:g} (in the drawing, each node's "
+        "grad is ∂f′/∂node: x's is f″)",
         "wrote " + ", ".join([*results["figures"], results["graph"]]),
     ]
     return "\n".join(lines)
 
 
-def positive_int(text: str) -> int:
-    """argparse type: a whole number ≥ 1."""
-    try:
-        number = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number ≥ 1, got {text!r}") from None
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {number}")
-    return number
+def whole_number(minimum: int) -> Callable[[str], int]:
+    """An argparse type: a whole number ≥ ``minimum`` (argparse turns its error into exit 2)."""
+
+    def parse(text: str) -> int:
+        try:
+            number = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected a whole number ≥ {minimum}, got {text!r}"
+            ) from None
+        if number < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {number}")
+        return number
+
+    return parse
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line entry point; returns the exit status (2 for a bad option, from argparse)."""
     parser = argparse.ArgumentParser(
-        prog="python -m demos.newton", description=__doc__.splitlines()[0]
+        prog="python -m demos.newton",
+        usage="%(prog)s [options]  (see --help)",
+        description=__doc__.splitlines()[0],
     )
     parser.add_argument(
-        "--seed", type=int, default=0, help="seed of the XOR network's initialization (default 0)"
+        "--seed",
+        type=whole_number(0),
+        default=0,
+        help="seed of the XOR network's initialization, ≥ 0 (default 0)",
     )
     parser.add_argument(
         "--max-steps-gd",
-        type=positive_int,
+        type=whole_number(1),
         default=20_000,
-        help="gradient descent's step budget on each problem (default 20000)",
+        help="gradient descent's step budget on each problem, ≥ 1 (default 20000)",
     )
     parser.add_argument("--json", type=Path, help="write the results to this JSON file")
     parser.add_argument("--out", type=Path, default=Path("runs/newton"), help="output directory")
     args = parser.parse_args(argv)
+    # Check where the files go before the work, so a bad path costs no waiting.
+    for option, directory in (("--out", args.out), ("--json", args.json and args.json.parent)):
+        if directory is not None:
+            try:
+                output_dir(directory)
+            except OSError as error:
+                parser.error(
+                    f"{option}: cannot create the directory {str(directory)!r} ({error.strerror})"
+                )
+    if args.json is not None and args.json.is_dir():
+        parser.error(f"--json: {str(args.json)!r} is a directory; give a file name")
     results = run(seed=args.seed, out=args.out, max_steps_gd=args.max_steps_gd)
     print(report(results))
     if args.json:
