@@ -104,7 +104,6 @@ def xor_loss(*parameters: Value) -> Value:
 class Problem:
     """What to minimize, from where, when to stop, and each method's budget."""
 
-    name: str
     title: str
     f: Objective
     start: tuple[float, ...]
@@ -131,7 +130,6 @@ def rosenbrock_problem(max_steps_gd: int) -> Problem:
     Hessian's largest eigenvalue, at the start) is about 1,506, and gradient descent
     diverges for η above 2/1,506 ≈ 0.0013."""
     return Problem(
-        name="rosenbrock",
         title="Rosenbrock (1 − x)² + 100(y − x²)²",
         f=rosenbrock,
         start=(-1.2, 1.0),
@@ -153,7 +151,6 @@ def xor_problem(seed: int, max_steps_gd: int) -> Problem:
     """
     start = tuple(p.data for p in make_xor_network(seed).parameters())
     return Problem(
-        name="xor",
         title="2-2-1 sigmoid XOR network, MSE",
         f=xor_loss,
         start=start,
@@ -356,7 +353,13 @@ def plot_rosenbrock_paths(runs: dict[str, Run], problem: Problem, path: Path) ->
     axes.plot(
         1.0, 1.0, "*", color="gold", markeredgecolor="black", markersize=16, label="minimum (1, 1)"
     )
-    axes.set(title=problem.title, xlabel="x", ylabel="y", xlim=(-2, 2), ylim=(-1, 3))
+    axes.set(
+        title=f"{problem.title}\nconverged when {problem.rule}",
+        xlabel="x",
+        ylabel="y",
+        xlim=(-2, 2),
+        ylim=(-1, 3),
+    )
     axes.legend(loc="upper left", fontsize="small")
     return save_figure(figure, path)
 
@@ -365,7 +368,7 @@ def plot_losses(
     results: dict[str, dict[str, Run]], problems: dict[str, Problem], path: Path
 ) -> Path:
     """Loss against step for each problem and method; log-scaled loss, log-scaled steps."""
-    figure = new_figure(11.0, 4.4)
+    figure = new_figure(11.0, 5.0)
     colors = {"gradient descent": "tab:blue", "Newton": "tab:red"}
     for axes, (name, runs) in zip(figure.subplots(1, len(results)), results.items()):
         problem = problems[name]
@@ -392,8 +395,13 @@ def plot_losses(
         axes.set_xscale("symlog", linthresh=1.0)  # linear from 0 to 1, logarithmic past 1
         axes.set_xlim(left=0.0)
         axes.set_yscale("log")
-        axes.set(title=problem.title, xlabel="step (log scale past 1)", ylabel="loss")
-        axes.legend(fontsize="small")
+        axes.set(
+            title=f"{problem.title}\nconverged when {problem.rule}",
+            xlabel="step (log scale past 1)",
+            ylabel="loss",
+        )
+        # Under the plot: inside, it would hide a curve (Newton's falls across the bottom).
+        axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), fontsize="small")
     return save_figure(figure, path)
 
 
