@@ -12,6 +12,7 @@ INSTALLED := $(VENV)/.installed
 demo: setup graphviz data
 	$(PY) -m demos.xor --json runs/xor/result.json
 	$(PY) -m demos.backprop_by_hand --json runs/backprop_by_hand/result.json
+	$(PY) -m demos.newton --json runs/newton/result.json
 	$(PY) -m demos.mnist --json runs/mnist/result.json
 
 # The tests start with the whole lint: what `make lint` rejects, CI rejects.
