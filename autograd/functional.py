@@ -72,8 +72,11 @@ def grad(
     nodes: list[Any] = list(inputs)
     engine = _engine_of(output, nodes)
     gradients: dict[Any, Any]
+    forward_nodes: set[Any] = set()
     if isinstance(output, Value):
         gradients = _value_gradients(output, grad_output, create_graph)
+        if create_graph:
+            forward_nodes = set(topological_order(output))
     else:
         if create_graph:
             raise NotImplementedError(
@@ -92,7 +95,11 @@ def grad(
                 )
             results.append(None)
         elif engine is Value:
-            results.append(gradient if isinstance(gradient, Value) else Value(gradient))
+            if not isinstance(gradient, Value):
+                gradient = Value(gradient)
+            elif gradient in forward_nodes:  # ∂(x·y)/∂x is y itself: hand out a new node
+                gradient = gradient * 1.0
+            results.append(gradient)
         else:
             results.append(Tensor(np.array(gradient, copy=True)))  # rules may share arrays
     return results
@@ -275,6 +282,8 @@ def _times(gradient: Any, local_grad: Any) -> Any:
             return gradient
         if local_grad == -1.0:
             return -gradient
+    elif type(gradient) is float and gradient == 1.0:  # the seed ∂f/∂f = 1, times a node
+        return local_grad
     return gradient * local_grad
 
 

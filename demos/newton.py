@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 
 import nn
-from autograd import Value, grad, hessian, no_grad, topological_order, weighted_sum
+from autograd import Value, grad, hessian, no_grad, weighted_sum
 from demos.common import new_figure, output_dir, save_figure, save_graph, write_json
 
 Objective = Callable[..., Value]
@@ -305,9 +305,6 @@ def derivative_as_graph(x0: float) -> tuple[Value, float, float]:
     f = x * x * x
     [derivative] = grad(f, [x], create_graph=True)
     [second] = grad(derivative, [x])
-    for node in topological_order(derivative):
-        if not node.parents and node is not x:
-            node.label = "seed ∂f/∂f"  # the backward pass starts from 1.0, here a constant
     derivative.label = "f′(x) = 3x²"
     derivative.backward()
     return derivative, derivative.data, second.data
