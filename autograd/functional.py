@@ -17,10 +17,14 @@ derivative is then a computation like any other, and can be differentiated again
 
 The functions on top of it take ``f`` and a point, as ``torch.autograd.functional`` does:
 :func:`hessian`, :func:`hvp` (a Hessian-vector product without forming the Hessian) and
-:func:`jacobian`. On Values they give nested lists of floats.
+:func:`jacobian`. On Values they give nested lists of floats; on Tensors, NumPy arrays shaped
+as PyTorch shapes them.
 
-Gradients as graphs are built for the scalar engine (``Value``); on Tensors, :func:`grad`
-gives first derivatives (``create_graph=False``).
+On Tensors, each op's backward rule is evaluated on the nodes themselves (see
+:class:`_NodeAsGraph`): the rules of ``+ - * /``, ``**`` with a number, 2-D ``@``, ``sum``,
+``mean``, ``reshape``, ``transpose`` and the op table are written with operations Tensors
+support, so one rule serves both the first-order pass and the gradient graph; the others are
+refused by name with ``create_graph=True``.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ import numpy as np
 from autograd.grad_mode import enable_grad
 from autograd.gradcheck import GradcheckError
 from autograd.graph import topological_order
+from autograd.ops import ELEMENTWISE
 from autograd.tensor import Tensor, _check_unchanged
 from autograd.value import Value, local_derivatives
 
@@ -50,8 +55,8 @@ def grad(
 
     ``inputs`` may be any nodes of the graph, leaves or not. ``grad_output`` is ∂L/∂output
     (1 by default for a scalar); the result is then ∂L/∂input for each input. With
-    ``create_graph=True`` (Values only) the gradients are nodes of a graph built from the
-    inputs, so they can be differentiated again, to any order.
+    ``create_graph=True`` the gradients are nodes of a graph built from the inputs, so they
+    can be differentiated again, to any order.
 
     Returns:
         One gradient per input, in order: Values for Value inputs (constants unless
@@ -65,7 +70,8 @@ def grad(
             ``grad_output`` (or one of another shape).
         RuntimeError: with ``create_graph``, the data of a Value in the graph was changed
             after the forward pass (a gradient graph would mix two points).
-        NotImplementedError: ``create_graph=True`` with Tensors.
+        NotImplementedError: ``create_graph=True`` through a Tensor op whose rule is not
+            written for nodes yet (the message names it and the ops that are).
     """
     if isinstance(inputs, (Value, Tensor)):
         raise TypeError("autograd.grad: inputs must be a list of nodes, e.g. grad(y, [x])")
@@ -75,18 +81,15 @@ def grad(
     forward_nodes: set[Any] = set()
     if isinstance(output, Value):
         gradients = _value_gradients(output, grad_output, create_graph)
-        if create_graph:
-            forward_nodes = set(topological_order(output))
+    elif create_graph:
+        gradients = _tensor_gradient_graphs(output, grad_output)
     else:
-        if create_graph:
-            raise NotImplementedError(
-                "autograd.grad(create_graph=True): gradients as graphs are built for Values so "
-                "far; for Tensors call it with create_graph=False (first derivatives)"
-            )
         gradients = _tensor_gradients(output, grad_output)
+    if create_graph:
+        forward_nodes = set(topological_order(output))
     results: list[Any] = []
     for index, x in enumerate(nodes):
-        gradient = gradients.get(x)
+        gradient: Any = gradients.get(x)
         if gradient is None:
             if not allow_unused:
                 raise ValueError(
@@ -100,6 +103,8 @@ def grad(
             elif gradient in forward_nodes:  # ∂(x·y)/∂x is y itself: hand out a new node
                 gradient = gradient * 1.0
             results.append(gradient)
+        elif create_graph:
+            results.append(gradient * 1.0 if gradient in forward_nodes else gradient)
         else:
             results.append(Tensor(np.array(gradient, copy=True)))  # rules may share arrays
     return results
@@ -120,6 +125,11 @@ def hessian(f: Callable[..., Any], inputs: Sequence[Any]) -> Any:
         TypeError: an input is neither a Value nor a real number, or ``f`` does not return
             a Value.
     """
+    if _are_tensors(inputs):
+        tensors = _tensor_leaves(inputs, "hessian")
+        tensor_output = _scalar_tensor_output(f, tensors, "hessian")
+        gradients = grad(tensor_output, tensors, create_graph=True, allow_unused=True)
+        return [_tensor_rows(g, leaf, tensors) for g, leaf in zip(gradients, tensors)]
     leaves = _leaves(inputs, "hessian")
     output = _scalar_output(f, leaves, "hessian")
     first = grad(output, leaves, create_graph=True, allow_unused=True)
@@ -142,6 +152,8 @@ def hvp(f: Callable[..., Any], inputs: Sequence[Any], v: Sequence[float]) -> lis
         TypeError: as :func:`hessian`.
         ValueError: ``v`` does not have one number per input.
     """
+    if _are_tensors(inputs):
+        return _tensor_hvp(f, inputs, v)
     leaves = _leaves(inputs, "hvp")
     v = [float(x) for x in v]
     if len(v) != len(leaves):
@@ -168,6 +180,8 @@ def jacobian(f: Callable[..., Any], inputs: Sequence[Any]) -> list[list[float]]:
         TypeError: an input is neither a Value nor a real number, or ``f`` returns anything
             but a Value or a sequence of Values.
     """
+    if _are_tensors(inputs):
+        return _tensor_jacobian(f, inputs)
     leaves = _leaves(inputs, "jacobian")
     with enable_grad():
         result = f(*leaves)
@@ -203,6 +217,8 @@ def gradgradcheck(
             with the analytic and the numeric value.
         TypeError: as :func:`hessian`.
     """
+    if _are_tensors(inputs):
+        return _tensor_gradgradcheck(fn, inputs, eps, atol, rtol)
     point = [x.data if isinstance(x, Value) else _as_number(x, "gradgradcheck") for x in inputs]
     analytic = hessian(fn, point)
 
@@ -227,6 +243,140 @@ def gradgradcheck(
             f"gradient (eps={eps}, atol={atol}, rtol={rtol}):\n" + "\n".join(failures)
         )
     return True
+
+
+# -------------------------------------------------------------------- on Tensors
+# Shapes as torch.autograd.functional gives them: H[i][j] has the shape of input i followed
+# by that of input j; J[i][j] the shape of output i followed by that of input j.
+
+
+def _tensor_rows(derivative: Tensor | None, leaf: Tensor, leaves: list[Tensor]) -> list[Any]:
+    """∂(derivative)/∂leaf_j for every j, one backward pass per element of ``derivative``."""
+    rows = [np.zeros(leaf.shape + other.shape, dtype=other.dtype) for other in leaves]
+    if derivative is None or not derivative.requires_grad:
+        return rows
+    for index in np.ndindex(*leaf.shape):
+        seed = np.zeros(leaf.shape, dtype=leaf.dtype)
+        seed[index] = 1.0
+        for row, g in zip(rows, grad(derivative, leaves, grad_output=seed, allow_unused=True)):
+            if g is not None:
+                row[index] = g.data
+    return rows
+
+
+def _tensor_hvp(f: Callable[..., Any], inputs: Sequence[Any], v: Sequence[Any]) -> list[Any]:
+    tensors = _tensor_leaves(inputs, "hvp")
+    directions = [np.asarray(d, dtype=t.dtype) for d, t in zip(v, tensors)]
+    if len(directions) != len(tensors) or any(
+        d.shape != t.shape for d, t in zip(directions, tensors)
+    ):
+        raise ValueError(
+            f"hvp: v must hold one array per input, of its shape {[t.shape for t in tensors]}; "
+            f"got {[np.shape(d) for d in v]}"
+        )
+    output = _scalar_tensor_output(f, tensors, "hvp")
+    first = grad(output, tensors, create_graph=True, allow_unused=True)
+    with enable_grad():
+        terms = [(g * d).sum() for g, d in zip(first, directions) if g is not None]
+    if not terms or not any(term.requires_grad for term in terms):
+        return [np.zeros(t.shape, dtype=t.dtype) for t in tensors]
+    directional = terms[0]
+    for term in terms[1:]:
+        directional = directional + term
+    second = grad(directional, tensors, allow_unused=True)
+    return [np.zeros(t.shape, t.dtype) if g is None else g.data for g, t in zip(second, tensors)]
+
+
+def _tensor_jacobian(f: Callable[..., Any], inputs: Sequence[Any]) -> list[list[Any]]:
+    tensors = _tensor_leaves(inputs, "jacobian")
+    with enable_grad():
+        result = f(*tensors)
+    outputs = [result] if isinstance(result, Tensor) else list(result)
+    rows = []
+    for index, out in enumerate(outputs):
+        if not isinstance(out, Tensor):
+            raise TypeError(
+                f"jacobian: f returned {type(out).__name__} at position {index}; f must return "
+                "a Tensor or a list of Tensors"
+            )
+        row = [np.zeros(out.shape + t.shape, dtype=t.dtype) for t in tensors]
+        if out.requires_grad:
+            for element in np.ndindex(*out.shape):
+                seed = np.zeros(out.shape, dtype=out.dtype)
+                seed[element] = 1.0
+                for block, g in zip(row, grad(out, tensors, grad_output=seed, allow_unused=True)):
+                    if g is not None:
+                        block[element] = g.data
+        rows.append(row)
+    return rows
+
+
+def _tensor_gradgradcheck(
+    fn: Callable[..., Any], inputs: Sequence[Any], eps: float, atol: float, rtol: float
+) -> bool:
+    points = [np.array(t.data if isinstance(t, Tensor) else t, dtype=np.float64) for t in inputs]
+    analytic = hessian(fn, [Tensor(p) for p in points])
+
+    def gradients_at(arrays: list[np.ndarray]) -> list[np.ndarray]:
+        leaves = [Tensor(a, requires_grad=True) for a in arrays]
+        output = _scalar_tensor_output(fn, leaves, "gradgradcheck")
+        return [
+            np.zeros(a.shape) if g is None else g.data
+            for g, a in zip(grad(output, leaves, allow_unused=True), arrays)
+        ]
+
+    failures = []
+    for j, point in enumerate(points):
+        for index in np.ndindex(*point.shape):
+            plus = [p.copy() for p in points]
+            minus = [p.copy() for p in points]
+            plus[j][index] += eps
+            minus[j][index] -= eps
+            for i, (a, b) in enumerate(zip(gradients_at(plus), gradients_at(minus))):
+                numeric = (a - b) / (2 * eps)
+                got = analytic[i][j][(Ellipsis,) + index]  # noqa: RUF005 (Python 3.10)
+                bad = ~(np.abs(got - numeric) <= atol + rtol * np.abs(numeric))
+                for where in zip(*np.nonzero(bad)):
+                    failures.append(
+                        f"  ∂²f/∂x{i}{list(where)}∂x{j}{list(index)}: analytic "
+                        f"{got[where]:.10g}, numeric {numeric[where]:.10g}"
+                    )
+    if failures:
+        raise GradcheckError(
+            "gradgradcheck: second derivatives disagree with finite differences of the "
+            f"gradient (eps={eps}, atol={atol}, rtol={rtol}):\n" + "\n".join(failures[:20])
+        )
+    return True
+
+
+def _are_tensors(inputs: Any) -> bool:
+    return isinstance(inputs, (list, tuple)) and any(isinstance(x, Tensor) for x in inputs)
+
+
+def _tensor_leaves(inputs: Sequence[Any], where: str) -> list[Tensor]:
+    """New float leaf Tensors (requiring grad) holding copies of the inputs' data."""
+    leaves = []
+    for index, x in enumerate(inputs):
+        if not isinstance(x, Tensor):
+            raise TypeError(
+                f"{where}: input {index} is {type(x).__name__} among Tensors; give all inputs "
+                "as Tensors (or all as Values or numbers)"
+            )
+        leaves.append(Tensor(np.array(x.data, copy=True), requires_grad=True))
+    return leaves
+
+
+def _scalar_tensor_output(f: Callable[..., Any], leaves: list[Tensor], where: str) -> Tensor:
+    with enable_grad():
+        output = f(*leaves)
+    if not isinstance(output, Tensor) or output.data.size != 1:
+        shape = getattr(output, "shape", None)
+        raise TypeError(
+            f"{where}: f returned {type(output).__name__}"
+            + (f" of shape {shape}" if shape is not None else "")
+            + "; f must return a Tensor with one element (e.g. end with .sum())"
+        )
+    return output
 
 
 # -------------------------------------------------------------------- the sweeps
@@ -307,6 +457,71 @@ def _tensor_gradients(output: Tensor, grad_output: Any) -> dict[Any, np.ndarray]
                 previous = gradients.get(parent)
                 gradients[parent] = parent_grad if previous is None else previous + parent_grad
     return gradients
+
+
+class _NodeAsGraph:
+    """A Tensor node as its backward rule sees it, with Tensors where the rule reads arrays.
+
+    A rule reads ``node.data``, ``node.parents[i].data`` (and ``.requires_grad``, ``.shape``)
+    and ``node._saved``, and computes with ``* / - @ .T .reshape .sum`` and
+    :func:`~autograd.tensor.unbroadcast`, which Tensors support as arrays do. Handed this
+    view and a gradient that is a Tensor, the same rule records its own computation: the
+    gradient comes out as a graph. One definition of each rule serves both passes.
+    """
+
+    __slots__ = ("_data", "_saved", "data", "parents", "requires_grad", "shape")
+
+    def __init__(self, tensor: Tensor, with_parents: bool = True) -> None:
+        self.data = self._data = tensor
+        self.shape = tensor.shape
+        self.requires_grad = tensor.requires_grad
+        self._saved = tensor._saved
+        self.parents = (
+            tuple(_NodeAsGraph(parent, False) for parent in tensor.parents) if with_parents else ()
+        )
+
+
+# The Tensor ops whose backward rules are written with operations Tensors support, so that
+# they can be evaluated on nodes; with create_graph the others are refused by name.
+_RULES_ON_NODES = {"+", "-", "*", "/", "neg", "sum", "mean", "reshape", "transpose"}
+
+
+def _tensor_gradient_graphs(output: Tensor, grad_output: Any) -> dict[Any, Tensor]:
+    """∂L/∂node as Tensors in a graph: every backward rule evaluated on the nodes."""
+    seed = grad_output if isinstance(grad_output, Tensor) else Tensor(output._seed(grad_output))
+    order = topological_order(output)
+    for node in order:
+        if node.parents:
+            _check_unchanged(node)
+            _check_rule_on_nodes(node)
+    gradients: dict[Any, Any] = {output: seed}
+    with enable_grad(), np.errstate(all="ignore"):
+        for node in reversed(order):
+            gradient = gradients.get(node)
+            if gradient is None or not node.parents:
+                continue
+            view = _NodeAsGraph(node)
+            for parent, parent_grad in zip(node.parents, node._backward(view, gradient)):
+                if parent_grad is None:
+                    continue
+                if not isinstance(parent_grad, Tensor):  # a constant (e.g. x⁰'s zero)
+                    parent_grad = Tensor(np.asarray(parent_grad, dtype=parent.dtype))
+                previous = gradients.get(parent)
+                gradients[parent] = parent_grad if previous is None else previous + parent_grad
+    return gradients
+
+
+def _check_rule_on_nodes(node: Tensor) -> None:
+    op = node.op
+    two_dimensional = op == "@" and all(parent.ndim == 2 for parent in node.parents)
+    number_exponent = op.startswith("**") and op != "**"  # "**" (a Tensor) uses np.where
+    if op in _RULES_ON_NODES or op in ELEMENTWISE or number_exponent or two_dimensional:
+        return
+    raise NotImplementedError(
+        f"autograd.grad(create_graph=True): the backward rule of Tensor op {op!r} is not "
+        "written for nodes yet; build the function from + - * / @ (2-D), ** with a number, "
+        "sum, mean, reshape, transpose and the op table's functions, or use Values"
+    )
 
 
 # -------------------------------------------------------------------- helpers

@@ -480,6 +480,8 @@ class Tensor:
         """Permute the axes (reverse them when none are given), as ``ndarray.transpose``."""
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])
+        elif len(axes) == 1 and axes[0] is None:  # transpose(None), as for an ndarray
+            axes = ()
         data = self.data.transpose(axes or None)
         # The inverse permutation puts each axis back; reversing is its own inverse.
         inverse = tuple(np.argsort([axis % self.data.ndim for axis in axes])) if axes else None
@@ -708,6 +710,9 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 
 def _spread(grad: np.ndarray, axis: Axis, keepdims: bool, shape: tuple[int, ...]) -> np.ndarray:
     """The gradient of a reduction over ``axis``, copied back along the reduced axes."""
+    if isinstance(grad, Tensor):  # a backward rule evaluated on nodes (create_graph)
+        kept = grad.shape if keepdims or axis is None else np.expand_dims(grad.data, axis).shape
+        return grad.reshape(kept) * np.ones(shape, dtype=grad.dtype)
     if axis is not None and not keepdims:
         grad = np.expand_dims(grad, axis)
     return np.broadcast_to(grad, shape)
@@ -779,6 +784,8 @@ def _power(base: Any, exponent: Any) -> np.ndarray:
     nan, ``(-0.0) ** 0.5`` is -0.0). NumPy itself does that only where the exponent is one
     number for the whole array (a fast path): here it holds for every layout.
     """
+    if isinstance(base, Tensor):  # a backward rule evaluated on nodes (create_graph)
+        return base**exponent
     with _quiet():
         result = np.power(base, exponent)
         half = np.equal(exponent, 0.5)
