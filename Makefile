@@ -27,6 +27,10 @@ lint: setup
 
 setup: $(INSTALLED)
 
+# `interop` (PyTorch, ONNX) is installed with `dev` because the tests import torch to check
+# chaingrad's gradients and Hessians against it: those tests fail, never skip, without it, so
+# CI (a bare machine running `make test`) must have it. The stamp depends on pyproject.toml,
+# so changing a pin or an extra reinstalls.
 $(INSTALLED): pyproject.toml
 	@$(PYTHON) -m venv --help >/dev/null 2>&1 && $(PYTHON) -c "import ensurepip" 2>/dev/null || \
 	  { if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
@@ -34,7 +38,7 @@ $(INSTALLED): pyproject.toml
 	    else echo "Python's venv module is missing: install it (Debian: sudo apt-get install python3-venv)"; exit 1; fi; }
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e '.[dev,interop]'
 	touch $@
 
 graphviz:

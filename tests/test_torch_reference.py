@@ -1,0 +1,599 @@
+"""PyTorch as the reference: values, gradients, Hessians and third derivatives, float64.
+
+Random expression trees over two or three scalar inputs, using every operation of the scalar
+engine (``+ - * / **``, ``neg``, every entry of ``autograd.ops.ELEMENTWISE``,
+``weighted_sum`` and ``sum_values``), are built twice with the same structure: once on
+chaingrad's Values and once on PyTorch float64 tensors that require grad. The two must agree
+to 1e-6 relative on the value, the gradient (``autograd.grad`` and ``torch.autograd.grad``),
+the gradient as a graph and its own gradients, and the Hessian (``autograd.hessian`` and
+``torch.autograd.functional.hessian``); chains of tanh and sigmoid on their third
+derivatives. The Tensor engine's first derivatives (``autograd.grad`` and ``backward``)
+are compared for every table entry, the broadcasting binary operators and ``@``.
+
+PyTorch is part of the ``interop`` extra that ``make test`` installs, so it is imported
+unconditionally: without it these tests fail, they are never skipped.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from hypothesis import given, reject, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from autograd import Tensor, Value, grad, hessian, ops, sum_values, weighted_sum
+
+RTOL = 1e-6
+# For entries that are 0 in exact arithmetic but come out as rounding residue (say 1e-17)
+# on one side: far below anything the relative tolerance would notice on the others.
+ATOL = 1e-10
+
+# Beyond this magnitude an intermediate result is rejected: it keeps exp() from overflowing
+# and the comparisons about the mathematics rather than about floating-point range.
+LIMIT = 50.0
+# The smallest |denominator| of a division by an expression, and the nearest an argument
+# of relu or abs may come to its kink.
+MIN_DENOMINATOR = 0.25
+MIN_DISTANCE_TO_KINK = 1e-3
+
+# PyTorch's name for each table entry. softplus: F.softplus returns x itself above a
+# threshold (20 by default), an approximation of log(1 + eˣ) whose second derivative is 0
+# there; with an infinite threshold it computes log(1 + eˣ) everywhere, as chaingrad does.
+TORCH_ELEMENTWISE: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
+    "exp": torch.exp,
+    "log": torch.log,
+    "tanh": torch.tanh,
+    "sigmoid": torch.sigmoid,
+    "relu": torch.relu,
+    "sin": torch.sin,
+    "cos": torch.cos,
+    "abs": torch.abs,
+    "sqrt": torch.sqrt,
+    "softplus": lambda t: F.softplus(t, threshold=math.inf),
+}
+
+
+def test_every_table_entry_has_a_torch_counterpart() -> None:
+    assert set(TORCH_ELEMENTWISE) == set(ops.ELEMENTWISE)
+
+
+# ================================================================== expression trees
+#
+# A tree is a tuple: ("input", i), or (kind, operands...), where an operand is a tree or a
+# float constant. The kinds below are every operation of the scalar engine. Where an
+# operation has a restricted domain the tree builds a safe argument itself, the same way
+# on both engines: positive(t) = t·t + 0.5 under log, sqrt and a fractional power.
+
+POWER_EXPONENTS = (0.0, 1.0, 2.0, 3.0, -1.0, -2.0, 0.5, 1.5, -0.5, 2.5)
+BINARY = ("+", "-", "*", "/")
+KINDS = (
+    *BINARY,
+    "neg",
+    "**number",  # t ** c
+    "number**",  # c ** t
+    "**value",  # positive(a) ** b
+    "weighted_sum",
+    "sum_values",
+    *ops.ELEMENTWISE,
+)
+
+CONSTANTS = st.one_of(st.floats(-3.0, -0.5), st.floats(0.5, 3.0))
+INPUT_POINTS = st.floats(-2.0, 2.0)
+
+
+@st.composite
+def trees(draw: st.DrawFn, n_inputs: int, depth: int, kind: str | None = None) -> tuple:
+    """A random tree of at most ``depth`` operations; ``kind`` fixes the root's operation."""
+    if kind is None:
+        if depth == 0:
+            return ("input", draw(st.integers(0, n_inputs - 1)))
+        kind = draw(st.sampled_from(("input", *KINDS)))
+        if kind == "input":
+            return ("input", draw(st.integers(0, n_inputs - 1)))
+
+    def subtree() -> tuple:
+        return draw(trees(n_inputs, max(depth - 1, 0)))
+
+    def operand() -> Any:  # a subtree, or (one time in four) a constant
+        return draw(CONSTANTS) if draw(st.integers(0, 3)) == 0 else subtree()
+
+    if kind in BINARY:  # a constant on either side, never on both
+        left, right = operand(), operand()
+        if isinstance(left, float) and isinstance(right, float):
+            right = subtree()
+        return (kind, left, right)
+    if kind == "neg":
+        return (kind, subtree())
+    if kind == "**number":
+        return (kind, subtree(), draw(st.sampled_from(POWER_EXPONENTS)))
+    if kind == "number**":
+        return (kind, draw(st.floats(0.5, 3.0)), subtree())
+    if kind == "**value":
+        return (kind, subtree(), subtree())
+    if kind == "weighted_sum":
+        n = draw(st.integers(1, 3))
+        weights = [operand() for _ in range(n)]
+        inputs = [subtree()] + [operand() for _ in range(n - 1)]
+        bias = draw(st.sampled_from(("none", "constant", "tree")))
+        bias_operand = (
+            None if bias == "none" else draw(CONSTANTS) if bias == "constant" else subtree()
+        )
+        return (kind, weights, inputs, bias_operand)
+    if kind == "sum_values":
+        return (kind, [subtree()] + [operand() for _ in range(draw(st.integers(0, 3)))])
+    assert kind in ops.ELEMENTWISE, kind
+    return (kind, subtree())
+
+
+def show(tree: Any) -> str:
+    """The tree as an expression a reader can paste (x0, x1, x2 are the inputs)."""
+    if isinstance(tree, float):
+        return repr(tree)
+    kind = tree[0]
+    if kind == "input":
+        return f"x{tree[1]}"
+    if kind in BINARY:
+        return f"({show(tree[1])} {kind} {show(tree[2])})"
+    if kind == "neg":
+        return f"(-{show(tree[1])})"
+    if kind == "**number":
+        return f"({_power_base_text(tree[1], tree[2])} ** {tree[2]!r})"
+    if kind == "number**":
+        return f"({tree[1]!r} ** {show(tree[2])})"
+    if kind == "**value":
+        return f"(positive({show(tree[1])}) ** {show(tree[2])})"
+    if kind == "weighted_sum":
+        weights = ", ".join(map(show, tree[1]))
+        inputs = ", ".join(map(show, tree[2]))
+        bias = "" if tree[3] is None else f", {show(tree[3])}"
+        return f"weighted_sum([{weights}], [{inputs}]{bias})"
+    if kind == "sum_values":
+        return f"sum_values([{', '.join(map(show, tree[1]))}])"
+    argument = show(tree[1])
+    if ops.ELEMENTWISE[kind].domain == "positive":
+        argument = f"positive({argument})"
+    return f"{kind}({argument})"
+
+
+def _power_base_text(base: Any, exponent: float) -> str:
+    return show(base) if _integer_power(exponent) else f"positive({show(base)})"
+
+
+def _integer_power(exponent: float) -> bool:
+    """An integer exponent takes any base (kept away from 0 if negative); others take
+    positive(base)."""
+    return exponent == int(exponent)
+
+
+# ------------------------------------------------------------------ building on an engine
+
+
+class Chaingrad:
+    """Builds a tree on Values, rejecting points outside the operations' safe domains."""
+
+    guarded = True
+
+    @staticmethod
+    def elementwise(name: str, x: Value) -> Value:
+        return getattr(x, name)()
+
+    weighted_sum = staticmethod(weighted_sum)
+    sum_values = staticmethod(sum_values)
+
+
+class Torch:
+    """Builds the same tree on float64 tensors (no checks: the Values made them)."""
+
+    guarded = False
+
+    @staticmethod
+    def elementwise(name: str, x: torch.Tensor) -> torch.Tensor:
+        return TORCH_ELEMENTWISE[name](x)
+
+    @staticmethod
+    def weighted_sum(weights: list, inputs: list, bias: Any = None) -> torch.Tensor:
+        total = sum(w * x for w, x in zip(weights, inputs))
+        return total if bias is None else total + bias
+
+    @staticmethod
+    def sum_values(items: list) -> torch.Tensor:
+        return sum(items)
+
+
+def number_of(x: Any) -> float:
+    if isinstance(x, Value):
+        return x.data
+    return x.item() if isinstance(x, torch.Tensor) else float(x)
+
+
+def require(condition: bool) -> None:
+    """Reject the drawn example (hypothesis draws another) unless ``condition`` holds."""
+    if not condition:
+        reject()
+
+
+def build(tree: Any, inputs: list, engine: type) -> Any:
+    """The tree's expression on ``inputs`` (Values or tensors), with ``engine``'s functions."""
+    if isinstance(tree, float):
+        return tree
+    kind = tree[0]
+    if kind == "input":
+        return inputs[tree[1]]
+
+    def positive(t: Any) -> Any:  # t·t + 0.5 ≥ 0.5: an argument for log, sqrt, x ** 1.5
+        return t * t + 0.5
+
+    def sub(t: Any) -> Any:
+        return build(t, inputs, engine)
+
+    if kind in BINARY:
+        a, b = sub(tree[1]), sub(tree[2])
+        if kind == "/" and engine.guarded:
+            require(abs(number_of(b)) >= MIN_DENOMINATOR)
+        out = {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b, "/": lambda: a / b}
+        result = out[kind]()
+    elif kind == "neg":
+        result = -sub(tree[1])
+    elif kind == "**number":
+        base, exponent = sub(tree[1]), tree[2]
+        if not _integer_power(exponent):
+            base = positive(base)
+        elif exponent < 0 and engine.guarded:
+            require(abs(number_of(base)) >= MIN_DENOMINATOR)
+        result = base**exponent
+    elif kind == "number**":
+        result = tree[1] ** sub(tree[2])
+    elif kind == "**value":
+        result = positive(sub(tree[1])) ** sub(tree[2])
+    elif kind == "weighted_sum":
+        weights = [sub(w) for w in tree[1]]
+        xs = [sub(x) for x in tree[2]]
+        bias = None if tree[3] is None else sub(tree[3])
+        result = engine.weighted_sum(weights, xs, bias)
+    elif kind == "sum_values":
+        result = engine.sum_values([sub(item) for item in tree[1]])
+    else:
+        argument = sub(tree[1])
+        domain = ops.ELEMENTWISE[kind].domain
+        if domain == "positive":
+            argument = positive(argument)
+        elif domain == "nonzero" and engine.guarded:
+            require(abs(number_of(argument)) >= MIN_DISTANCE_TO_KINK)
+        result = engine.elementwise(kind, argument)
+    if engine.guarded:
+        require(math.isfinite(number_of(result)) and abs(number_of(result)) <= LIMIT)
+    return result
+
+
+# ------------------------------------------------------------------ derivatives on each side
+
+
+def chaingrad_function(tree: tuple) -> Callable[..., Value]:
+    return lambda *xs: build(tree, list(xs), Chaingrad)
+
+
+def torch_function(tree: tuple) -> Callable[..., torch.Tensor]:
+    return lambda *xs: build(tree, list(xs), Torch)
+
+
+def torch_leaves(point: list[float]) -> list[torch.Tensor]:
+    return [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in point]
+
+
+def chaingrad_gradient(output: Value, inputs: list[Value], **kwargs: Any) -> list[Any]:
+    return grad(output, inputs, allow_unused=True, **kwargs)
+
+
+def torch_gradient(output: Any, inputs: list[torch.Tensor], create_graph: bool = False) -> list:
+    """torch.autograd.grad, with None for an input or an output that is not in the graph.
+
+    The graph is kept (``retain_graph``): the gradients of one gradient graph are taken one
+    after another."""
+    if not isinstance(output, torch.Tensor) or not output.requires_grad:
+        return [None] * len(inputs)
+    return list(
+        torch.autograd.grad(
+            output, inputs, create_graph=create_graph, retain_graph=True, allow_unused=True
+        )
+    )
+
+
+def numbers(gradients: list) -> list[float]:
+    """Gradients as floats, 0.0 for None (an input the output does not depend on)."""
+    return [0.0 if g is None else number_of(g) for g in gradients]
+
+
+def derivative_table(function: Callable, leaves: list, gradient: Callable, order: int) -> Any:
+    """All derivatives of ``order`` (1, 2 or 3) by repeated gradients, as nested lists."""
+
+    def expand(node: Any, remaining: int) -> Any:
+        create_graph = remaining > 1
+        gradients = [None] * len(leaves) if node is None else gradient(node, leaves, create_graph)
+        if remaining == 1:
+            return numbers(gradients)
+        return [expand(g, remaining - 1) for g in gradients]
+
+    return expand(function(*leaves), order)
+
+
+def chaingrad_table(tree: tuple, point: list[float], order: int) -> Any:
+    def gradient(node: Value, leaves: list, create_graph: bool) -> list:
+        return chaingrad_gradient(node, leaves, create_graph=create_graph)
+
+    return derivative_table(chaingrad_function(tree), [Value(x) for x in point], gradient, order)
+
+
+def torch_table(tree: tuple, point: list[float], order: int) -> Any:
+    return derivative_table(torch_function(tree), torch_leaves(point), torch_gradient, order)
+
+
+def assert_agree(ours: Any, theirs: Any, what: str, tree: tuple, point: list[float]) -> None:
+    np.testing.assert_allclose(
+        np.array(ours, dtype=np.float64),
+        np.array(theirs, dtype=np.float64),
+        rtol=RTOL,
+        atol=ATOL,
+        err_msg=f"{what} of {show(tree)} at {point}: chaingrad (actual) vs PyTorch (desired)",
+    )
+
+
+def compare_with_torch(tree: tuple, point: list[float]) -> None:
+    """Value, gradient, gradient as a graph, its gradients, and the Hessian, both ways."""
+    xs = [Value(x) for x in point]
+    out = build(tree, xs, Chaingrad)
+    ts = torch_leaves(point)
+    reference = build(tree, ts, Torch)
+    assert_agree(out.data, number_of(reference), "value", tree, point)
+
+    expected = numbers(torch_gradient(reference, ts))
+    gradient = numbers(chaingrad_gradient(out, xs))
+    assert_agree(gradient, expected, "gradient", tree, point)
+    as_graph = numbers(chaingrad_gradient(out, xs, create_graph=True))
+    assert_agree(as_graph, expected, "gradient with create_graph=True", tree, point)
+
+    second = chaingrad_table(tree, point, order=2)
+    assert_agree(second, torch_table(tree, point, order=2), "second derivatives", tree, point)
+
+    ours = hessian(chaingrad_function(tree), point)
+    theirs = torch.autograd.functional.hessian(torch_function(tree), tuple(torch_leaves(point)))
+    theirs = [[number_of(entry) for entry in row] for row in theirs]
+    assert_agree(ours, theirs, "autograd.hessian", tree, point)
+
+
+# ------------------------------------------------------------------ the properties
+
+
+@settings(max_examples=150)
+@given(data=st.data(), n_inputs=st.integers(2, 3))
+def test_random_expression_trees_match_torch(data: st.DataObject, n_inputs: int) -> None:
+    tree = data.draw(trees(n_inputs, depth=4), label="tree")
+    point = data.draw(st.lists(INPUT_POINTS, min_size=n_inputs, max_size=n_inputs), label="x")
+    compare_with_torch(tree, point)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@settings(max_examples=15)
+@given(data=st.data(), n_inputs=st.integers(2, 3))
+def test_each_operation_at_the_root_matches_torch(
+    kind: str, data: st.DataObject, n_inputs: int
+) -> None:
+    tree = data.draw(trees(n_inputs, depth=3, kind=kind), label="tree")
+    point = data.draw(st.lists(INPUT_POINTS, min_size=n_inputs, max_size=n_inputs), label="x")
+    compare_with_torch(tree, point)
+
+
+# ------------------------------------------------------------------ third derivatives
+
+# Chains such as sigmoid(tanh(x0) * x1): each link applies tanh or sigmoid, or multiplies
+# or shifts by an input (so that the chain involves both inputs).
+LINKS = st.sampled_from(("tanh", "sigmoid", "*x0", "*x1", "+x1"))
+
+
+def chain_tree(links: list[str]) -> tuple:
+    tree: tuple = ("input", 0)
+    for link in links:
+        if link in ("tanh", "sigmoid"):
+            tree = (link, tree)
+        else:
+            tree = ("+" if link[0] == "+" else "*", tree, ("input", int(link[-1])))
+    return tree
+
+
+@settings(max_examples=60)
+@given(
+    links=st.lists(LINKS, min_size=1, max_size=6).filter(
+        lambda links: "tanh" in links or "sigmoid" in links
+    ),
+    point=st.lists(st.floats(-1.5, 1.5), min_size=2, max_size=2),
+)
+def test_third_derivatives_of_tanh_and_sigmoid_chains_match_torch(
+    links: list[str], point: list[float]
+) -> None:
+    tree = chain_tree(links)
+    ours = chaingrad_table(tree, point, order=3)
+    assert_agree(ours, torch_table(tree, point, order=3), "third derivatives", tree, point)
+
+
+def test_third_derivatives_of_sigmoid_of_tanh_times_y() -> None:
+    tree = ("sigmoid", ("*", ("tanh", ("input", 0)), ("input", 1)))
+    point = [0.3, -1.2]
+    ours = chaingrad_table(tree, point, order=3)
+    assert_agree(ours, torch_table(tree, point, order=3), "third derivatives", tree, point)
+    # and one entry by hand: ∂³/∂y³ σ(t·y) = t³·σ'''(t·y), σ''' = σ(1-σ)(1 - 6σ + 6σ²)
+    t = math.tanh(0.3)
+    s = 1 / (1 + math.exp(-t * -1.2))
+    assert ours[1][1][1] == pytest.approx(t**3 * s * (1 - s) * (1 - 6 * s + 6 * s * s), rel=1e-12)
+
+
+# ================================================================== the Tensor engine
+
+SMOOTH = st.floats(-2.0, 2.0)
+DOMAIN_ELEMENTS = {
+    "real": SMOOTH,
+    "positive": st.floats(0.1, 3.0),
+    "nonzero": st.one_of(st.floats(-2.0, -0.01), st.floats(0.01, 2.0)),
+}
+SHAPES = hnp.array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=3)
+
+
+def arrays(elements: st.SearchStrategy[float], shape: Any = SHAPES) -> st.SearchStrategy:
+    return hnp.arrays(np.float64, shape, elements=elements)
+
+
+def tensor_pair(array: np.ndarray) -> tuple[Tensor, torch.Tensor]:
+    return (
+        Tensor(array.copy(), requires_grad=True),
+        torch.tensor(array, dtype=torch.float64, requires_grad=True),
+    )
+
+
+def assert_tensor_gradients_agree(
+    ours: Callable[..., Tensor],
+    theirs: Callable[..., torch.Tensor],
+    arrays_in: list[np.ndarray],
+    seed: int,
+    what: str,
+) -> None:
+    """``autograd.grad`` and ``backward`` against ``torch.autograd.grad``, for a random ∂L/∂out."""
+    pairs = [tensor_pair(a) for a in arrays_in]
+    xs, ts = [p[0] for p in pairs], [p[1] for p in pairs]
+    out, reference = ours(*xs), theirs(*ts)
+    detail = f"{what} at {[a.tolist() for a in arrays_in]}"
+    np.testing.assert_allclose(
+        out.data, reference.detach().numpy(), rtol=RTOL, atol=ATOL, err_msg=f"value of {detail}"
+    )
+    upstream = np.random.default_rng(seed).uniform(-1.0, 1.0, size=out.shape)
+    expected = torch.autograd.grad(reference, ts, grad_outputs=torch.from_numpy(upstream))
+    gradients = grad(out, xs, grad_output=upstream)
+    for index, (ours_g, theirs_g) in enumerate(zip(gradients, expected)):
+        assert ours_g.shape == tuple(theirs_g.shape)
+        np.testing.assert_allclose(
+            ours_g.data,
+            theirs_g.numpy(),
+            rtol=RTOL,
+            atol=ATOL,
+            err_msg=f"autograd.grad, input {index}, of {detail}",
+        )
+        assert xs[index].grad is None  # grad leaves .grad alone
+    out.backward(upstream)
+    for index, (x, theirs_g) in enumerate(zip(xs, expected)):
+        np.testing.assert_allclose(
+            x.grad,
+            theirs_g.numpy(),
+            rtol=RTOL,
+            atol=ATOL,
+            err_msg=f"backward, input {index}, of {detail}",
+        )
+
+
+ENTRIES = list(ops.ELEMENTWISE.values())
+
+
+@pytest.mark.parametrize("op", ENTRIES, ids=[op.name for op in ENTRIES])
+@settings(max_examples=15)
+@given(data=st.data(), seed=st.integers(0, 2**32 - 1))
+def test_tensor_table_entries_match_torch(op: ops.Elementwise, data: Any, seed: int) -> None:
+    array = data.draw(arrays(DOMAIN_ELEMENTS[op.domain]), label="x")
+    assert_tensor_gradients_agree(
+        lambda x: getattr(x, op.name)(), TORCH_ELEMENTWISE[op.name], [array], seed, op.name
+    )
+
+
+BROADCAST_SHAPES = [
+    ((3, 4), (3, 4)),
+    ((3, 1), (1, 4)),
+    ((2, 3), (3,)),
+    ((3,), ()),
+    ((), (2, 2)),
+    ((2, 1, 3), (4, 1)),
+]
+TENSOR_BINARY: dict[str, tuple[Callable[[Any, Any], Any], Any, Any]] = {
+    # op: (function, left elements, right elements)
+    "+": (lambda a, b: a + b, SMOOTH, SMOOTH),
+    "-": (lambda a, b: a - b, SMOOTH, SMOOTH),
+    "*": (lambda a, b: a * b, SMOOTH, SMOOTH),
+    "/": (lambda a, b: a / b, SMOOTH, DOMAIN_ELEMENTS["nonzero"].filter(lambda v: abs(v) > 0.2)),
+    "**": (lambda a, b: a**b, st.floats(0.1, 3.0), SMOOTH),
+}
+
+
+@pytest.mark.parametrize("op", TENSOR_BINARY)
+@pytest.mark.parametrize("shapes", BROADCAST_SHAPES, ids=str)
+@settings(max_examples=8)
+@given(data=st.data(), seed=st.integers(0, 2**32 - 1))
+def test_tensor_broadcasting_binary_ops_match_torch(
+    op: str, shapes: tuple, data: Any, seed: int
+) -> None:
+    function, left, right = TENSOR_BINARY[op]
+    a = data.draw(arrays(left, shapes[0]), label="a")
+    b = data.draw(arrays(right, shapes[1]), label="b")
+    assert_tensor_gradients_agree(function, function, [a, b], seed, f"a {op} b, shapes {shapes}")
+
+
+@pytest.mark.parametrize("exponent", [2.0, 3.0, -1.0, 0.5, -1.5, 0.0])
+@given(array=arrays(st.floats(0.1, 3.0)), seed=st.integers(0, 2**32 - 1))
+@settings(max_examples=10)
+def test_tensor_power_of_a_number_exponent_matches_torch(
+    exponent: float, array: np.ndarray, seed: int
+) -> None:
+    def power(x: Any) -> Any:
+        return x**exponent
+
+    assert_tensor_gradients_agree(power, power, [array], seed, f"x ** {exponent}")
+
+
+MATMUL_SHAPES = [
+    ((2, 3), (3, 4)),
+    ((3,), (3, 4)),
+    ((2, 3), (3,)),
+    ((3,), (3,)),
+    ((5, 2, 3), (3, 4)),
+    ((2, 3), (5, 3, 4)),
+    ((5, 1, 2, 3), (4, 3, 2)),
+]
+
+
+@pytest.mark.parametrize("shapes", MATMUL_SHAPES, ids=str)
+@settings(max_examples=10)
+@given(data=st.data(), seed=st.integers(0, 2**32 - 1))
+def test_tensor_matmul_matches_torch(shapes: tuple, data: Any, seed: int) -> None:
+    a = data.draw(arrays(SMOOTH, shapes[0]), label="a")
+    b = data.draw(arrays(SMOOTH, shapes[1]), label="b")
+
+    def matmul(x: Any, y: Any) -> Any:
+        return x @ y
+
+    assert_tensor_gradients_agree(matmul, matmul, [a, b], seed, f"a @ b, shapes {shapes}")
+
+
+@settings(max_examples=20)
+@given(
+    x=arrays(SMOOTH, (4, 3)),
+    w=arrays(SMOOTH, (3, 2)),
+    b=arrays(SMOOTH, (2,)),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_tensor_layer_of_every_activation_matches_torch(x, w, b, seed: int) -> None:
+    # A layer whose activations use every table entry in turn (safe arguments where needed).
+    def layer(engine_x: Any, engine_w: Any, engine_b: Any, apply: Callable) -> Any:
+        z = engine_x @ engine_w + engine_b
+        total = z * 0.0
+        for name, entry in ops.ELEMENTWISE.items():
+            argument = z * z + 0.5 if entry.domain != "real" else z
+            total = total + apply(name, argument)
+        return total
+
+    assert_tensor_gradients_agree(
+        lambda *t: layer(*t, lambda name, a: getattr(a, name)()),
+        lambda *t: layer(*t, lambda name, a: TORCH_ELEMENTWISE[name](a)),
+        [x, w, b],
+        seed,
+        "sum of every activation of x @ w + b",
+    )
