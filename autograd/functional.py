@@ -22,7 +22,7 @@ as PyTorch shapes them.
 
 On Tensors, each op's backward rule is evaluated on the nodes themselves (see
 :class:`_NodeAsGraph`): the rules of ``+ - * /``, ``**`` with a number, 2-D ``@``, ``sum``,
-``mean``, ``reshape``, ``transpose`` and the op table are written with operations Tensors
+``mean``, ``reshape``, ``transpose``, ``linear`` and the op table are written with operations Tensors
 support, so one rule serves both the first-order pass and the gradient graph; the others are
 refused by name with ``create_graph=True``.
 """
@@ -483,7 +483,7 @@ class _NodeAsGraph:
 
 # The Tensor ops whose backward rules are written with operations Tensors support, so that
 # they can be evaluated on nodes; with create_graph the others are refused by name.
-_RULES_ON_NODES = {"+", "-", "*", "/", "neg", "sum", "mean", "reshape", "transpose"}
+_RULES_ON_NODES = {"+", "-", "*", "/", "neg", "sum", "mean", "reshape", "transpose", "linear"}
 
 
 def _tensor_gradient_graphs(output: Tensor, grad_output: Any) -> dict[Any, Tensor]:
@@ -520,7 +520,8 @@ def _check_rule_on_nodes(node: Tensor) -> None:
     raise NotImplementedError(
         f"autograd.grad(create_graph=True): the backward rule of Tensor op {op!r} is not "
         "written for nodes yet; build the function from + - * / @ (2-D), ** with a number, "
-        "sum, mean, reshape, transpose and the op table's functions, or use Values"
+        "sum, mean, reshape, transpose, linear (nn.Linear) and the op table's functions, "
+        "or use Values"
     )
 
 

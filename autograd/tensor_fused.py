@@ -69,8 +69,11 @@ def _linear_backward(node: Tensor, grad: np.ndarray) -> tuple:
         d_weight = x_rows.T @ grad_rows
     if len(node.parents) == 2:
         return d_x, d_weight
-    d_bias = np.add.reduce(grad_rows, axis=0) if node.parents[2].requires_grad else None
-    return d_x, d_weight, d_bias
+    if not node.parents[2].requires_grad:
+        return d_x, d_weight, None
+    if isinstance(grad_rows, Tensor):  # the rule evaluated on nodes (create_graph)
+        return d_x, d_weight, grad_rows.sum(axis=0)
+    return d_x, d_weight, np.add.reduce(grad_rows, axis=0)
 
 
 def softmax_cross_entropy(logits: Tensor, labels: Any) -> Tensor:

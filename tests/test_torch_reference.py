@@ -656,3 +656,33 @@ def test_a_value_exponent_of_exactly_zero_keeps_its_derivative() -> None:
     assert float(theirs[1][0]) == pytest.approx(mixed)  # PyTorch's one order is right...
     assert float(theirs[0][1]) == 0.0  # ...and its other drops the term: not symmetric
     assert gradgradcheck(f, [0.7, 0.0])
+
+
+def test_hessian_of_an_nn_linear_network_matches_torch() -> None:
+    # The fused linear node (nn.Linear) differentiated twice: ½‖tanh(xW₁+b₁)W₂+b₂ − y‖² / n.
+    import nn
+
+    rng = np.random.default_rng(3)
+    x, y = rng.standard_normal((5, 3)), rng.standard_normal((5, 2))
+    nn.manual_seed(0)
+    first, second = nn.Linear(3, 4, dtype=np.float64), nn.Linear(4, 2, dtype=np.float64)
+    w2, b2 = second.weight.data, second.bias.data
+
+    def ours(w: Tensor, b: Tensor) -> Tensor:
+        first.weight, first.bias = w, b
+        out = second(first(Tensor(x)).tanh())
+        return ((out - Tensor(y)) ** 2).sum() * (0.5 / len(x))
+
+    def theirs(w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        hidden = torch.tanh(torch.from_numpy(x) @ w + b)
+        out = hidden @ torch.from_numpy(w2) + torch.from_numpy(b2)
+        return ((out - torch.from_numpy(y)) ** 2).sum() * (0.5 / len(x))
+
+    w1, b1 = first.weight.data.copy(), first.bias.data.copy()
+    h = hessian(ours, [Tensor(w1), Tensor(b1)])
+    expected = torch.autograd.functional.hessian(
+        theirs, (torch.from_numpy(w1), torch.from_numpy(b1))
+    )
+    for i in range(2):
+        for j in range(2):
+            np.testing.assert_allclose(h[i][j], expected[i][j].numpy(), rtol=1e-6, atol=1e-10)
