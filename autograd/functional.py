@@ -22,9 +22,9 @@ as PyTorch shapes them.
 
 On Tensors, each op's backward rule is evaluated on the nodes themselves (see
 :class:`_NodeAsGraph`): the rules of ``+ - * /``, ``**`` with a number, 2-D ``@``, ``sum``,
-``mean``, ``reshape``, ``transpose``, ``linear`` and the op table are written with operations Tensors
-support, so one rule serves both the first-order pass and the gradient graph; the others are
-refused by name with ``create_graph=True``.
+``mean``, ``reshape``, ``transpose``, ``linear`` and the op table are written with operations
+Tensors support, so one rule serves both the first-order pass and the gradient graph; the
+others are refused by name with ``create_graph=True``.
 """
 
 from __future__ import annotations
