@@ -110,9 +110,6 @@ def exp(x: float) -> float:
 
 
 def sigmoid(x: float) -> float:
-    """σ(x) = 1 / (1 + e⁻ˣ), never overflowing: 0.0 at ``-inf``, 1.0 at ``inf``."""
-    # Two forms so that exp never overflows: e^(-x) for x ≥ 0, e^x for x < 0.
-    if x >= 0.0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)
-    return e / (1.0 + e)
+    """σ(x) = 1 / (1 + e⁻ˣ), as the Tensor engine computes it with NumPy: 1.0 at ``inf``, and
+    0.0 at ``-inf`` and wherever e⁻ˣ overflows (x < -709.78, where σ(x) < 1e-308)."""
+    return 1.0 / (1.0 + exp(-x))

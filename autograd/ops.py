@@ -125,13 +125,7 @@ def _sign(x: float) -> float:
 
 
 def _array_sigmoid(np: Any, x: Any) -> Any:
-    out = 1 / (1 + np.exp(-x))  # exact enough until e⁻ˣ overflows (x < -709 in float64)
-    if x.size and x.min() < -np.log(np.finfo(out.dtype).max):  # rare: use eˣ / (1 + eˣ)
-        out = np.array(out)  # NumPy gives a scalar, not an array, for a 0-d x
-        low = x < 0
-        e = np.exp(x[low])
-        out[low] = e / (1 + e)
-    return out
+    return 1 / (1 + np.exp(-x))  # as numerics.sigmoid: 0 where e⁻ˣ overflows
 
 
 def _array_step(np: Any, x: Any) -> Any:
