@@ -22,9 +22,11 @@ as PyTorch shapes them.
 
 On Tensors, each op's backward rule is evaluated on the nodes themselves (see
 :class:`_NodeAsGraph`): the rules of ``+ - * /``, ``**`` with a number, 2-D ``@``, ``sum``,
-``mean``, ``reshape``, ``transpose``, ``linear`` and the op table are written with operations
-Tensors support, so one rule serves both the first-order pass and the gradient graph; the
-others are refused by name with ``create_graph=True``.
+``mean``, ``max``, ``reshape``, ``transpose``, ``softmax``, ``log_softmax``, the fused
+``linear``, ``softmax_cross_entropy``, ``mse`` and ``squared_error`` and the op table are
+written with operations Tensors support, so one rule serves both the first-order pass and the
+gradient graph (a fused rule that reads an array saved by the forward pass recomputes it from
+the nodes there); the others are refused by name with ``create_graph=True``.
 """
 
 from __future__ import annotations
@@ -483,7 +485,10 @@ class _NodeAsGraph:
 
 # The Tensor ops whose backward rules are written with operations Tensors support, so that
 # they can be evaluated on nodes; with create_graph the others are refused by name.
-_RULES_ON_NODES = {"+", "-", "*", "/", "neg", "sum", "mean", "reshape", "transpose", "linear"}
+_RULES_ON_NODES = {
+    *("+", "-", "*", "/", "neg", "sum", "mean", "max", "reshape", "transpose"),
+    *("linear", "softmax", "log_softmax", "softmax_cross_entropy", "mse", "squared_error"),
+}
 
 
 def _tensor_gradient_graphs(output: Tensor, grad_output: Any) -> dict[Any, Tensor]:
@@ -520,8 +525,8 @@ def _check_rule_on_nodes(node: Tensor) -> None:
     raise NotImplementedError(
         f"autograd.grad(create_graph=True): the backward rule of Tensor op {op!r} is not "
         "written for nodes yet; build the function from + - * / @ (2-D), ** with a number, "
-        "sum, mean, reshape, transpose, linear (nn.Linear) and the op table's functions, "
-        "or use Values"
+        "sum, mean, max, reshape, transpose, softmax, log_softmax, linear, "
+        "softmax_cross_entropy, mse, squared_error and the op table's functions, or use Values"
     )
 
 

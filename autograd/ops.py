@@ -39,6 +39,7 @@ __all__ = [
     "Elementwise",
     "cos",
     "divide_derivatives",
+    "exp",
     "log",
     "multiply_derivatives",
     "number",
@@ -169,6 +170,11 @@ def sigmoid(x: Any) -> Any:
 def log(x: Any) -> Any:
     """ln x on a float, an array, a Value or a Tensor."""
     return _apply(LOG, x)
+
+
+def exp(x: Any) -> Any:
+    """eˣ on a float, an array, a Value or a Tensor."""
+    return _apply(EXP, x)
 
 
 def number(x: Any) -> Any:

@@ -448,7 +448,9 @@ class Tensor:
         (a,) = node.parents
         axis, keepdims = node._saved
         shape = a.data.shape
-        share = (a.data == _spread(node.data, axis, keepdims, shape)).astype(grad.dtype)
+        # Which elements are the maximum: numbers (ops.number), a constant even on nodes.
+        maximum = _spread(ops.number(node.data), axis, keepdims, shape)
+        share = (ops.number(a.data) == maximum).astype(grad.dtype)
         # 1/k for each of k tied maxima. A nan maximum matches nothing: 0/0 = nan, as it should be.
         share /= share.sum(axis=axis, keepdims=True)
         return (_spread(grad, axis, keepdims, shape) * share,)
@@ -535,8 +537,8 @@ class Tensor:
 
     @staticmethod
     def _log_softmax_backward(node: Tensor, grad: np.ndarray) -> tuple:
-        axis = node._saved
-        return (grad - np.exp(node.data) * grad.sum(axis=axis, keepdims=True),)
+        axis = node._saved  # exp(log softmax) = softmax; ops.exp also takes a node
+        return (grad - ops.exp(node.data) * grad.sum(axis=axis, keepdims=True),)
 
     # softmax(x)ᵢ = e^(xᵢ - m) / Σⱼ e^(xⱼ - m); ∂L/∂xᵢ = sᵢ · (gᵢ - Σⱼ gⱼ sⱼ)
     def softmax(self, axis: int = -1) -> Tensor:

@@ -112,6 +112,11 @@ def softmax_cross_entropy(logits: Tensor, labels: Any) -> Tensor:
 
 def _softmax_cross_entropy_backward(node: Tensor, grad: np.ndarray) -> tuple:
     probabilities, rows, labels = node._saved
+    if isinstance(grad, Tensor):  # evaluated on nodes (create_graph): softmax as a node
+        logits = node.parents[0].data
+        onehot = np.zeros(logits.shape, dtype=logits.dtype)
+        onehot[rows, labels] = 1
+        return ((logits.softmax(axis=1) - onehot) * (grad / logits.shape[0]),)
     scale = grad / probabilities.shape[0]
     d_logits = probabilities * scale
     d_logits[rows, labels] -= scale
@@ -216,6 +221,8 @@ def _squared_error(prediction: Any, target: Any, scale: float | None, op: str) -
 def _squared_error_backward(node: Tensor, grad: np.ndarray) -> tuple:
     prediction, target = node.parents
     difference, scale = node._saved
+    if isinstance(grad, Tensor):  # evaluated on nodes (create_graph): the difference as one
+        difference = prediction.data - target.data
     d_prediction = difference * (2 * scale * grad)
     return (
         d_prediction if prediction.requires_grad else None,

@@ -686,3 +686,34 @@ def test_hessian_of_an_nn_linear_network_matches_torch() -> None:
     for i in range(2):
         for j in range(2):
             np.testing.assert_allclose(h[i][j], expected[i][j].numpy(), rtol=1e-6, atol=1e-10)
+
+
+def test_hessian_of_a_classifier_with_cross_entropy_matches_torch() -> None:
+    # nn.Sequential(Linear, Sigmoid, Linear) with the fused softmax cross-entropy, as in the
+    # MNIST demo (on 5 samples of 4 features): Hessian by the output layer's weights and bias.
+    import nn
+
+    rng = np.random.default_rng(5)
+    x, labels = rng.standard_normal((5, 4)), np.array([0, 2, 1, 2, 0])
+    nn.manual_seed(1)
+    net = nn.Sequential(
+        nn.Linear(4, 3, dtype=np.float64), nn.Sigmoid(), nn.Linear(3, 3, dtype=np.float64)
+    )
+    w1, b1 = net[0].weight.data, net[0].bias.data
+
+    def ours(w: Tensor, b: Tensor) -> Tensor:
+        net[2].weight, net[2].bias = w, b
+        return nn.cross_entropy(net(Tensor(x)), labels)
+
+    def theirs(w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        hidden = torch.sigmoid(torch.from_numpy(x) @ torch.from_numpy(w1) + torch.from_numpy(b1))
+        return F.cross_entropy(hidden @ w + b, torch.from_numpy(labels))
+
+    w2, b2 = net[2].weight.data.copy(), net[2].bias.data.copy()
+    h = hessian(ours, [Tensor(w2), Tensor(b2)])
+    expected = torch.autograd.functional.hessian(
+        theirs, (torch.from_numpy(w2), torch.from_numpy(b2))
+    )
+    for i in range(2):
+        for j in range(2):
+            np.testing.assert_allclose(h[i][j], expected[i][j].numpy(), rtol=1e-6, atol=1e-10)
