@@ -508,12 +508,9 @@ class Tensor:
     def _getitem_backward(node: Tensor, grad: np.ndarray) -> tuple:
         (a,) = node.parents
         index = node._saved
-        result = np.zeros_like(a.data)
-        if _is_basic_index(index):  # slices and integers: no element is selected twice
-            result[index] = grad
-        else:
-            np.add.at(result, index, grad)
-        return (result,)
+        if isinstance(grad, Tensor):  # evaluated on nodes (create_graph): scatter as a node
+            return (_scatter(grad, index, a.shape),)
+        return (_scattered(grad, index, a.data.shape, a.data.dtype),)
 
     # ---------------------------------------------------------------- functions
     # exp, log, tanh, sigmoid, relu, sin, cos, abs, sqrt, softplus: made from the table of
@@ -718,6 +715,27 @@ def _spread(grad: np.ndarray, axis: Axis, keepdims: bool, shape: tuple[int, ...]
     if axis is not None and not keepdims:
         grad = np.expand_dims(grad, axis)
     return np.broadcast_to(grad, shape)
+
+
+def _scattered(values: np.ndarray, index: Any, shape: tuple, dtype: Any) -> np.ndarray:
+    """Zeros of ``shape`` with ``values`` added at ``index``: the gradient of ``x[index]``."""
+    result = np.zeros(shape, dtype=dtype)
+    if _is_basic_index(index):  # slices and integers: no element is selected twice
+        result[index] = values
+    else:
+        np.add.at(result, index, values)
+    return result
+
+
+def _scatter(values: Tensor, index: Any, shape: tuple) -> Tensor:
+    """:func:`_scattered` as a node: indexing's gradient as a graph. Its own gradient is
+    indexing again, so the two differentiate each other to any order."""
+    data = _scattered(values._data, index, shape, values._data.dtype)
+    return _result(data, (values,), _scatter_backward, "scatter", index)
+
+
+def _scatter_backward(node: Tensor, grad: Any) -> tuple:
+    return (grad[node._saved],)
 
 
 def _is_basic_index(index: Any) -> bool:
