@@ -23,7 +23,7 @@ as PyTorch shapes them.
 On Tensors, each op's backward rule is evaluated on the nodes themselves (see
 :class:`_NodeAsGraph`): the rules of ``+ - * /``, ``**`` with a number, 2-D ``@``, ``sum``,
 ``mean``, ``max``, ``reshape``, ``transpose``, indexing, ``softmax``, ``log_softmax``, the fused
-``linear``, ``softmax_cross_entropy``, ``mse`` and ``squared_error`` and the op table are
+``linear`` and losses (cross-entropies, ``mse``, ``squared_error``) and the op table are
 written with operations Tensors support, so one rule serves both the first-order pass and the
 gradient graph (a fused rule that reads an array saved by the forward pass recomputes it from
 the nodes there); the others are refused by name with ``create_graph=True``.
@@ -488,7 +488,7 @@ class _NodeAsGraph:
 _RULES_ON_NODES = {
     *("+", "-", "*", "/", "neg", "sum", "mean", "max", "reshape", "transpose"),
     *("linear", "softmax", "log_softmax", "softmax_cross_entropy", "mse", "squared_error"),
-    *("getitem", "scatter"),
+    *("getitem", "scatter", "binary_cross_entropy", "sigmoid_binary_cross_entropy"),
 }
 
 
@@ -526,8 +526,8 @@ def _check_rule_on_nodes(node: Tensor) -> None:
     raise NotImplementedError(
         f"autograd.grad(create_graph=True): the backward rule of Tensor op {op!r} is not "
         "written for nodes yet; build the function from + - * / @ (2-D), ** with a number, "
-        "sum, mean, max, reshape, transpose, indexing, softmax, log_softmax, linear, "
-        "softmax_cross_entropy, mse, squared_error and the op table's functions, or use Values"
+        "sum, mean, max, reshape, transpose, indexing, softmax, log_softmax, the fused "
+        "linear and losses, and the op table's functions, or use Values"
     )
 
 

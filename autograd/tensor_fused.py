@@ -277,6 +277,8 @@ def _binary_cross_entropy_backward(node: Tensor, grad: np.ndarray) -> tuple:
     log_p, log_q, scale = node._saved
     p, y = probability.data, target.data
     grad = grad * scale
+    if isinstance(grad, Tensor):  # evaluated on nodes (create_graph)
+        return _binary_cross_entropy_on_nodes(p, y, log_p, log_q, grad, node.parents)
     d_probability = d_target = None
     if probability.requires_grad:
         # d/dp max(log p, -100) is 1/p, or 0 where the clamp holds (no division there).
@@ -287,6 +289,26 @@ def _binary_cross_entropy_backward(node: Tensor, grad: np.ndarray) -> tuple:
     if target.requires_grad:
         with _quiet():
             d_target = (np.maximum(log_p, LOG_FLOOR) - np.maximum(log_q, LOG_FLOOR)) * -grad
+    return d_probability, d_target
+
+
+def _binary_cross_entropy_on_nodes(
+    p: Tensor, y: Tensor, log_p: np.ndarray, log_q: np.ndarray, grad: Tensor, parents: tuple
+) -> tuple:
+    """The rule above with p and y as nodes. Where a log is clamped (the masks, constants
+    from the forward pass) p is replaced by 1 before dividing or taking its log, and the
+    term by the constant floor, so no 0/0 or 0·(-inf) turns a masked 0 into nan."""
+    keep_p = (log_p >= LOG_FLOOR).astype(log_p.dtype)
+    keep_q = (log_q >= LOG_FLOOR).astype(log_q.dtype)
+    p_safe = p * keep_p + (1 - keep_p)  # p where log p is kept, else 1
+    q_safe = (1 - p) * keep_q + (1 - keep_q)  # 1 - p where log(1 - p) is kept, else 1
+    d_probability = d_target = None
+    if parents[0].requires_grad:
+        d_probability = (y * (keep_p / p_safe) - (1 - y) * (keep_q / q_safe)) * -grad
+    if parents[1].requires_grad:
+        clamped_p = p_safe.log() * keep_p + LOG_FLOOR * (1 - keep_p)
+        clamped_q = q_safe.log() * keep_q + LOG_FLOOR * (1 - keep_q)
+        d_target = (clamped_p - clamped_q) * -grad
     return d_probability, d_target
 
 
@@ -320,6 +342,11 @@ def _sigmoid_binary_cross_entropy_backward(node: Tensor, grad: np.ndarray) -> tu
     exp_minus_abs, scale = node._saved
     z = logits.data
     grad = grad * scale
+    if isinstance(grad, Tensor):  # evaluated on nodes (create_graph): σ(z) as a node
+        return (
+            (z.sigmoid() - target.data) * grad if logits.requires_grad else None,
+            z * -grad if target.requires_grad else None,
+        )
     d_logits = d_target = None
     with _quiet():  # inf or nan operands: IEEE results
         if logits.requires_grad:

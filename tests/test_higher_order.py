@@ -362,10 +362,12 @@ LABELS = np.array([2, 0, 1])
         (lambda a, b: autograd.linear(a, b, b.sum(axis=0)).tanh().sum(), [(3, 2), (2, 4)]),
         (lambda a, b: ((a * b)[1:, 0] ** 3).sum() + (a[0] * b[2]).sin().sum(), [(3, 2), (3, 2)]),
         (lambda a, b: ((a * b)[np.array([0, 0, 2])] ** 2).sum(), [(3, 2), (3, 2)]),
+        (lambda a, b: autograd.binary_cross_entropy(a.sigmoid(), b.sigmoid()), [(3, 2), (3, 2)]),
+        (lambda a, b: autograd.sigmoid_binary_cross_entropy(a * b, b.tanh()), [(3, 2), (3, 2)]),
     ],
     ids=[
         *("max", "log_softmax", "softmax", "cross_entropy", "mse", "squared_error", "linear"),
-        *("getitem-basic", "getitem-repeated"),
+        *("getitem-basic", "getitem-repeated", "bce", "bce-with-logits"),
     ],
 )
 def test_tensor_gradgradcheck_holds_for_the_reductions_and_fused_ops(fn, shapes) -> None:
@@ -414,3 +416,18 @@ def test_tensor_gradgradcheck_catches_a_cut_graph() -> None:
 
     with pytest.raises(GradcheckError, match="analytic"):
         gradgradcheck(cut, [Tensor(np.array([0.5, 1.5]))])
+
+
+def test_bce_second_derivatives_stay_finite_where_the_log_is_clamped() -> None:
+    p = Tensor(np.array([0.0, 0.4, 1.0]), requires_grad=True)
+    y = Tensor(np.array([1.0, 0.3, 0.0]), requires_grad=True)
+    loss = autograd.binary_cross_entropy(p, y)
+    gp, gy = grad(loss, [p, y], create_graph=True)
+    assert np.isfinite(gp.data).all() and np.isfinite(gy.data).all()
+    loss.backward()
+    np.testing.assert_allclose(gp.data, p.grad)
+    np.testing.assert_allclose(gy.data, y.grad)
+    [hp] = grad(gp.sum(), [p])
+    # d/dp of (−y/p + (1−y)/(1−p))/n is (y/p² + (1−y)/(1−p)²)/n where unclamped, 0 where clamped
+    expected = np.array([0.0, (0.3 / 0.16 + 0.7 / 0.36) / 3, 0.0])
+    np.testing.assert_allclose(hp.data, expected)
