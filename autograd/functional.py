@@ -21,7 +21,7 @@ The functions on top of it take ``f`` and a point, as ``torch.autograd.functiona
 as PyTorch shapes them.
 
 On Tensors, each op's backward rule is evaluated on the nodes themselves (see
-:class:`_NodeAsGraph`): the rules of ``+ - * /``, ``**`` with a number, 2-D ``@``, ``sum``,
+:class:`_NodeAsGraph`): the rules of ``+ - * / **``, 2-D ``@``, ``sum``,
 ``mean``, ``max``, ``reshape``, ``transpose``, indexing, ``softmax``, ``log_softmax``, the fused
 ``linear`` and losses (cross-entropies, ``mse``, ``squared_error``) and the op table are
 written with operations Tensors support, so one rule serves both the first-order pass and the
@@ -520,12 +520,11 @@ def _tensor_gradient_graphs(output: Tensor, grad_output: Any) -> dict[Any, Tenso
 def _check_rule_on_nodes(node: Tensor) -> None:
     op = node.op
     two_dimensional = op == "@" and all(parent.ndim == 2 for parent in node.parents)
-    number_exponent = op.startswith("**") and op != "**"  # "**" (a Tensor) uses np.where
-    if op in _RULES_ON_NODES or op in ELEMENTWISE or number_exponent or two_dimensional:
+    if op in _RULES_ON_NODES or op in ELEMENTWISE or op.startswith("**") or two_dimensional:
         return
     raise NotImplementedError(
         f"autograd.grad(create_graph=True): the backward rule of Tensor op {op!r} is not "
-        "written for nodes yet; build the function from + - * / @ (2-D), ** with a number, "
+        "written for nodes yet; build the function from + - * / ** @ (2-D), "
         "sum, mean, max, reshape, transpose, indexing, softmax, log_softmax, the fused "
         "linear and losses, and the op table's functions, or use Values"
     )

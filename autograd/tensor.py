@@ -351,6 +351,8 @@ class Tensor:
     def _pow_backward(node: Tensor, grad: np.ndarray) -> tuple:
         a, b = node.parents
         out = node.data
+        if isinstance(grad, Tensor):  # evaluated on nodes (create_graph)
+            return _pow_backward_on_nodes(a, b, out, grad)
         d_base = d_exponent = None
         if a.requires_grad:  # 0 where b = 0, as for a number exponent (not 0·0⁻¹ = nan)
             local = np.where(b.data == 0.0, 0.0, b.data * _power(a.data, b.data - 1.0))
@@ -715,6 +717,24 @@ def _spread(grad: np.ndarray, axis: Axis, keepdims: bool, shape: tuple[int, ...]
     if axis is not None and not keepdims:
         grad = np.expand_dims(grad, axis)
     return np.broadcast_to(grad, shape)
+
+
+def _pow_backward_on_nodes(a: Any, b: Any, out: Any, grad: Tensor) -> tuple:
+    """``_pow_backward`` with a, b and out as nodes. Where the derivative is the constant 0
+    (at 0⁰ for ∂/∂a, where aᵇ = 0 for ∂/∂b: masks, from the numbers), the base is replaced by
+    1 before the power or the log, so no 0·inf or 0·(-inf) makes that 0 a nan. Elsewhere the
+    expression stays, so that its own derivatives do (b·aᵇ⁻¹ by b at b = 0 is aᵇ⁻¹)."""
+    base, exponent = ops.number(a.data), ops.number(b.data)
+    d_base = d_exponent = None
+    if a.requires_grad:  # as for Values: only 0⁰ needs the constant (ops.power_base_derivative)
+        keep = ~((exponent == 0.0) & (base == 0.0)) * np.ones_like(base)
+        safe = a.data * keep + (1 - keep)
+        d_base = unbroadcast(grad * (b.data * safe ** (b.data - 1.0) * keep), base.shape)
+    if b.requires_grad:
+        keep = (ops.number(out) != 0.0).astype(base.dtype)
+        safe = a.data * keep + (1 - keep)
+        d_exponent = unbroadcast(grad * (out * safe.log() * keep), exponent.shape)
+    return d_base, d_exponent
 
 
 def _scattered(values: np.ndarray, index: Any, shape: tuple, dtype: Any) -> np.ndarray:
