@@ -21,12 +21,12 @@ The functions on top of it take ``f`` and a point, as ``torch.autograd.functiona
 as PyTorch shapes them.
 
 On Tensors, each op's backward rule is evaluated on the nodes themselves (see
-:class:`_NodeAsGraph`): the rules of ``+ - * / **``, 2-D ``@``, ``sum``,
+:class:`_NodeAsGraph`): the rules of ``+ - * / ** @``, ``sum``,
 ``mean``, ``max``, ``reshape``, ``transpose``, indexing, ``softmax``, ``log_softmax``, the fused
 ``linear`` and losses (cross-entropies, ``mse``, ``squared_error``) and the op table are
 written with operations Tensors support, so one rule serves both the first-order pass and the
 gradient graph (a fused rule that reads an array saved by the forward pass recomputes it from
-the nodes there); the others are refused by name with ``create_graph=True``.
+the nodes there). An op added without that care is refused by name with ``create_graph=True``.
 """
 
 from __future__ import annotations
@@ -486,7 +486,7 @@ class _NodeAsGraph:
 # The Tensor ops whose backward rules are written with operations Tensors support, so that
 # they can be evaluated on nodes; with create_graph the others are refused by name.
 _RULES_ON_NODES = {
-    *("+", "-", "*", "/", "neg", "sum", "mean", "max", "reshape", "transpose"),
+    *("+", "-", "*", "/", "neg", "@", "sum", "mean", "max", "reshape", "transpose"),
     *("linear", "softmax", "log_softmax", "softmax_cross_entropy", "mse", "squared_error"),
     *("getitem", "scatter", "binary_cross_entropy", "sigmoid_binary_cross_entropy"),
 }
@@ -519,12 +519,11 @@ def _tensor_gradient_graphs(output: Tensor, grad_output: Any) -> dict[Any, Tenso
 
 def _check_rule_on_nodes(node: Tensor) -> None:
     op = node.op
-    two_dimensional = op == "@" and all(parent.ndim == 2 for parent in node.parents)
-    if op in _RULES_ON_NODES or op in ELEMENTWISE or op.startswith("**") or two_dimensional:
+    if op in _RULES_ON_NODES or op in ELEMENTWISE or op.startswith("**"):
         return
     raise NotImplementedError(
         f"autograd.grad(create_graph=True): the backward rule of Tensor op {op!r} is not "
-        "written for nodes yet; build the function from + - * / ** @ (2-D), "
+        "written for nodes yet; build the function from + - * / ** @, "
         "sum, mean, max, reshape, transpose, indexing, softmax, log_softmax, the fused "
         "linear and losses, and the op table's functions, or use Values"
     )

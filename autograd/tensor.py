@@ -392,17 +392,19 @@ class Tensor:
             )
         # A 1-D operand is a matrix with one row (left) or one column (right), as in NumPy,
         # and the output lacks that axis: put it back, differentiate, and take it out again.
+        # (Reshapes and transposes rather than np.newaxis and np.swapaxes: Tensors have them
+        # too, so the rule also runs on nodes.)
         if b_data.ndim == 1:
-            b_data = b_data[:, np.newaxis]
-            grad = grad[..., np.newaxis]
+            b_data = b_data.reshape((b_data.shape[0], 1))
+            grad = grad.reshape((*grad.shape, 1))
         if a_data.ndim == 1:
-            a_data = a_data[np.newaxis, :]
-            grad = grad[..., np.newaxis, :]
+            a_data = a_data.reshape((1, a_data.shape[0]))
+            grad = grad.reshape((*grad.shape[:-1], 1, grad.shape[-1]))
         d_a = d_b = None
         if a.requires_grad:
-            d_a = unbroadcast(grad @ np.swapaxes(b_data, -1, -2), a_data.shape).reshape(a.shape)
+            d_a = unbroadcast(grad @ _swap_last_axes(b_data), a_data.shape).reshape(a.shape)
         if b.requires_grad:
-            d_b = unbroadcast(np.swapaxes(a_data, -1, -2) @ grad, b_data.shape).reshape(b.shape)
+            d_b = unbroadcast(_swap_last_axes(a_data) @ grad, b_data.shape).reshape(b.shape)
         return d_a, d_b
 
     # ---------------------------------------------------------------- reductions
@@ -717,6 +719,12 @@ def _spread(grad: np.ndarray, axis: Axis, keepdims: bool, shape: tuple[int, ...]
     if axis is not None and not keepdims:
         grad = np.expand_dims(grad, axis)
     return np.broadcast_to(grad, shape)
+
+
+def _swap_last_axes(x: Any) -> Any:
+    """``x`` with its last two axes swapped (an array's or a Tensor's transpose)."""
+    axes = (*range(x.ndim - 2), x.ndim - 1, x.ndim - 2)
+    return x.transpose(axes)
 
 
 def _pow_backward_on_nodes(a: Any, b: Any, out: Any, grad: Tensor) -> tuple:
