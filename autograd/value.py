@@ -162,6 +162,16 @@ class Value:
         return self.abs()
 
     # ---------------------------------------------------------------- backward
+    @staticmethod
+    def _backward(node: Value, grad: float) -> tuple[float, ...]:
+        """∂L/∂parent for each parent, from ∂L/∂node: the node's rule, as a Tensor node has.
+
+        Both engines' nodes answer ``node._backward(node, grad)`` with one gradient per
+        parent; a Value's rule is its local derivatives times ``grad``. (``backward`` below
+        writes the same products inline, for speed.)
+        """
+        return tuple(local_grad * grad for local_grad in node.local_grads)
+
     def backward(self) -> None:
         """Backpropagate from this Value: fill ``.grad`` of every Value it depends on.
 

@@ -827,3 +827,17 @@ def test_reflected_commutative_op_error_names_the_operands_in_the_order_written(
     with pytest.raises(TypeError) as error:
         eval(f"bad {op} x", {"x": engine(1.0), "bad": None})
     assert f"NoneType {op} {engine.__name__}" in str(error.value)
+
+
+# ================================================================== one meaning in both engines
+
+
+def test_both_engines_answer_a_nodes_rule_with_one_gradient_per_parent():
+    x, y = Value(0.5), Value(-2.0)
+    z = (x * y).tanh()
+    assert z._backward(z, 2.0) == tuple(2.0 * local for local in z.local_grads)
+    a = Tensor(np.array([0.5]), requires_grad=True)
+    b = Tensor(np.array([-2.0]), requires_grad=True)
+    c = (a * b).tanh()
+    (d_product,) = c._backward(c, np.array([2.0]))
+    np.testing.assert_allclose(d_product, z._backward(z, 2.0))
