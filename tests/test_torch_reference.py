@@ -28,7 +28,22 @@ from hypothesis import given, reject, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from autograd import Tensor, Value, grad, gradgradcheck, hessian, ops, sum_values, weighted_sum
+from autograd import (
+    Tensor,
+    Value,
+    binary_cross_entropy,
+    grad,
+    gradgradcheck,
+    hessian,
+    linear,
+    mse,
+    ops,
+    sigmoid_binary_cross_entropy,
+    softmax_cross_entropy,
+    squared_error,
+    sum_values,
+    weighted_sum,
+)
 
 RTOL = 1e-6
 # For entries that are 0 in exact arithmetic but come out as rounding residue (say 1e-17)
@@ -717,3 +732,454 @@ def test_hessian_of_a_classifier_with_cross_entropy_matches_torch() -> None:
     for i in range(2):
         for j in range(2):
             np.testing.assert_allclose(h[i][j], expected[i][j].numpy(), rtol=1e-6, atol=1e-10)
+
+
+# ================================================================== Tensor expression trees
+#
+# The same comparison on the Tensor engine: random trees over two float64 Tensors of small
+# shapes, using every Tensor op, each ending in a weighted sum or mean to a scalar. A node is
+# a tuple (kind, operands..., settings...); an operand is a subtree, a float or an ndarray.
+# The generator tracks each node's shape and fits an operand to the shape an op needs
+# (``fit``), so every drawn tree is well formed; the guards of ``build_tensor`` reject
+# points outside an op's smooth domain, as for the scalar trees.
+
+TENSOR_INPUT_SHAPES = [((2, 3), (3,)), ((2, 2), (2, 2)), ((3,), (2, 1))]
+FUSED = (
+    "linear",
+    "softmax_cross_entropy",
+    "mse",
+    "squared_error",
+    "binary_cross_entropy",
+    "sigmoid_binary_cross_entropy",
+)
+TENSOR_KINDS = (
+    *BINARY,
+    "neg",
+    "**number",  # t ** c
+    "number**",  # c ** t
+    "**tensor",  # positive(a) ** b, broadcast
+    "@",
+    "sum",
+    "mean",
+    "max",
+    "reshape",
+    "transpose",
+    ".T",
+    "slice",  # basic slices
+    "take",  # an integer array along the first axis (with a repeated index)
+    "softmax",
+    "log_softmax",
+    *ops.ELEMENTWISE,
+    *FUSED,
+)
+# PyTorch's second derivative of binary_cross_entropy adds 1e-12 to p and to 1 - p in its
+# denominators: a relative error of about 2e-12 / (p (1 - p)), which the cancellations
+# through a sigmoid amplify. Nearer 0 or 1 than this, the trees compare its approximation.
+MIN_PROBABILITY = 0.01
+# The nearest two entries a max may compare (a tie splits the gradient differently).
+MIN_MAX_GAP = 1e-3
+
+
+def _size(shape: tuple[int, ...]) -> int:
+    return math.prod(shape)
+
+
+def _reshapes(size: int) -> list[tuple[int, ...]]:
+    """The shapes of at most 2 axes holding ``size`` elements."""
+    shapes: list[tuple[int, ...]] = [(size,)]
+    shapes += [(rows, size // rows) for rows in range(1, size + 1) if size % rows == 0]
+    return shapes + ([()] if size == 1 else [])
+
+
+@st.composite
+def tensor_trees(
+    draw: st.DrawFn, shapes: tuple, depth: int, kind: str | None = None
+) -> tuple[Any, tuple[int, ...]]:
+    """A random Tensor tree over inputs of ``shapes`` and its shape; ``kind`` fixes the root."""
+    if kind is None:
+        kind = "input" if depth == 0 else draw(st.sampled_from(("input", *TENSOR_KINDS)))
+    if kind == "input":
+        i = draw(st.integers(0, len(shapes) - 1))
+        return ("input", i), tuple(shapes[i])
+
+    def subtree() -> tuple[Any, tuple[int, ...]]:
+        return draw(tensor_trees(shapes, max(depth - 1, 0)))
+
+    def constant(shape: tuple[int, ...], elements: Any = CONSTANTS) -> np.ndarray:
+        return draw(hnp.arrays(np.float64, shape, elements=elements))
+
+    def fit(tree: Any, shape: tuple, target: tuple) -> Any:
+        """``tree`` reshaped to ``target``, or its sum times a constant array of that shape."""
+        if shape == target:
+            return tree
+        if _size(shape) == _size(target):
+            return ("reshape", tree, target)
+        return ("*", ("sum", tree, None, False), constant(target))
+
+    def subtree_of(target: tuple) -> Any:
+        tree, shape = subtree()
+        return fit(tree, shape, target)
+
+    def at_least(tree: Any, shape: tuple, ndim: int) -> tuple[Any, tuple]:
+        if len(shape) >= ndim:
+            return tree, shape
+        target = (1,) * (ndim - len(shape)) + shape
+        return ("reshape", tree, target), target
+
+    if kind in (*BINARY, "**tensor"):
+        (a, a_shape), (b, b_shape) = subtree(), subtree()
+        try:
+            shape = np.broadcast_shapes(a_shape, b_shape)
+        except ValueError:
+            b, b_shape = ("sum", b, None, False), ()
+            shape = a_shape
+        if kind in BINARY and draw(st.integers(0, 3)) == 0:  # a number on one side
+            if draw(st.booleans()):
+                return (kind, draw(CONSTANTS), b), b_shape
+            return (kind, a, draw(CONSTANTS)), a_shape
+        return (kind, a, b), shape
+    if kind == "neg":
+        tree, shape = subtree()
+        return (kind, tree), shape
+    if kind == "**number":
+        tree, shape = subtree()
+        return (kind, tree, draw(st.sampled_from(POWER_EXPONENTS))), shape
+    if kind == "number**":
+        tree, shape = subtree()
+        return (kind, draw(st.floats(0.5, 3.0)), tree), shape
+    if kind == "@":
+        left, left_shape = subtree()
+        if not left_shape:
+            left, left_shape = ("reshape", left, (1,)), (1,)
+        if len(left_shape) > 2:
+            left, left_shape = ("reshape", left, (_size(left_shape),)), (_size(left_shape),)
+        inner = left_shape[-1]
+        right_shape = draw(st.sampled_from([(inner,), (inner, 1), (inner, 2)]))
+        shape = left_shape[:-1] + right_shape[1:]
+        return (kind, left, subtree_of(right_shape)), shape
+    if kind in ("sum", "mean", "max"):
+        tree, shape = subtree()
+        axis = draw(st.sampled_from((None, *range(len(shape)))))
+        keepdims = draw(st.booleans())
+        if axis is None:
+            out_shape = (1,) * len(shape) if keepdims else ()
+        else:
+            out_shape = shape[:axis] + ((1,) if keepdims else ()) + shape[axis + 1 :]
+        return (kind, tree, axis, keepdims), out_shape
+    if kind == "reshape":
+        tree, shape = subtree()
+        target = draw(st.sampled_from(_reshapes(_size(shape))))
+        return (kind, tree, target), target
+    if kind in ("transpose", ".T"):
+        tree, shape = at_least(*subtree(), 2)
+        return (kind, tree), shape[::-1]
+    if kind == "slice":
+        tree, shape = at_least(*subtree(), 1)
+        index = tuple(
+            slice(start, None, step)
+            for start, step in (
+                (draw(st.integers(0, side - 1)), draw(st.integers(1, 2))) for side in shape
+            )
+        )
+        sliced = tuple(len(range(side)[s]) for side, s in zip(shape, index))
+        if draw(st.booleans()):  # an integer index on the first axis drops it
+            index = (draw(st.integers(0, shape[0] - 1)), *index[1:])
+            sliced = sliced[1:]
+        return (kind, tree, index), sliced
+    if kind == "take":
+        tree, shape = at_least(*subtree(), 1)
+        rows = draw(st.lists(st.integers(0, shape[0] - 1), min_size=1, max_size=3))
+        rows.append(rows[0])  # a repeated row: its gradients add up
+        return (kind, tree, np.array(rows)), (len(rows), *shape[1:])
+    if kind in ("softmax", "log_softmax"):
+        tree, shape = at_least(*subtree(), 1)
+        return (kind, tree, draw(st.integers(-len(shape), len(shape) - 1))), shape
+    if kind == "linear":
+        x, shape = at_least(*subtree(), 1)
+        if len(shape) > 2:
+            x, shape = ("reshape", x, (_size(shape),)), (_size(shape),)
+        outputs = draw(st.integers(1, 2))
+        weight = subtree_of((shape[-1], outputs))
+        bias = subtree_of((outputs,)) if draw(st.booleans()) else None
+        return (kind, x, weight, bias), (*shape[:-1], outputs)
+    if kind == "softmax_cross_entropy":
+        tree, shape = subtree()
+        size = _size(shape)
+        target = (size // 2, 2) if size % 2 == 0 else (1, size)
+        if target == (1, 1):
+            tree, target = ("*", ("sum", tree, None, False), constant((2, 2))), (2, 2)
+        labels = draw(hnp.arrays(np.int64, target[0], elements=st.integers(0, target[1] - 1)))
+        return (kind, fit(tree, shape, target), labels), ()
+    if kind in FUSED:  # the losses of a prediction and a target of the same shape
+        prediction, shape = subtree()
+        if draw(st.booleans()):  # a target that is itself a tree (its gradient is compared)
+            target = ("sigmoid", subtree_of(shape))
+        else:
+            target = constant(shape, st.floats(0.0, 1.0))
+        if kind == "binary_cross_entropy":
+            prediction = ("sigmoid", prediction)
+        if kind == "squared_error":
+            return (kind, prediction, target, draw(CONSTANTS)), ()
+        return (kind, prediction, target), ()
+    assert kind in ops.ELEMENTWISE, kind
+    tree, shape = subtree()
+    return (kind, tree), shape
+
+
+def show_tensor_tree(tree: Any) -> str:
+    """The tree as nested calls (x0, x1 are the inputs; arrays written as lists)."""
+    if isinstance(tree, np.ndarray):
+        return f"array({tree.tolist()})"
+    if not (isinstance(tree, tuple) and tree and isinstance(tree[0], str)):
+        return repr(tree)  # a number, a shape or an index
+    if tree[0] == "input":
+        return f"x{tree[1]}"
+    return f"{tree[0]}({', '.join(show_tensor_tree(part) for part in tree[1:])})"
+
+
+class ChaingradTensors:
+    """The Tensor ops of chaingrad by the names of the tree's kinds."""
+
+    guarded = True
+    elementwise = staticmethod(lambda name, x: getattr(x, name)())
+    matmul = staticmethod(lambda a, b: a @ b)
+    transpose = staticmethod(lambda x: x.transpose(1, 0))
+    take = staticmethod(lambda x, rows: x[rows])
+    softmax = staticmethod(lambda x, axis: x.softmax(axis=axis))
+    log_softmax = staticmethod(lambda x, axis: x.log_softmax(axis=axis))
+    linear = staticmethod(linear)
+    softmax_cross_entropy = staticmethod(softmax_cross_entropy)
+    mse = staticmethod(mse)
+    squared_error = staticmethod(squared_error)
+    binary_cross_entropy = staticmethod(binary_cross_entropy)
+    sigmoid_binary_cross_entropy = staticmethod(sigmoid_binary_cross_entropy)
+    constant = staticmethod(lambda array: array)
+
+    @staticmethod
+    def reduce(kind: str, x: Tensor, axis: int | None, keepdims: bool) -> Tensor:
+        return getattr(x, kind)(axis=axis, keepdims=keepdims)
+
+
+class TorchTensors:
+    """The same ops on float64 torch tensors."""
+
+    guarded = False
+    elementwise = staticmethod(lambda name, x: TORCH_ELEMENTWISE[name](x))
+    matmul = staticmethod(lambda a, b: a @ b)
+    transpose = staticmethod(lambda x: x.permute(1, 0))
+    take = staticmethod(lambda x, rows: x[torch.from_numpy(rows)])
+    softmax = staticmethod(lambda x, axis: torch.softmax(x, dim=axis))
+    log_softmax = staticmethod(lambda x, axis: torch.log_softmax(x, dim=axis))
+    softmax_cross_entropy = staticmethod(
+        lambda z, labels: F.cross_entropy(z, torch.from_numpy(labels))
+    )
+    mse = staticmethod(F.mse_loss)
+    squared_error = staticmethod(lambda a, y, scale: ((a - y) ** 2).sum() * scale)
+    binary_cross_entropy = staticmethod(F.binary_cross_entropy)
+    sigmoid_binary_cross_entropy = staticmethod(F.binary_cross_entropy_with_logits)
+    constant = staticmethod(torch.from_numpy)
+
+    @staticmethod
+    def linear(x: torch.Tensor, w: torch.Tensor, b: torch.Tensor | None) -> torch.Tensor:
+        return x @ w if b is None else x @ w + b
+
+    @staticmethod
+    def reduce(kind: str, x: torch.Tensor, axis: int | None, keepdims: bool) -> torch.Tensor:
+        dims = tuple(range(x.ndim)) if axis is None else (axis,)
+        if not dims:  # a 0-d tensor: nothing to reduce
+            return x * 1.0
+        if kind == "max":
+            return torch.amax(x, dim=dims, keepdim=keepdims)
+        return getattr(torch, kind)(x, dim=dims, keepdim=keepdims)
+
+
+def array_of(x: Any) -> np.ndarray:
+    if isinstance(x, Tensor):
+        return x.data
+    if isinstance(x, torch.Tensor):
+        return x.detach().numpy()
+    return np.asarray(x, dtype=np.float64)
+
+
+def _require_no_near_tie(x: Tensor, axis: int | None) -> None:
+    data = x.data.reshape(-1) if axis is None else np.moveaxis(x.data, axis, -1)
+    if data.shape[-1] > 1:
+        top = np.sort(data, axis=-1)
+        require(bool(np.all(top[..., -1] - top[..., -2] >= MIN_MAX_GAP)))
+
+
+def build_tensor(tree: Any, inputs: list, engine: type) -> Any:
+    """The tree's expression on ``inputs`` (Tensors or torch tensors) with ``engine``'s ops."""
+    if isinstance(tree, float):
+        return tree
+    if isinstance(tree, np.ndarray):
+        return engine.constant(tree)
+    kind = tree[0]
+    if kind == "input":
+        return inputs[tree[1]]
+
+    def sub(t: Any) -> Any:
+        return build_tensor(t, inputs, engine)
+
+    def positive(t: Any) -> Any:
+        return t * t + 0.5
+
+    guarded = engine.guarded
+    if kind in BINARY:
+        a, b = sub(tree[1]), sub(tree[2])
+        if kind == "/" and guarded:
+            require(bool(np.all(np.abs(array_of(b)) >= MIN_DENOMINATOR)))
+        out = {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b, "/": lambda: a / b}
+        result = out[kind]()
+    elif kind == "neg":
+        result = -sub(tree[1])
+    elif kind == "**number":
+        base, exponent = sub(tree[1]), tree[2]
+        if not _integer_power(exponent):
+            base = positive(base)
+        elif exponent < 0 and guarded:
+            require(bool(np.all(np.abs(array_of(base)) >= MIN_DENOMINATOR)))
+        result = base**exponent
+    elif kind == "number**":
+        result = tree[1] ** sub(tree[2])
+    elif kind == "**tensor":
+        base, exponent = positive(sub(tree[1])), sub(tree[2])
+        if guarded:  # see test_a_value_exponent_of_exactly_zero_keeps_its_derivative
+            require(bool(np.all(array_of(exponent) != 0.0)))
+        result = base**exponent
+    elif kind == "@":
+        result = engine.matmul(sub(tree[1]), sub(tree[2]))
+    elif kind in ("sum", "mean", "max"):
+        x = sub(tree[1])
+        if kind == "max" and guarded:
+            _require_no_near_tie(x, tree[2])
+        result = engine.reduce(kind, x, tree[2], tree[3])
+    elif kind == "reshape":
+        result = sub(tree[1]).reshape(tree[2])
+    elif kind == "transpose":
+        result = engine.transpose(sub(tree[1]))
+    elif kind == ".T":
+        result = sub(tree[1]).T
+    elif kind == "slice":
+        result = sub(tree[1])[tree[2]]
+    elif kind == "take":
+        result = engine.take(sub(tree[1]), tree[2])
+    elif kind in ("softmax", "log_softmax"):
+        result = getattr(engine, kind)(sub(tree[1]), tree[2])
+    elif kind == "linear":
+        bias = None if tree[3] is None else sub(tree[3])
+        result = engine.linear(sub(tree[1]), sub(tree[2]), bias)
+    elif kind == "softmax_cross_entropy":
+        result = engine.softmax_cross_entropy(sub(tree[1]), tree[2])
+    elif kind == "binary_cross_entropy":
+        probability = sub(tree[1])
+        if guarded:  # see test_binary_cross_entropy_hessian_near_saturation_is_exact
+            p = array_of(probability)
+            require(bool(np.all((p >= MIN_PROBABILITY) & (p <= 1 - MIN_PROBABILITY))))
+        result = engine.binary_cross_entropy(probability, sub(tree[2]))
+    elif kind in FUSED:
+        result = getattr(engine, kind)(*[sub(part) for part in tree[1:3]], *tree[3:])
+    else:
+        argument = sub(tree[1])
+        domain = ops.ELEMENTWISE[kind].domain
+        if domain == "positive":
+            argument = positive(argument)
+        elif domain == "nonzero" and guarded:
+            require(bool(np.all(np.abs(array_of(argument)) >= MIN_DISTANCE_TO_KINK)))
+        result = engine.elementwise(kind, argument)
+    if guarded:
+        data = array_of(result)
+        require(bool(np.all(np.isfinite(data)) and np.all(np.abs(data) <= LIMIT)))
+    return result
+
+
+def to_scalar(tree: Any, shape: tuple[int, ...], weights: np.ndarray, mean: bool) -> Any:
+    """The tree reduced to a scalar: the sum or mean of ``weights · tree`` (weights of its
+    shape, so that a plain sum of a softmax, 1, does not hide its derivatives)."""
+    return ("mean" if mean else "sum", ("*", tree, weights), None, False)
+
+
+def compare_tensor_tree_with_torch(tree: Any, arrays_in: list[np.ndarray]) -> None:
+    """Value, gradient and full Hessian of a scalar Tensor tree, chaingrad against PyTorch."""
+    detail = f"{show_tensor_tree(tree)} at {[a.tolist() for a in arrays_in]}"
+    xs = [Tensor(a.copy(), requires_grad=True) for a in arrays_in]
+    out = build_tensor(tree, xs, ChaingradTensors)
+    ts = [torch.tensor(a, dtype=torch.float64, requires_grad=True) for a in arrays_in]
+    reference = build_tensor(tree, ts, TorchTensors)
+    assert out.shape == () and tuple(reference.shape) == ()
+    np.testing.assert_allclose(
+        out.data, reference.item(), rtol=RTOL, atol=ATOL, err_msg=f"value of {detail}"
+    )
+
+    expected = torch.autograd.grad(reference, ts, allow_unused=True)
+    gradients = grad(out, xs, allow_unused=True)
+    for index, (ours_g, theirs_g, a) in enumerate(zip(gradients, expected, arrays_in)):
+        ours_array = np.zeros(a.shape) if ours_g is None else ours_g.data
+        theirs_array = np.zeros(a.shape) if theirs_g is None else theirs_g.numpy()
+        assert ours_array.shape == a.shape
+        np.testing.assert_allclose(
+            ours_array,
+            theirs_array,
+            rtol=RTOL,
+            atol=ATOL,
+            err_msg=f"gradient by x{index} of {detail}",
+        )
+
+    ours = hessian(
+        lambda *t: build_tensor(tree, list(t), ChaingradTensors), [Tensor(a) for a in arrays_in]
+    )
+    theirs = torch.autograd.functional.hessian(
+        lambda *t: build_tensor(tree, list(t), TorchTensors),
+        tuple(torch.from_numpy(a.copy()) for a in arrays_in),
+    )
+    for i in range(len(arrays_in)):
+        for j in range(len(arrays_in)):
+            assert ours[i][j].shape == tuple(theirs[i][j].shape)
+            np.testing.assert_allclose(
+                ours[i][j],
+                theirs[i][j].numpy(),
+                rtol=RTOL,
+                atol=ATOL,
+                err_msg=f"Hessian block ({i}, {j}) of {detail}",
+            )
+
+
+def draw_tensor_inputs(data: st.DataObject, shapes: tuple) -> list[np.ndarray]:
+    return [data.draw(arrays(INPUT_POINTS, shape), label=f"x{i}") for i, shape in enumerate(shapes)]
+
+
+@settings(max_examples=100)
+@given(data=st.data(), shapes=st.sampled_from(TENSOR_INPUT_SHAPES), mean=st.booleans())
+def test_random_tensor_expression_trees_match_torch(
+    data: st.DataObject, shapes: tuple, mean: bool
+) -> None:
+    tree, shape = data.draw(tensor_trees(shapes, depth=3), label="tree")
+    weights = data.draw(arrays(CONSTANTS, shape), label="weights")
+    arrays_in = draw_tensor_inputs(data, shapes)
+    compare_tensor_tree_with_torch(to_scalar(tree, shape, weights, mean), arrays_in)
+
+
+@pytest.mark.parametrize("kind", TENSOR_KINDS)
+@settings(max_examples=8)
+@given(data=st.data(), shapes=st.sampled_from(TENSOR_INPUT_SHAPES), mean=st.booleans())
+def test_each_tensor_op_at_the_root_matches_torch(
+    kind: str, data: st.DataObject, shapes: tuple, mean: bool
+) -> None:
+    tree, shape = data.draw(tensor_trees(shapes, depth=2, kind=kind), label="tree")
+    weights = data.draw(arrays(CONSTANTS, shape), label="weights")
+    arrays_in = draw_tensor_inputs(data, shapes)
+    compare_tensor_tree_with_torch(to_scalar(tree, shape, weights, mean), arrays_in)
+
+
+def test_binary_cross_entropy_hessian_near_saturation_is_exact() -> None:
+    # Through a sigmoid, BCE(σ(z), y) has ∂²/∂z² = σ(z)(1 - σ(z)) / n: the chain rule's
+    # terms, p² and p(1 - 2p) for y = 0, cancel down to p(1 - p). chaingrad gets it to
+    # rounding at z = 12; PyTorch 2.x adds 1e-12 to p and 1 - p in its second derivative of
+    # binary_cross_entropy and returns 5.82e-06 there instead of 6.14e-06, which is why the
+    # random trees keep probabilities in [MIN_PROBABILITY, 1 - MIN_PROBABILITY].
+    z, target = np.array([12.0, -9.0]), np.array([0.0, 1.0])
+    ours = hessian(lambda t: binary_cross_entropy(t.sigmoid(), target), [Tensor(z)])[0][0]
+    p = 1.0 / (1.0 + np.exp(-z))
+    np.testing.assert_allclose(ours, np.diag(p * (1 - p) / 2), rtol=1e-9, atol=0.0)
+    from_logits = hessian(lambda t: sigmoid_binary_cross_entropy(t, target), [Tensor(z)])
+    np.testing.assert_allclose(ours, from_logits[0][0], rtol=1e-9, atol=0.0)
