@@ -207,19 +207,25 @@ def loss_at(f: Objective, point: Sequence[float]) -> float:
         return f(*[Value(float(x)) for x in point]).data
 
 
+def record_step(run: Run, problem: Problem, point: np.ndarray, step: int) -> tuple:
+    """f and ∇f at ``point``, recorded in ``run`` (loss, path, ‖∇f‖, steps, converged)."""
+    loss, gradient = loss_and_gradient(problem.f, point)
+    run.losses.append(loss)
+    run.path.append(point.tolist())
+    run.gradient_norm = float(np.linalg.norm(gradient))
+    run.steps = step
+    run.converged = problem.converged(loss, run.gradient_norm)
+    return loss, gradient
+
+
 def gradient_descent(problem: Problem) -> Run:
     """x ← x − η∇f until the stopping rule holds or ``max_steps_gd`` steps are spent."""
     run = Run("gradient descent")
     start = time.perf_counter()
     point = np.array(problem.start, dtype=float)
     for step in range(problem.max_steps_gd + 1):
-        loss, gradient = loss_and_gradient(problem.f, point)
-        run.losses.append(loss)
-        run.path.append(point.tolist())
-        run.gradient_norm = float(np.linalg.norm(gradient))
-        run.steps = step
-        if problem.converged(loss, run.gradient_norm):
-            run.converged = True
+        _, gradient = record_step(run, problem, point, step)
+        if run.converged:
             break
         if step < problem.max_steps_gd:
             point = point - problem.learning_rate * gradient
@@ -260,13 +266,8 @@ def newton(problem: Problem) -> Run:
     start = time.perf_counter()
     point = np.array(problem.start, dtype=float)
     for step in range(problem.max_steps_newton + 1):
-        loss, gradient = loss_and_gradient(problem.f, point)
-        run.losses.append(loss)
-        run.path.append(point.tolist())
-        run.gradient_norm = float(np.linalg.norm(gradient))
-        run.steps = step
-        if problem.converged(loss, run.gradient_norm):
-            run.converged = True
+        loss, gradient = record_step(run, problem, point, step)
+        if run.converged:
             break
         if step == problem.max_steps_newton:
             break
