@@ -11,7 +11,11 @@ The article's first example. XOR's four points::
 1. Logistic regression, y = σ(w₁x₁ + w₂x₂ + b), draws one straight line; no line puts both
    1s on one side and both 0s on the other, so at best three of four are right. Trained
    properly (cross-entropy, gradient descent to convergence) it ends at w ≈ 0, predicting
-   0.5 everywhere, with loss ln 2 — the best a line can do on these points.
+   0.5 everywhere, with loss ln 2 — the best a line can do on these points. An output of
+   0.5 is no decision: which side of 0.5 it lands on is rounding noise (about 1e-13), so an
+   output within ``UNDECIDED_TOLERANCE`` of 0.5 counts as undecided, and an undecided point
+   scores what a coin flip scores on average, half a point. Undecided on all four, logistic
+   regression's accuracy is chance, 0.5, and its decision-region figure is flat at 0.5.
 2. The article's 2-2-1 sigmoid network: the hidden layer is a feature transformation
    h = σ(W⁽¹⁾x + b⁽¹⁾) that moves the four points to where a line separates them, and the
    output unit is logistic regression on h. It gets all four right.
@@ -44,6 +48,11 @@ from autograd import Value, no_grad
 from demos.common import new_figure, output_dir, save_figure, save_graph, write_json
 
 POINTS, LABELS = nn.datasets.xor()  # [[0, 0], [0, 1], [1, 0], [1, 1]] and [0, 1, 1, 0]
+
+# An output p with |p − 0.5| < UNDECIDED_TOLERANCE is undecided: neither class. Logistic
+# regression's outputs on XOR end within about 1e-12 of 0.5; the 2-2-1 network's are
+# decided by far more than this (0.02 or more from 0.5 once trained).
+UNDECIDED_TOLERANCE = 1e-6
 
 
 @dataclass(frozen=True)
@@ -98,10 +107,27 @@ def predict(model: Model, x: Sequence[float]) -> float:
         return model(x)[0].data
 
 
+def is_undecided(probability: float) -> bool:
+    """True if ``probability`` is within ``UNDECIDED_TOLERANCE`` of 0.5: no class chosen."""
+    return abs(probability - 0.5) < UNDECIDED_TOLERANCE
+
+
+def undecided_count(model: Model) -> int:
+    """How many of the four points the model is undecided on."""
+    return sum(is_undecided(predict(model, x)) for x in POINTS)
+
+
 def accuracy(model: Model) -> float:
-    """Fraction of the four points on the right side of 0.5."""
-    correct = sum((predict(model, x) > 0.5) == (y > 0.5) for x, y in zip(POINTS, LABELS))
-    return correct / len(POINTS)
+    """Fraction of the four points right: a decided point scores 1 on the right side of 0.5
+    and 0 on the wrong one; an undecided point scores ½, as a coin flip would on average."""
+    score = 0.0
+    for x, y in zip(POINTS, LABELS):
+        probability = predict(model, x)
+        if is_undecided(probability):
+            score += 0.5
+        elif (probability > 0.5) == (y > 0.5):
+            score += 1.0
+    return score / len(POINTS)
 
 
 @dataclass
@@ -176,19 +202,65 @@ def plot_feature_transformation(model: nn.MLP, path: Path) -> Path:
     return save_figure(figure, path)
 
 
+def probability_grid(model: Model, grid: np.ndarray) -> np.ndarray:
+    """The model's probability at every point of ``grid`` × ``grid`` (rows follow x₂)."""
+    return np.array([[predict(model, (a, b)) for a in grid] for b in grid])
+
+
+def decision_map(model: Model, grid: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """What the decision-region figure draws for ``model`` over ``grid`` × ``grid``.
+
+    Returns the probabilities to colour, with undecided ones set to exactly 0.5, and the
+    decided probabilities (undecided ones masked) whose 0.5 contour is the boundary — or
+    None when the model is not decided for both classes somewhere, so there is no boundary.
+    """
+    probability = probability_grid(model, grid)
+    undecided = np.abs(probability - 0.5) < UNDECIDED_TOLERANCE
+    shown = np.where(undecided, 0.5, probability)
+    decided = np.ma.masked_array(probability, mask=undecided)
+    if (decided > 0.5).any() and (decided < 0.5).any():
+        return shown, decided
+    return shown, None
+
+
 def plot_decision_regions(models: dict[str, Model], path: Path, resolution: int = 61) -> Path:
-    """Each model's prediction (> 0.5 or not) over the plane around the four points."""
-    figure = new_figure(4.2 * len(models), 4.2)
+    """Each model's probability over the plane around the four points, with its boundary.
+
+    Colour is the predicted probability p(y = 1), from light blue (0) through grey (0.5,
+    undecided) to light orange (1), with a colour bar as the key; undecided outputs are
+    drawn as exactly 0.5.
+    The boundary p = 0.5 is drawn only between decided regions of both classes, so a model
+    undecided everywhere (logistic regression on XOR) shows a flat grey plane and no line.
+    """
+    from matplotlib.colors import LinearSegmentedColormap
+
+    colours = LinearSegmentedColormap.from_list("p(y=1)", ["#9ecae1", "#e6e6e6", "#fdae6b"])
+    figure = new_figure(4.2 * len(models) + 0.8, 4.2)
     grid = np.linspace(-0.5, 1.5, resolution)
-    x1, x2 = np.meshgrid(grid, grid)
+    image = None
     for axes, (title, model) in zip(figure.subplots(1, len(models)), models.items()):
-        probability = np.array(
-            [[predict(model, (a, b)) for a, b in zip(row1, row2)] for row1, row2 in zip(x1, x2)]
+        shown, boundary = decision_map(model, grid)
+        image = axes.imshow(
+            shown,
+            origin="lower",
+            extent=(grid[0], grid[-1], grid[0], grid[-1]),
+            cmap=colours,
+            vmin=0.0,
+            vmax=1.0,
+            interpolation="bilinear",
         )
-        axes.contourf(x1, x2, probability, levels=[0.0, 0.5, 1.0], colors=["#c6dbef", "#fdd0a2"])
-        axes.contour(x1, x2, probability, levels=[0.5], colors="black")
+        if boundary is not None:
+            axes.contour(grid, grid, boundary, levels=[0.5], colors="black")
         _scatter(axes, POINTS)
-        axes.set(title=title, xlabel="x₁", ylabel="x₂", aspect="equal")
+        n_undecided = undecided_count(model)
+        if (shown == 0.5).all():
+            note = "undecided everywhere: p = 0.5"
+        elif n_undecided:
+            note = f"undecided on {n_undecided} of {len(POINTS)} points"
+        else:
+            note = f"decided on all {len(POINTS)} points"
+        axes.set(title=f"{title}\n{note}", xlabel="x₁", ylabel="x₂", aspect="equal")
+    figure.colorbar(image, ax=figure.axes, label="predicted probability p(y = 1)", shrink=0.8)
     return save_figure(figure, path)
 
 
@@ -200,10 +272,15 @@ def run(
     out: Path = Path("runs/xor"),
     n_seeds: int = 20,
     config: TrainingConfig | None = None,
+    resolution: int = 61,
+    draw: bool = True,
 ) -> dict[str, Any]:
-    """Train both models, sweep ``n_seeds`` seeds, draw the figures; return the results."""
+    """Train both models, sweep ``n_seeds`` seeds, draw the figures; return the results.
+
+    ``resolution`` is the number of grid points per side of the decision-region figure;
+    with ``draw=False`` nothing is drawn or written (the results list no files).
+    """
     config = config or TrainingConfig()
-    directory = output_dir(out)
 
     logistic = make_logistic_regression(np.random.default_rng(seed))
     logistic_loss = fit(logistic, config)
@@ -211,27 +288,21 @@ def run(
     runs = [train_xor_network(s, config) for s in range(seed, seed + n_seeds)]
     network = runs[0]  # the run of ``seed`` itself
 
-    figures = [
-        plot_feature_transformation(network.model, directory / "xor_feature_transformation.png"),
-        plot_decision_regions(
-            {"logistic regression": logistic, "2-2-1 network": network.model},
-            directory / "xor_decision_regions.png",
-        ),
-    ]
-    # One point's loss, drawn with every local derivative on its edge.
-    network.model.zero_grad()
-    point_loss = nn.binary_cross_entropy(network.model(POINTS[1]), [LABELS[1]])
-    point_loss.backward()
-    graph = save_graph(point_loss, directory / "xor_loss_graph.svg", module=network.model)
-    network.model.zero_grad()
+    figures: list[Path] = []
+    graph: Path | None = None
+    if draw:
+        figures, graph = draw_results(logistic, network.model, output_dir(out), resolution)
 
     return {
         "seed": seed,
         "config": asdict(config),
+        "undecided_tolerance": UNDECIDED_TOLERANCE,
         "logistic_accuracy": accuracy(logistic),
+        "logistic_undecided": undecided_count(logistic),
         "logistic_loss": logistic_loss,
         "logistic_outputs": [predict(logistic, x) for x in POINTS],
         "mlp_accuracy": accuracy(network.model),
+        "mlp_undecided": undecided_count(network.model),
         "mlp_loss": network.loss,
         "mlp_outputs": [predict(network.model, x) for x in POINTS],
         "mlp_attempts": network.attempts,
@@ -241,20 +312,62 @@ def run(
         "seeds_reaching_100": sum(r.solved for r in runs),
         "seeds_reaching_100_first_try": sum(r.solved and r.attempts == 1 for r in runs),
         "figures": [str(path) for path in figures],
-        "graph": str(graph),
+        "graph": None if graph is None else str(graph),
     }
+
+
+def draw_results(
+    logistic: nn.MLP, network: nn.MLP, directory: Path, resolution: int
+) -> tuple[list[Path], Path]:
+    """Write the two figures and the graph of one point's loss; return their paths."""
+    figures = [
+        plot_feature_transformation(network, directory / "xor_feature_transformation.png"),
+        plot_decision_regions(
+            {"logistic regression": logistic, "2-2-1 network": network},
+            directory / "xor_decision_regions.png",
+            resolution=resolution,
+        ),
+    ]
+    # One point's loss, drawn with every local derivative on its edge.
+    network.zero_grad()
+    point_loss = nn.binary_cross_entropy(network(POINTS[1]), [LABELS[1]])
+    point_loss.backward()
+    graph = save_graph(point_loss, directory / "xor_loss_graph.svg", module=network)
+    network.zero_grad()
+    return figures, graph
+
+
+def describe_accuracy(score: float, undecided: int, tolerance: float) -> str:
+    """One line on how many points a model left undecided and what its accuracy means."""
+    n = len(POINTS)
+    if undecided == n:
+        return (
+            f"undecided on {undecided} of {n} points (|p − 0.5| < {tolerance:g}): "
+            f"chance, accuracy {score:.2f}"
+        )
+    if undecided:
+        return (
+            f"undecided on {undecided} of {n} points (|p − 0.5| < {tolerance:g}, "
+            f"each scored ½): accuracy {score:.2f}"
+        )
+    return f"decided on all {n} points: accuracy {score:.2f}"
 
 
 def report(results: dict[str, Any]) -> str:
     """The results as text."""
+    tolerance = results["undecided_tolerance"]
+    gap = max(abs(p - 0.5) for p in results["logistic_outputs"])
     lines = [
         "logistic regression (one sigmoid unit):",
         f"  loss {results['logistic_loss']:.4f} (ln 2 = {math.log(2):.4f}: 0.5 for every point)",
-        f"  accuracy {results['logistic_accuracy']:.2f}",
+        f"  outputs within {gap:.0e} of 0.5"
+        + (": which side of 0.5 is rounding noise, not a decision" if gap < tolerance else ""),
+        "  "
+        + describe_accuracy(results["logistic_accuracy"], results["logistic_undecided"], tolerance),
         f"2-2-1 sigmoid network (seed {results['seed']}, "
         f"{results['mlp_attempts']} initialization(s)):",
         f"  loss {results['mlp_loss']:.4f}",
-        f"  accuracy {results['mlp_accuracy']:.2f}",
+        "  " + describe_accuracy(results["mlp_accuracy"], results["mlp_undecided"], tolerance),
         "  x1 x2 | y | hidden h1     h2     | output",
     ]
     for x, y, h, out in zip(POINTS, LABELS, results["hidden_points"], results["mlp_outputs"]):
@@ -265,8 +378,9 @@ def report(results: dict[str, Any]) -> str:
         f"seeds reaching 100%: {results['seeds_reaching_100']}/{n} "
         f"(with up to {restarts} restarts; {results['seeds_reaching_100_first_try']}/{n} "
         "on the first initialization)",
-        "wrote " + ", ".join([*results["figures"], results["graph"]]),
     ]
+    if results["graph"] is not None:
+        lines.append("wrote " + ", ".join([*results["figures"], results["graph"]]))
     return "\n".join(lines)
 
 
