@@ -218,7 +218,10 @@ def report(results: dict[str, Any]) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line entry point; 1 if hand and engine disagree, else 0."""
     parser = argparse.ArgumentParser(
-        prog="python -m demos.backprop_by_hand", description=__doc__.splitlines()[0]
+        prog="python -m demos.backprop_by_hand",
+        description=__doc__.splitlines()[0]
+        + ' The network of the article "一文读懂神经网络" ("Neural networks in one read"),'
+        + ' with the numbers of Matt Mazur\'s "A Step by Step Backpropagation Example" (2015).',
     )
     parser.add_argument("--json", type=Path, help="write the comparison to this JSON file")
     parser.add_argument(

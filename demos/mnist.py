@@ -76,7 +76,8 @@ def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m demos.mnist",
         usage="%(prog)s [options]  (see --help)",
-        description=__doc__.split("\n\n")[0],
+        description=__doc__.split("\n\n")[0]
+        + ' From the article "一文读懂神经网络" ("Neural networks in one read").',
     )
     parser.add_argument("--hidden", type=int, nargs="+", default=[16], help="hidden layer sizes")
     parser.add_argument(

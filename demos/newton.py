@@ -515,7 +515,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m demos.newton",
         usage="%(prog)s [options]  (see --help)",
-        description=__doc__.splitlines()[0],
+        description=__doc__.splitlines()[0]
+        + ' Its XOR network is the one of the article "一文读懂神经网络"'
+        + ' ("Neural networks in one read").',
     )
     parser.add_argument(
         "--seed",

@@ -387,7 +387,9 @@ def report(results: dict[str, Any]) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line entry point; returns the exit status."""
     parser = argparse.ArgumentParser(
-        prog="python -m demos.xor", description=__doc__.splitlines()[0]
+        prog="python -m demos.xor",
+        description=__doc__.splitlines()[0]
+        + ' From the article "一文读懂神经网络" ("Neural networks in one read").',
     )
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument("--json", type=Path, help="write the results to this JSON file")
