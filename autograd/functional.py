@@ -31,6 +31,7 @@ the nodes there). An op added without that care is refused by name with ``create
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -79,16 +80,13 @@ def grad(
         raise TypeError("autograd.grad: inputs must be a list of nodes, e.g. grad(y, [x])")
     nodes: list[Any] = list(inputs)
     engine = _engine_of(output, nodes)
+    order = topological_order(output)
     gradients: dict[Any, Any]
-    forward_nodes: set[Any] = set()
     if isinstance(output, Value):
-        gradients = _value_gradients(output, grad_output, create_graph)
-    elif create_graph:
-        gradients = _tensor_gradient_graphs(output, grad_output)
+        gradients = _value_gradients(order, grad_output, create_graph)
     else:
-        gradients = _tensor_gradients(output, grad_output)
-    if create_graph:
-        forward_nodes = set(topological_order(output))
+        gradients = _tensor_gradients(order, grad_output, create_graph)
+    forward_nodes = set(order) if create_graph else set()
     results: list[Any] = []
     for index, x in enumerate(nodes):
         gradient: Any = gradients.get(x)
@@ -131,7 +129,7 @@ def hessian(f: Callable[..., Any], inputs: Sequence[Any]) -> Any:
         tensors = _tensor_leaves(inputs, "hessian")
         tensor_output = _scalar_tensor_output(f, tensors, "hessian")
         gradients = grad(tensor_output, tensors, create_graph=True, allow_unused=True)
-        return [_tensor_rows(g, leaf, tensors) for g, leaf in zip(gradients, tensors)]
+        return [_blocks(g, leaf.shape, leaf.dtype, tensors) for g, leaf in zip(gradients, tensors)]
     leaves = _leaves(inputs, "hessian")
     output = _scalar_output(f, leaves, "hessian")
     first = grad(output, leaves, create_graph=True, allow_unused=True)
@@ -252,18 +250,20 @@ def gradgradcheck(
 # by that of input j; J[i][j] the shape of output i followed by that of input j.
 
 
-def _tensor_rows(derivative: Tensor | None, leaf: Tensor, leaves: list[Tensor]) -> list[Any]:
-    """∂(derivative)/∂leaf_j for every j, one backward pass per element of ``derivative``."""
-    rows = [np.zeros(leaf.shape + other.shape, dtype=other.dtype) for other in leaves]
-    if derivative is None or not derivative.requires_grad:
-        return rows
-    for index in np.ndindex(*leaf.shape):
-        seed = np.zeros(leaf.shape, dtype=leaf.dtype)
-        seed[index] = 1.0
-        for row, g in zip(rows, grad(derivative, leaves, grad_output=seed, allow_unused=True)):
+def _blocks(output: Tensor | None, shape: tuple, dtype: Any, leaves: list[Tensor]) -> list[Any]:
+    """∂output/∂leaf_j for every j, each of shape ``shape + leaf_j.shape``: one backward pass
+    per element of ``output`` (whose shape and dtype are ``shape`` and ``dtype``; zeros when
+    it is None or a constant)."""
+    blocks = [np.zeros(shape + leaf.shape, dtype=leaf.dtype) for leaf in leaves]
+    if output is None or not output.requires_grad:
+        return blocks
+    for element in np.ndindex(*shape):
+        seed = np.zeros(shape, dtype=dtype)
+        seed[element] = 1.0
+        for block, g in zip(blocks, grad(output, leaves, grad_output=seed, allow_unused=True)):
             if g is not None:
-                row[index] = g.data
-    return rows
+                block[element] = g.data
+    return blocks
 
 
 def _tensor_hvp(f: Callable[..., Any], inputs: Sequence[Any], v: Sequence[Any]) -> list[Any]:
@@ -282,9 +282,7 @@ def _tensor_hvp(f: Callable[..., Any], inputs: Sequence[Any], v: Sequence[Any]) 
         terms = [(g * d).sum() for g, d in zip(first, directions) if g is not None]
     if not terms or not any(term.requires_grad for term in terms):
         return [np.zeros(t.shape, dtype=t.dtype) for t in tensors]
-    directional = terms[0]
-    for term in terms[1:]:
-        directional = directional + term
+    directional = sum(terms[1:], terms[0])
     second = grad(directional, tensors, allow_unused=True)
     return [np.zeros(t.shape, t.dtype) if g is None else g.data for g, t in zip(second, tensors)]
 
@@ -301,15 +299,7 @@ def _tensor_jacobian(f: Callable[..., Any], inputs: Sequence[Any]) -> list[list[
                 f"jacobian: f returned {type(out).__name__} at position {index}; f must return "
                 "a Tensor or a list of Tensors"
             )
-        row = [np.zeros(out.shape + t.shape, dtype=t.dtype) for t in tensors]
-        if out.requires_grad:
-            for element in np.ndindex(*out.shape):
-                seed = np.zeros(out.shape, dtype=out.dtype)
-                seed[element] = 1.0
-                for block, g in zip(row, grad(out, tensors, grad_output=seed, allow_unused=True)):
-                    if g is not None:
-                        block[element] = g.data
-        rows.append(row)
+        rows.append(_blocks(out, out.shape, out.dtype, tensors))
     return rows
 
 
@@ -384,16 +374,16 @@ def _scalar_tensor_output(f: Callable[..., Any], leaves: list[Tensor], where: st
 # -------------------------------------------------------------------- the sweeps
 
 
-def _value_gradients(output: Value, grad_output: Any, create_graph: bool) -> dict[Any, Any]:
-    """∂L/∂node for every node of ``output``'s graph: the reverse sweep of Value.backward,
-    into a dict. With ``create_graph`` each local derivative is an expression on the nodes
-    (:func:`autograd.value.local_derivatives`), so every gradient is a graph node too."""
+def _value_gradients(order: list[Value], grad_output: Any, create_graph: bool) -> dict[Any, Any]:
+    """∂L/∂node for every node of the graph in ``order`` (output last): the reverse sweep of
+    Value.backward, into a dict. With ``create_graph`` each local derivative is an expression
+    on the nodes (:func:`autograd.value.local_derivatives`), so every gradient is a node too."""
     seed: Any = 1.0 if grad_output is None else grad_output
     if not isinstance(seed, Value):
         seed = _as_number(seed, "grad (grad_output)")
-    gradients: dict[Any, Any] = {output: seed}
+    gradients: dict[Any, Any] = {order[-1]: seed}
     with enable_grad():
-        for node in reversed(topological_order(output)):
+        for node in reversed(order):
             gradient = gradients.get(node)
             if gradient is None or not node.parents:
                 continue
@@ -439,28 +429,6 @@ def _times(gradient: Any, local_grad: Any) -> Any:
     return gradient * local_grad
 
 
-def _tensor_gradients(output: Tensor, grad_output: Any) -> dict[Any, np.ndarray]:
-    """∂L/∂node as arrays: Tensor.backward's sweep into a dict (no ``.grad`` is written)."""
-    seed = output._seed(grad_output)
-    order = topological_order(output)
-    for node in order:
-        if node.parents:
-            _check_unchanged(node)
-    gradients: dict[Any, np.ndarray] = {output: seed}
-    with np.errstate(all="ignore"):
-        for node in reversed(order):
-            gradient = gradients.get(node)
-            if gradient is None or not node.parents:
-                continue
-            for parent, parent_grad in zip(node.parents, node._backward(node, gradient)):
-                if parent_grad is None:
-                    continue
-                parent_grad = np.asarray(parent_grad, dtype=parent.data.dtype)
-                previous = gradients.get(parent)
-                gradients[parent] = parent_grad if previous is None else previous + parent_grad
-    return gradients
-
-
 class _NodeAsGraph:
     """A Tensor node as its backward rule sees it, with Tensors where the rule reads arrays.
 
@@ -492,25 +460,38 @@ _RULES_ON_NODES = {
 }
 
 
-def _tensor_gradient_graphs(output: Tensor, grad_output: Any) -> dict[Any, Tensor]:
-    """∂L/∂node as Tensors in a graph: every backward rule evaluated on the nodes."""
-    seed = grad_output if isinstance(grad_output, Tensor) else Tensor(output._seed(grad_output))
-    order = topological_order(output)
+def _tensor_gradients(order: list[Tensor], grad_output: Any, create_graph: bool) -> dict[Any, Any]:
+    """∂L/∂node for every node of the graph in ``order`` (output last): Tensor.backward's
+    sweep into a dict, so no ``.grad`` is written. Gradients are arrays; with
+    ``create_graph`` every backward rule is evaluated on the nodes (:class:`_NodeAsGraph`),
+    and they are Tensors in a graph."""
+    output = order[-1]
+    seed: Any
+    if not create_graph:
+        seed = output._seed(grad_output)
+    elif isinstance(grad_output, Tensor):  # a node: the gradient graph starts from it
+        seed = grad_output
+    else:
+        seed = Tensor(output._seed(grad_output))
     for node in order:
         if node.parents:
             _check_unchanged(node)
-            _check_rule_on_nodes(node)
+            if create_graph:
+                _check_rule_on_nodes(node)
     gradients: dict[Any, Any] = {output: seed}
-    with enable_grad(), np.errstate(all="ignore"):
+    recording = enable_grad() if create_graph else contextlib.nullcontext()
+    with recording, np.errstate(all="ignore"):
         for node in reversed(order):
             gradient = gradients.get(node)
             if gradient is None or not node.parents:
                 continue
-            view = _NodeAsGraph(node)
-            for parent, parent_grad in zip(node.parents, node._backward(view, gradient)):
+            seen_by_rule = _NodeAsGraph(node) if create_graph else node
+            for parent, parent_grad in zip(node.parents, node._backward(seen_by_rule, gradient)):
                 if parent_grad is None:
                     continue
-                if not isinstance(parent_grad, Tensor):  # a constant (e.g. x⁰'s zero)
+                if not create_graph:
+                    parent_grad = np.asarray(parent_grad, dtype=parent.data.dtype)
+                elif not isinstance(parent_grad, Tensor):  # a constant (e.g. x⁰'s zero)
                     parent_grad = Tensor(np.asarray(parent_grad, dtype=parent.dtype))
                 previous = gradients.get(parent)
                 gradients[parent] = parent_grad if previous is None else previous + parent_grad
