@@ -183,16 +183,7 @@ def jacobian(f: Callable[..., Any], inputs: Sequence[Any]) -> list[list[float]]:
     if _are_tensors(inputs):
         return _tensor_jacobian(f, inputs)
     leaves = _leaves(inputs, "jacobian")
-    with enable_grad():
-        result = f(*leaves)
-    outputs = [result] if isinstance(result, Value) else list(result)
-    for index, out in enumerate(outputs):
-        if not isinstance(out, Value):
-            raise TypeError(
-                f"jacobian: f returned {type(out).__name__} at position {index}; f must return "
-                "a Value or a list of Values"
-            )
-    return [_row(out, leaves) for out in outputs]
+    return [_row(out, leaves) for out in _jacobian_outputs(f, leaves, Value)]
 
 
 def gradgradcheck(
@@ -289,18 +280,23 @@ def _tensor_hvp(f: Callable[..., Any], inputs: Sequence[Any], v: Sequence[Any]) 
 
 def _tensor_jacobian(f: Callable[..., Any], inputs: Sequence[Any]) -> list[list[Any]]:
     tensors = _tensor_leaves(inputs, "jacobian")
+    outputs = _jacobian_outputs(f, tensors, Tensor)
+    return [_blocks(out, out.shape, out.dtype, tensors) for out in outputs]
+
+
+def _jacobian_outputs(f: Callable[..., Any], leaves: list[Any], engine: type) -> list[Any]:
+    """``f(*leaves)`` as a list of outputs, each a node of ``engine`` (Value or Tensor)."""
     with enable_grad():
-        result = f(*tensors)
-    outputs = [result] if isinstance(result, Tensor) else list(result)
-    rows = []
+        result = f(*leaves)
+    outputs = [result] if isinstance(result, engine) else list(result)
     for index, out in enumerate(outputs):
-        if not isinstance(out, Tensor):
+        if not isinstance(out, engine):
+            name = engine.__name__
             raise TypeError(
                 f"jacobian: f returned {type(out).__name__} at position {index}; f must return "
-                "a Tensor or a list of Tensors"
+                f"a {name} or a list of {name}s"
             )
-        rows.append(_blocks(out, out.shape, out.dtype, tensors))
-    return rows
+    return outputs
 
 
 def _tensor_gradgradcheck(
