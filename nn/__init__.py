@@ -2,8 +2,10 @@
 
 Scalar networks (every number a ``Value``): :class:`Neuron`, :class:`Layer`, :class:`MLP`.
 Tensor networks (a batch at a time): :class:`Linear`, :class:`Sequential`, the activations
-:class:`ReLU`, :class:`Sigmoid`, :class:`Tanh`, :class:`Identity`, and :func:`feedforward`
-(the Tensor twin of ``MLP``); both kinds exchange weights through one state dict.
+:class:`ReLU`, :class:`Sigmoid`, :class:`Tanh`, :class:`Identity`, :class:`Dropout`, and
+:func:`feedforward` (the Tensor twin of ``MLP``); both kinds exchange weights through one
+state dict. Every :class:`Module` has ``train()`` and ``eval()`` (training or evaluation
+mode, for the model and all its submodules, as in PyTorch; only ``Dropout`` reads it).
 Losses: :func:`mse_loss`, :func:`quadratic_cost`, :func:`binary_cross_entropy`,
 :func:`binary_cross_entropy_with_logits`, :func:`cross_entropy`. Optimizers: :mod:`nn.optim`
 (``SGD``, ``Adam``). Checkpoints: :func:`save`, :func:`load`. Data: :mod:`nn.datasets`
@@ -55,7 +57,7 @@ _check_autograd_is_ours()
 from nn import datasets, optim
 from nn.checkpoint import CheckpointError, load, save
 from nn.init import manual_seed
-from nn.layers import Identity, Linear, ReLU, Sequential, Sigmoid, Tanh, feedforward
+from nn.layers import Dropout, Identity, Linear, ReLU, Sequential, Sigmoid, Tanh, feedforward
 from nn.losses import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -69,6 +71,7 @@ from nn.module import Module
 __all__ = [
     "MLP",
     "CheckpointError",
+    "Dropout",
     "Identity",
     "Layer",
     "Linear",

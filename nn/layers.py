@@ -9,12 +9,19 @@ list of what happens to the data::
 
 ``Sequential`` names its parameters by position ("0.weight", "0.bias", "2.weight", ...): the
 same keys a scalar :class:`nn.MLP` of the same sizes uses, so the two exchange weights.
+
+``Dropout`` is the one layer that behaves differently while training: put the model in
+training mode with ``net.train()`` and in evaluation mode with ``net.eval()`` (see
+:class:`nn.Module`)::
+
+    net = nn.Sequential(nn.Linear(784, 100), nn.ReLU(), nn.Dropout(0.2), nn.Linear(100, 10))
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from functools import partial
+from numbers import Real
 from typing import Any
 
 import numpy as np
@@ -127,6 +134,54 @@ class Identity(Module):
 
     def __call__(self, x: Tensor) -> Tensor:
         return x
+
+
+class Dropout(Module):
+    """Inverted dropout: while training, zero each entry with probability ``p``.
+
+    In training mode (``model.train()``, the default) the output is ``x · mask``, where each
+    entry of ``mask`` is 0 with probability ``p`` and 1/(1-p) otherwise (a Bernoulli(1-p)
+    draw, scaled so that the expected output is ``x``): the survivors are scaled up now, so
+    nothing needs rescaling at test time. The mask is a constant Tensor (no gradient, not a
+    parameter, not saved) in ``x``'s dtype, so ∂out/∂x is the mask itself. A new mask is
+    drawn at every call from ``rng``: a Generator, an int seed (a generator of this layer's
+    own, seeded once), or None for the global generator of :func:`nn.manual_seed`.
+
+    In evaluation mode (``model.eval()``), and for ``p=0``, it returns ``x`` itself.
+
+    Raises:
+        TypeError: ``p`` is not a real number, or ``rng`` is not a Generator, an int or None.
+        ValueError: ``p`` is not in [0, 1) (p=1 would zero every entry and divide by 0).
+    """
+
+    def __init__(self, p: float = 0.5, *, rng: RngLike = None) -> None:
+        if isinstance(p, bool) or not isinstance(p, Real):
+            raise TypeError(
+                f"Dropout: p must be a real number in [0, 1), got {type(p).__name__} ({p!r:.40})"
+            )
+        if not 0.0 <= float(p) < 1.0:  # NaN fails too
+            raise ValueError(
+                f"Dropout: p is the probability of zeroing an entry and must be in [0, 1), "
+                f"got {p}; use e.g. Dropout(0.5), or Dropout(0.0) for no dropout"
+            )
+        self.p: float = float(p)
+        # None stays None: the global generator is looked up at each call, so a later
+        # nn.manual_seed reseeds this layer's masks too.
+        self._rng: np.random.Generator | None = None if rng is None else generator(rng)
+
+    def __call__(self, x: Tensor) -> Tensor:
+        """``x`` times a fresh mask while training; ``x`` itself in evaluation mode or for p=0."""
+        if not self.training or self.p == 0.0:
+            return x
+        if not isinstance(x, Tensor):
+            x = Tensor(x)
+        dtype = x.data.dtype
+        keep = generator(self._rng).random(x.data.shape) >= self.p  # True with probability 1-p
+        mask = keep.astype(dtype) * dtype.type(1.0 / (1.0 - self.p))
+        return x * Tensor(mask)
+
+    def __repr__(self) -> str:
+        return f"Dropout(p={self.p})"
 
 
 _TABLE_NAMES = [name for name, op in ELEMENTWISE.items() if op.activation]

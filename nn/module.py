@@ -13,6 +13,12 @@ and it is not in ``state_dict()``: the constructor that set it sets it again whe
 rebuilt. (PyTorch calls such tensors buffers and saves them; here the state is the parameters
 only.) Freezing a parameter by setting its ``requires_grad`` to False therefore also takes it
 out of ``parameters()`` and ``state_dict()``.
+
+**Training and evaluation mode.** Every module has a ``training`` flag, True for a new module.
+``model.train()`` and ``model.eval()`` set it on the model and on every submodule (found by
+the same walk as the parameters), as in PyTorch. Only layers that behave differently while
+training read it (:class:`nn.Dropout`); it is a plain bool, so it is neither a parameter nor
+part of ``state_dict()`` or a checkpoint.
 """
 
 from __future__ import annotations
@@ -43,11 +49,46 @@ class Module:
 
         def __call__(self, *args: Any, **kwargs: Any) -> Any: ...
 
+    # A class attribute, so a new module is in training mode even when its subclass's
+    # __init__ does not call Module.__init__; train() and eval() set it on the instance.
+    training: bool = True
+
+    def train(self, mode: bool = True) -> Module:
+        """Set training mode (``mode=True``) or evaluation mode on this module and every
+        submodule; return this module, so ``model = Net().train()`` reads naturally.
+
+        Raises:
+            TypeError: ``mode`` is not True or False.
+        """
+        if not isinstance(mode, (bool, np.bool_)):  # "False" or 0.5 would be true
+            raise TypeError(
+                f"{type(self).__name__}.train: mode must be True or False, not "
+                f"{type(mode).__name__} ({mode!r:.40}); use model.eval() for evaluation mode"
+            )
+        for module in self.modules():
+            module.training = bool(mode)
+        return self
+
+    def eval(self) -> Module:
+        """Set evaluation mode on this module and every submodule (``train(False)``); return it.
+
+        In evaluation mode :class:`nn.Dropout` passes its input through unchanged.
+        """
+        return self.train(False)
+
+    def modules(self) -> Iterator[Module]:
+        """This module and every submodule, each once, in the order parameters are named."""
+        seen: set[int] = set()
+        for _, item in _walk(self, ""):
+            if isinstance(item, Module) and id(item) not in seen:
+                seen.add(id(item))
+                yield item
+
     def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Any]]:
         """Yield ``(dotted name, parameter)`` for every parameter, each once, in order."""
         seen: set[int] = set()
         for name, param in _walk(self, prefix):
-            if id(param) not in seen:
+            if _is_parameter(param) and id(param) not in seen:
                 seen.add(id(param))
                 yield name, param
 
@@ -227,15 +268,25 @@ def _shape_and_dtype(owner: str, name: str, param: Any) -> tuple[tuple[int, ...]
     return param.data.shape, param.data.dtype
 
 
+def _is_parameter(item: Any) -> bool:
+    """A Value, or a Tensor that needs a gradient (one that needs none is a constant)."""
+    return isinstance(item, Value) or (isinstance(item, Tensor) and item.requires_grad)
+
+
 def _walk(item: Any, prefix: str) -> Iterator[tuple[str, Any]]:
+    """Yield ``(dotted name, item)`` for every module and every leaf below ``item``, in order.
+
+    A module comes before what it holds; attributes whose names start with ``_`` are skipped.
+    """
     if isinstance(item, Module):
-        yield from _walk(item._named_children(), prefix)
-    elif isinstance(item, dict):
+        yield prefix[:-1], item
+        item = item._named_children()
+    if isinstance(item, dict):
         for key, value in item.items():
             if not str(key).startswith("_"):
                 yield from _walk(value, f"{prefix}{key}.")
     elif isinstance(item, (list, tuple)):
         for index, value in enumerate(item):
             yield from _walk(value, f"{prefix}{index}.")
-    elif isinstance(item, Value) or (isinstance(item, Tensor) and item.requires_grad):
-        yield prefix[:-1], item  # a Tensor that needs no gradient is a constant, not a parameter
+    else:
+        yield prefix[:-1], item
