@@ -7,8 +7,10 @@ random generator from its ``--seed``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -66,3 +68,32 @@ def save_graph(
         write_atomically(dot_path, graph.source.encode("utf-8"))
         print(f"note: {error}\n      wrote the DOT source to {dot_path} instead")
         return dot_path
+
+
+@contextlib.contextmanager
+def blas_threads(count: int) -> Iterator[str]:
+    """Limit the BLAS library's threads to ``count`` (0: one per core) inside the block.
+
+    NumPy's matrix products run on a BLAS library (OpenBLAS in NumPy's wheels) that spreads
+    each product over every core. For the small products of small networks, on a machine
+    doing other work, that costs more than it gains, so the demos choose. Yields a phrase
+    for the run's header, e.g. ``"1 BLAS thread (openblas) of 2 cores"``.
+
+    Raises:
+        SystemExit: ``threadpoolctl`` (a demos dependency) is not installed.
+    """
+    try:
+        from threadpoolctl import threadpool_info, threadpool_limits
+    except ImportError:
+        raise SystemExit(
+            "the demos set the BLAS thread count with threadpoolctl, which is not installed: "
+            "pip install 'chaingrad[demos]'"
+        ) from None
+    cores = os.cpu_count() or 1
+    wanted = count or cores
+    with threadpool_limits(limits=wanted, user_api="blas"):
+        libraries = [info for info in threadpool_info() if info["user_api"] == "blas"]
+        names = ", ".join(sorted({info["internal_api"] for info in libraries})) or "no BLAS"
+        threads = max((info["num_threads"] for info in libraries), default=wanted)
+        plural = "s" if threads != 1 else ""
+        yield f"{threads} BLAS thread{plural} ({names}) of {cores} cores"

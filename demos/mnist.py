@@ -2,14 +2,19 @@
 
     python -m demos.mnist                        # 784-16-10, sigmoid, cross-entropy, SGD 0.5
     python -m demos.mnist --loss mse             # the same network with the article's MSE cost
-    python -m demos.mnist --hidden 512 256 --activation relu --optimizer adam --epochs 20
+    python -m demos.mnist --hidden 512 256 --activation relu --optimizer adamw --epochs 20
+    python -m demos.mnist --evaluate runs/mnist/model.npz   # a saved network on the test set
     python -m demos.mnist --engine scalar --limit 64   # scalar Values vs Tensors, same steps
 
-Each epoch prints the training loss, the accuracy on the 10,000 test digits and the seconds
-it took; at the end the figures (loss and accuracy curves, confusion matrix, misclassified
-digits, the first layer's weights as 28x28 images) go to ``--out`` (default runs/mnist).
-Training is deterministic given ``--seed``: the initial weights come from it and epoch e
-shuffles with the generator seeded by (seed, e), so ``--resume`` continues a run exactly.
+The 60,000 training digits are split as practitioners do (Nielsen's 50,000 / 10,000): the
+network trains on the first 50,000 and each epoch prints the training loss, the accuracy on
+the 10,000 held-out validation digits and the seconds it took. The epoch with the best
+validation accuracy is kept, and only that network meets the 10,000 test digits, once, at
+the end: the test set never chooses anything. The figures (loss and accuracy curves,
+confusion matrix, misclassified digits, the first layer's weights as 28x28 images) go to
+``--out`` (default runs/mnist). Training is deterministic given ``--seed``: the initial
+weights come from it and epoch e shuffles (and drops out) with generators seeded by
+(seed, e), so ``--resume`` continues a run exactly.
 
 Nothing is lost to a mistake: every option, the ``--resume`` file (it must be a checkpoint of
 this network trained with the same options, or ``--override-hyperparameters`` is needed) and
@@ -40,11 +45,17 @@ import numpy as np
 
 import autograd
 import nn
-from demos.common import new_figure, output_dir, save_figure, write_json
+from demos.common import blas_threads, new_figure, output_dir, save_figure, write_json
 from nn import datasets
 
-DEFAULT_LR = {("sgd", "ce"): 0.5, ("sgd", "mse"): 3.0, ("adam", "ce"): 1e-3, ("adam", "mse"): 1e-3}
+DEFAULT_LR = {"sgd": {"ce": 0.5, "mse": 3.0}, "adam": {"ce": 1e-3, "mse": 1e-3}}
+DEFAULT_LR["adamw"] = DEFAULT_LR["adam"]
 CLASSES = 10
+
+DEFAULT_THREADS = 1
+"""BLAS threads by default. Measured on a 2-core machine with the default 784-16-10 network
+(README, "Threads"): one thread is as fast as two when the machine is idle and much faster
+when it is busy, because the matrix products of a small network are too small to share."""
 
 
 HYPERPARAMETERS = (
@@ -55,13 +66,16 @@ HYPERPARAMETERS = (
     "lr",
     "momentum",
     "weight_decay",
+    "dropout",
+    "schedule",
     "batch_size",
     "seed",
     "limit",
+    "validation",
 )
 """The options a checkpoint records: ``--resume`` refuses others unless overridden."""
 
-HISTORY = ("test_accuracy", "train_loss", "seconds")
+HISTORY = ("validation_accuracy", "train_loss", "seconds")
 """The per-epoch figures a checkpoint carries, so a resumed run's curves start at epoch 1."""
 
 MAX_PARAMETERS = 100_000_000
@@ -92,17 +106,42 @@ def make_parser() -> argparse.ArgumentParser:
         default="ce",
         help="ce: softmax cross-entropy; mse: sigmoid outputs and ½‖a − onehot‖²",
     )
-    parser.add_argument("--optimizer", choices=["sgd", "adam"], default="sgd")
+    parser.add_argument(
+        "--optimizer",
+        choices=["sgd", "adam", "adamw"],
+        default="sgd",
+        help="sgd (default), adam, or adamw (Adam with decoupled weight decay)",
+    )
     parser.add_argument(
         "--lr",
         type=float,
         default=None,
-        help="learning rate, > 0 (default: 0.5 for SGD+ce, 3.0 for SGD+mse, 1e-3 for Adam)",
+        help="learning rate, > 0 (default: 0.5 for SGD+ce, 3.0 for SGD+mse, 1e-3 for Adam(W))",
     )
     parser.add_argument(
         "--momentum", type=float, default=0.0, help="SGD momentum, in [0, 1) (default: 0)"
     )
-    parser.add_argument("--weight-decay", type=float, default=0.0, help="L2 penalty, >= 0")
+    parser.add_argument(
+        "--weight-decay",
+        type=float,
+        default=0.0,
+        help=">= 0 (default 0): for sgd and adam an L2 penalty (weight_decay·w added to the "
+        "gradient); for adamw decoupled decay (w shrinks by lr·weight_decay·w each step)",
+    )
+    parser.add_argument(
+        "--dropout",
+        type=float,
+        default=0.0,
+        metavar="P",
+        help="drop each hidden unit with probability P while training, in [0, 1) (default 0)",
+    )
+    parser.add_argument(
+        "--schedule",
+        choices=["constant", "step", "cosine"],
+        default="constant",
+        help="the learning rate over the epochs: constant (default); step (x0.1 after a third "
+        "and two thirds of --epochs); cosine (from --lr down to 0 at the last epoch)",
+    )
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--epochs", type=int, default=10, help="epochs in all, resumed ones too")
     parser.add_argument("--seed", type=int, default=0, help=f"0 to {MAX_SEED} (default: 0)")
@@ -126,6 +165,29 @@ def make_parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-figures", action="store_true", help="skip the matplotlib figures")
     parser.add_argument("--limit", type=int, help="train on the first N training images only")
     parser.add_argument(
+        "--validation",
+        type=int,
+        default=datasets.VALIDATION_SIZE,
+        metavar="N",
+        help="hold out the last N training digits to choose the epoch (default 10000; 0 trains "
+        "on all 60,000 and keeps the last epoch)",
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=DEFAULT_THREADS,
+        metavar="N",
+        help=f"BLAS threads for the matrix products, 0 for one per core (default "
+        f"{DEFAULT_THREADS}: small networks are fastest on one)",
+    )
+    parser.add_argument(
+        "--evaluate",
+        type=Path,
+        metavar="CHECKPOINT",
+        help="no training: report a saved network's accuracy and confusion matrix on the "
+        "test digits (a --checkpoint file of this demo)",
+    )
+    parser.add_argument(
         "--engine",
         choices=["tensor", "scalar"],
         default="tensor",
@@ -145,7 +207,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = make_parser()
     args = parser.parse_args(argv)
     if args.lr is None:
-        args.lr = DEFAULT_LR[args.optimizer, args.loss]
+        args.lr = DEFAULT_LR[args.optimizer][args.loss]
     problem = option_problem(args)
     if problem:
         parser.error(problem)
@@ -166,10 +228,19 @@ def option_problem(args: argparse.Namespace) -> str | None:
         return f"--lr {args.lr:g}: the learning rate must be a finite number above 0 (e.g. 0.1)"
     if not (math.isfinite(args.momentum) and 0 <= args.momentum < 1):
         return f"--momentum {args.momentum:g}: must be at least 0 and below 1 (e.g. 0.9)"
-    if args.optimizer == "adam" and args.momentum != 0:
+    if args.optimizer != "sgd" and args.momentum != 0:
         return "--momentum is for --optimizer sgd (Adam keeps its own moment estimates)"
     if not (math.isfinite(args.weight_decay) and args.weight_decay >= 0):
         return f"--weight-decay {args.weight_decay:g}: must be a finite number, 0 or more"
+    if not (math.isfinite(args.dropout) and 0 <= args.dropout < 1):
+        return f"--dropout {args.dropout:g}: must be at least 0 and below 1 (e.g. 0.5)"
+    if not 0 <= args.validation < 60_000:
+        return (
+            f"--validation {args.validation}: must be from 0 to 59999 training digits held out "
+            "(default 10000)"
+        )
+    if args.threads < 0:
+        return f"--threads {args.threads}: must be 0 (one per core) or more"
     for option, value in (("--batch-size", args.batch_size), ("--epochs", args.epochs)):
         if value < 1:
             return f"{option} {value}: must be at least 1"
@@ -183,12 +254,20 @@ def option_problem(args: argparse.Namespace) -> str | None:
         return "--checkpoint and --resume are for --engine tensor (the comparison saves nothing)"
     if args.override_hyperparameters and not args.resume:
         return "--override-hyperparameters applies only with --resume FILE"
+    if args.evaluate and (args.resume or args.checkpoint or args.engine == "scalar"):
+        return "--evaluate CHECKPOINT trains nothing: leave out --resume, --checkpoint, --engine"
     return path_problem(args)
 
 
 def path_problem(args: argparse.Namespace) -> str | None:
     """A file option naming something that is not a file, or two options naming one file."""
-    named = [("--resume", args.resume), ("--checkpoint", args.checkpoint), ("--json", args.json)]
+    named = [
+        ("--resume", args.resume or args.evaluate),
+        ("--checkpoint", args.checkpoint),
+        ("--json", args.json),
+    ]
+    if args.evaluate:
+        named[0] = ("--evaluate", args.evaluate)
     if not args.no_figures:
         named.append(("--out", args.out))
     for option, path in named:
@@ -204,8 +283,8 @@ def path_problem(args: argparse.Namespace) -> str | None:
         elif kind in ("directory", "other"):
             what = "a directory" if kind == "directory" else "not a regular file"
             return f"{option} {path}: is {what}; name a file"
-        elif option == "--resume" and kind == "missing":
-            return f"--resume {path}: no such file"
+        elif option in ("--resume", "--evaluate") and kind == "missing":
+            return f"{option} {path}: no such file"
     for option, path in named[:2]:
         if path is not None and args.json is not None and same_file(path, args.json):
             return f"--json {args.json} is also the {option} file; name another file for JSON"
@@ -268,23 +347,55 @@ def layer_sizes(args: argparse.Namespace) -> list[int]:
 
 def build(args: argparse.Namespace, dtype: Any = np.float32) -> tuple[nn.Sequential, Any]:
     """The Tensor network and its optimizer described by the command line."""
-    output_activation = "sigmoid" if args.loss == "mse" else None
-    model = nn.feedforward(
-        784,
-        [*args.hidden, CLASSES],
-        args.activation,
-        output_activation,
-        rng=args.seed,
-        dtype=dtype,
-    )
+    model = network(args.hidden, args.activation, args.loss, args.dropout, args.seed, dtype)
     return model, make_optimizer(args, model.parameters())
 
 
+def network(
+    hidden: Sequence[int],
+    activation: str,
+    loss: str,
+    dropout: float = 0.0,
+    seed: int = 0,
+    dtype: Any = np.float32,
+) -> nn.Sequential:
+    """784 → ``hidden`` → 10: ``Linear, activation, [Dropout,] ..., Linear[, Sigmoid]``.
+
+    The output layer has a sigmoid for the ``"mse"`` loss (the article's network) and none
+    for ``"ce"`` (its logits go to the softmax of the cross-entropy). With ``dropout`` > 0
+    an ``nn.Dropout`` follows every hidden activation; it has no parameters, but it shifts
+    the positions that name them ("0.weight", "3.weight", ...), as in PyTorch.
+    """
+    output_activation = "sigmoid" if loss == "mse" else None
+    layers = nn.feedforward(
+        784, [*hidden, CLASSES], activation, output_activation, rng=seed, dtype=dtype
+    )
+    if not dropout:
+        return layers
+    modules: list[nn.Module] = []
+    for index, module in enumerate(layers):
+        modules.append(module)
+        if index % 2 == 1 and index < 2 * len(hidden):  # after a hidden layer's activation
+            modules.append(nn.Dropout(dropout, rng=seed))  # reseeded each epoch by train
+    return nn.Sequential(*modules)
+
+
 def make_optimizer(args: argparse.Namespace, params: list) -> Any:
-    """``nn.optim.SGD`` or ``nn.optim.Adam`` over ``params``, as the command line says."""
+    """``nn.optim.SGD``, ``Adam`` or ``AdamW`` over ``params``, as the command line says."""
     if args.optimizer == "adam":
         return nn.optim.Adam(params, lr=args.lr, weight_decay=args.weight_decay)
+    if args.optimizer == "adamw":
+        return nn.optim.AdamW(params, lr=args.lr, weight_decay=args.weight_decay)
     return nn.optim.SGD(params, lr=args.lr, momentum=args.momentum, weight_decay=args.weight_decay)
+
+
+def make_schedule(args: argparse.Namespace, optimizer: Any) -> Any:
+    """The learning-rate schedule over ``--epochs`` (stepped once per epoch), or None."""
+    if args.schedule == "step":
+        return nn.optim.StepLR(optimizer, step_size=max(1, math.ceil(args.epochs / 3)), gamma=0.1)
+    if args.schedule == "cosine":
+        return nn.optim.CosineAnnealingLR(optimizer, T_max=args.epochs)
+    return None
 
 
 def loss_function(args: argparse.Namespace):
@@ -366,8 +477,17 @@ class LastCheckpoint:
         return f"the last checkpoint is {self.path} (after epoch {self.epochs})"
 
 
+@dataclass
+class Best:
+    """The epoch chosen on validation so far (0-based; -1 before the first) and its weights."""
+
+    epoch: int = -1
+    accuracy: float = -math.inf
+    state: dict[str, np.ndarray] | None = None
+
+
 def train(args: argparse.Namespace, last: LastCheckpoint | None = None) -> dict[str, Any]:
-    """The Tensor engine's run: train, print, checkpoint, plot. Returns the history.
+    """The Tensor engine's run: train, validate, checkpoint, test once, plot.
 
     Everything that can be refused is checked before the data is read: a ``--resume`` file
     that is missing, damaged, of another network or trained with other options, and output
@@ -377,28 +497,39 @@ def train(args: argparse.Namespace, last: LastCheckpoint | None = None) -> dict[
     last = last if last is not None else LastCheckpoint()
     parser = make_parser()
     model, optimizer = build(args)
+    schedule = make_schedule(args, optimizer)
     loss_fn = loss_function(args)
-    history: dict[str, list[float]] = {"test_accuracy": [], "train_loss": [], "seconds": []}
-    first_epoch = 0
+    history: dict[str, list[float]] = {key: [] for key in HISTORY}
+    first_epoch, best = 0, Best()
     if args.resume:
-        first_epoch, history = resume(parser, args, model, optimizer)
+        first_epoch, history, best = resume(parser, args, model, optimizer)
         last.path, last.epochs = args.resume, first_epoch
     if args.checkpoint:
         check_writable(parser, "--checkpoint", args.checkpoint)
+        check_writable(parser, "--checkpoint", best_path(args.checkpoint))
     if args.json:
         check_writable(parser, "--json", args.json)
     if not args.no_figures:
         check_writable(parser, "--out", args.out, directory=True)
 
     data = load_data()
-    images, labels = data.train_images, data.train_labels
+    (images, labels), validation = data.validation_split(args.validation)
     if args.limit is not None:
         images, labels = images[: args.limit], labels[: args.limit]
     print(describe(args, model))
+    print(
+        f"{len(images):,} training digits, {len(validation[0]):,} validation, "
+        f"{len(data.test_images):,} test (used once, at the end); {args.threads_used}"
+    )
     if args.resume:
         print(f"resumed from {args.resume} after epoch {first_epoch}")
 
     for epoch in range(first_epoch, args.epochs):
+        if schedule is not None:
+            schedule.last_epoch = epoch - 1  # closed form: a resumed run gets the same rate
+            schedule.step()
+        model.train()
+        reseed_dropout(model, args.seed, epoch)
         batches = datasets.batches(images, labels, args.batch_size, rng=epoch_rng(args.seed, epoch))
         train_loss, seconds = train_epoch(
             model,
@@ -409,33 +540,50 @@ def train(args: argparse.Namespace, last: LastCheckpoint | None = None) -> dict[
             label=f"epoch {epoch + 1}/{args.epochs}",
             quiet=args.quiet,
         )
-        accuracy = float(
-            np.mean(evaluate(model, data.test_images, data.test_labels) == data.test_labels)
-        )
+        model.eval()
+        accuracy = accuracy_on(model, *validation) if args.validation else math.nan
         history["train_loss"].append(train_loss)
-        history["test_accuracy"].append(accuracy)
+        history["validation_accuracy"].append(accuracy)
         history["seconds"].append(seconds)
+        improved = not args.validation or accuracy > best.accuracy
+        if improved:
+            best = Best(epoch, accuracy, model.state_dict())
+        shown = f"validation accuracy {accuracy:.2%}" if args.validation else "no validation"
         print(
-            f"epoch {epoch + 1:2d}  train loss {train_loss:.4f}  test accuracy "
-            f"{accuracy:.2%}  {seconds:.2f} s",
+            f"epoch {epoch + 1:2d}  train loss {train_loss:.4f}  {shown}  lr {optimizer.lr:.3g}  "
+            f"{seconds:.2f} s",
             flush=True,
         )
         if args.checkpoint:
-            save_checkpoint(args, model, optimizer, epoch, history, last)
+            save_checkpoint(args, model, optimizer, epoch, history, best, last, improved=improved)
 
+    assert best.state is not None  # at least one epoch ran: resume refuses a finished run
+    model.load_state_dict(best.state)
+    predictions = evaluate(model, data.test_images, data.test_labels)
+    test_accuracy = float(np.mean(predictions == data.test_labels))
+    chosen = (
+        f"the network after epoch {best.epoch + 1}, the best on validation"
+        if args.validation
+        else f"the network after the last epoch, {best.epoch + 1}"
+    )
+    print(f"test accuracy {test_accuracy:.2%}: {chosen} (the test set is used only here)")
     result = {
         "parameters": model.num_parameters(),
-        "test_accuracy": history["test_accuracy"],
         "train_loss": history["train_loss"],
+        "validation_accuracy": [
+            None if math.isnan(a) else a for a in history["validation_accuracy"]
+        ],
+        "best_epoch": best.epoch + 1,
+        "test_accuracy": test_accuracy,
         "seconds_per_epoch": history["seconds"],
+        "threads": args.threads_used,
         "peak_rss_mb": peak_rss_mb(),
     }
     try:
         if args.json:
             write_json(args.json, result)
         if not args.no_figures:
-            predictions = evaluate(model, data.test_images, data.test_labels)
-            figures = save_figures(args.out, model, history, data, predictions)
+            figures = save_figures(args, model, history, data, predictions, best.epoch)
             if figures:
                 print("figures: " + ", ".join(str(path) for path in figures))
     except OSError as error:  # checked writable before training, but a disk can fill up
@@ -444,6 +592,75 @@ def train(args: argparse.Namespace, last: LastCheckpoint | None = None) -> dict[
             f"{error.strerror or error}; {last.describe()}"
         ) from None
     return result
+
+
+def reseed_dropout(model: nn.Module, seed: int, epoch: int) -> None:
+    """Give every Dropout layer the generator of (seed, epoch, its position): masks repeat."""
+    for index, module in enumerate(model):
+        if isinstance(module, nn.Dropout):
+            module.rng = np.random.default_rng([seed, epoch, index])
+
+
+def accuracy_on(model: nn.Module, images: np.ndarray, labels: np.ndarray) -> float:
+    """The fraction of ``images`` the model classifies as ``labels``."""
+    return float(np.mean(evaluate(model, images, labels) == labels))
+
+
+def evaluate_checkpoint(args: argparse.Namespace) -> dict[str, Any]:
+    """``--evaluate``: a saved network's test accuracy and confusion matrix, no training.
+
+    The network is rebuilt from the options the checkpoint records (see
+    :func:`demos.trained.load_trained`); a file that is not such a checkpoint is a usage
+    error (status 2), reported before the data is read.
+    """
+    from demos.trained import TrainedModelError, load_trained
+
+    parser = make_parser()
+    try:
+        model, options = load_trained(args.evaluate)
+    except TrainedModelError as error:
+        parser.error(f"--evaluate {args.evaluate}: {error}")
+    if args.json:
+        check_writable(parser, "--json", args.json)
+    if not args.no_figures:
+        check_writable(parser, "--out", args.out, directory=True)
+    data = load_data()
+    predictions = evaluate(model, data.test_images, data.test_labels)
+    counts = confusion_matrix(data.test_labels, predictions)
+    accuracy = float(np.trace(counts) / counts.sum())
+    print(f"{args.evaluate}: {model.num_parameters():,} parameters; {args.threads_used}")
+    print(f"test accuracy {accuracy:.2%} ({np.trace(counts):,} of {counts.sum():,} digits)")
+    print("confusion matrix (rows: true digit, columns: predicted digit)")
+    print("     " + "".join(f"{digit:>6}" for digit in range(CLASSES)))
+    for digit, row in enumerate(counts):
+        print(f"{digit:>5}" + "".join(f"{count:>6}" for count in row))
+    result = {
+        "checkpoint": str(args.evaluate),
+        "parameters": model.num_parameters(),
+        "test_accuracy": accuracy,
+        "confusion_matrix": counts.tolist(),
+        "options": {
+            key: list(value) if isinstance(value, tuple) else value
+            for key, value in options.items()
+        },
+    }
+    if args.json:
+        write_json(args.json, result)
+    if not args.no_figures and importlib.util.find_spec("matplotlib") is not None:
+        directory = output_dir(args.out)
+        figures = [
+            _plot_confusion(directory / "confusion_matrix.png", data.test_labels, predictions),
+            _plot_misclassified(directory / "misclassified.png", data, predictions),
+        ]
+        print("figures: " + ", ".join(str(path) for path in figures))
+    return result
+
+
+def confusion_matrix(labels: np.ndarray, predictions: np.ndarray) -> np.ndarray:
+    """``counts[true, predicted]``: how many digits of each class went to each class."""
+    counts = np.zeros((CLASSES, CLASSES), dtype=np.int64)
+    np.add.at(counts, (labels, predictions), 1)
+    return counts
 
 
 def load_data() -> datasets.MNIST:
@@ -462,12 +679,23 @@ def hyperparameters(args: argparse.Namespace) -> dict[str, Any]:
     return values
 
 
-def save_checkpoint(args, model, optimizer, epoch: int, history, last: LastCheckpoint) -> None:
-    """Save the training state after ``epoch``; a failed write is reported, training goes on."""
+def best_path(checkpoint: Path) -> Path:
+    """Where the best network on validation is saved beside ``checkpoint``: run.best.npz."""
+    return checkpoint.with_name(f"{checkpoint.stem}.best{checkpoint.suffix or '.npz'}")
+
+
+def save_checkpoint(
+    args, model, optimizer, epoch: int, history, best: Best, last: LastCheckpoint, *, improved
+) -> None:
+    """Save the training state after ``epoch`` (and, if it is the best so far, the network
+    alone to :func:`best_path`); a failed write is reported, training goes on."""
     metadata = {key: np.array(values) for key, values in history.items()}
     for name, value in hyperparameters(args).items():
         metadata[f"option_{name}"] = np.array(value)  # "option_optimizer": not save's optimizer
+    metadata["best_epoch"] = np.array(best.epoch)
     try:
+        if improved:  # first, so that the checkpoint never names a best file not yet written
+            nn.save(model, best_path(args.checkpoint), epoch=epoch, **metadata)
         nn.save(model, args.checkpoint, optimizer, epoch=epoch, **metadata)
     except OSError as error:
         print(
@@ -479,8 +707,8 @@ def save_checkpoint(args, model, optimizer, epoch: int, history, last: LastCheck
     last.path, last.epochs = args.checkpoint, epoch + 1
 
 
-def resume(parser, args, model, optimizer) -> tuple[int, dict[str, list[float]]]:
-    """Load ``--resume`` into ``model`` and ``optimizer``; return (epochs done, history).
+def resume(parser, args, model, optimizer) -> tuple[int, dict[str, list[float]], Best]:
+    """Load ``--resume`` into ``model`` and ``optimizer``; return (epochs done, history, best).
 
     A file that is not a checkpoint of this demo, does not fit the network, was trained
     with other options (unless ``--override-hyperparameters``) or already holds
@@ -499,13 +727,18 @@ def resume(parser, args, model, optimizer) -> tuple[int, dict[str, list[float]]]
     try:
         epochs_done = int(metadata["epoch"]) + 1
         history = {key: [float(v) for v in np.atleast_1d(metadata[key])] for key in HISTORY}
+        best_epoch = int(metadata["best_epoch"])
         saved = saved_hyperparameters(metadata)
     except (KeyError, TypeError, ValueError):
         parser.error(
             f"--resume {path}: a chaingrad checkpoint, but not one written by "
             "python -m demos.mnist --checkpoint (its epoch or history is missing or malformed)"
         )
-    if epochs_done < 1 or any(len(values) < epochs_done for values in history.values()):
+    if (
+        epochs_done < 1
+        or any(len(values) < epochs_done for values in history.values())
+        or not 0 <= best_epoch < epochs_done
+    ):
         parser.error(f"--resume {path}: its epoch count and history do not agree")
     differences = [
         name for name, value in hyperparameters(args).items() if saved.get(name) != value
@@ -528,7 +761,35 @@ def resume(parser, args, model, optimizer) -> tuple[int, dict[str, list[float]]]
             parser.error(load_failure(path, error))
         # Overridden --optimizer or --momentum: the saved moments do not fit the new optimizer.
         print(f"note: the optimizer starts afresh: {path} holds state for other options")
-    return epochs_done, {key: values[:epochs_done] for key, values in history.items()}
+    history = {key: values[:epochs_done] for key, values in history.items()}
+    return epochs_done, history, resumed_best(parser, path, model, best_epoch, history)
+
+
+def resumed_best(parser, path: Path, model, best_epoch: int, history) -> Best:
+    """The best network so far of a resumed run: the checkpoint's own weights if its last
+    epoch was the best, else those of :func:`best_path` (a usage error if that is missing or
+    from another epoch)."""
+    accuracy = history["validation_accuracy"][best_epoch]
+    if best_epoch == len(history["train_loss"]) - 1:
+        return Best(best_epoch, accuracy, model.state_dict())
+    latest = model.state_dict()
+    best_file = best_path(path)
+    try:
+        saved = nn.load(model, best_file)
+        state = model.state_dict()
+    except (nn.checkpoint.CheckpointError, OSError) as error:
+        parser.error(
+            f"--resume {path}: its best epoch ({best_epoch + 1}) was saved to {best_file}, "
+            f"which cannot be read: {getattr(error, 'strerror', None) or error}"
+        )
+    finally:
+        model.load_state_dict(latest)
+    if saved.get("epoch") != best_epoch:
+        parser.error(
+            f"--resume {path}: {best_file} holds epoch {saved.get('epoch', '?')}, not its "
+            f"best epoch {best_epoch}; they belong to different runs"
+        )
+    return Best(best_epoch, accuracy, state)
 
 
 def load_failure(path: Path, error: Exception) -> str:
@@ -555,7 +816,8 @@ def saved_hyperparameters(metadata: dict[str, Any]) -> dict[str, Any]:
     Raises TypeError or ValueError for a value of the wrong kind.
     """
     kinds = {"activation": str, "loss": str, "optimizer": str, "lr": float, "momentum": float}
-    kinds.update(weight_decay=float, batch_size=int, seed=int, limit=int)
+    kinds.update(weight_decay=float, dropout=float, schedule=str, batch_size=int, seed=int)
+    kinds.update(limit=int, validation=int)
     saved: dict[str, Any] = {}
     for name, kind in kinds.items():
         if f"option_{name}" in metadata:
@@ -648,43 +910,96 @@ def compare_engines(args: argparse.Namespace) -> dict[str, Any]:
 # ------------------------------------------------------------------------------- figures
 
 
-def save_figures(out: Path, model, history, data, predictions) -> list[Path]:
-    """Curves, confusion matrix, misclassified digits and first-layer weights, as PNGs in ``out``.
+def save_figures(args, model, history, data, predictions, best_epoch: int) -> list[Path]:
+    """Curves, confusion matrix, misclassified digits and first-layer weights, as PNGs.
 
-    Each figure is its own matplotlib ``Figure`` (no ``pyplot``: the caller's backend and
-    figure registry are left alone). Returns the paths, or [] without matplotlib.
+    Written to ``args.out``. Each figure is its own matplotlib ``Figure`` (no ``pyplot``:
+    the caller's backend and figure registry are left alone). Returns the paths, or []
+    without matplotlib.
     """
     if importlib.util.find_spec("matplotlib") is None:
         print("matplotlib is not installed, so no figures: pip install 'chaingrad[demos]'")
         return []
-    directory = output_dir(out)
+    directory = output_dir(args.out)
     return [
-        _plot_curves(directory / "curves.png", history),
+        _plot_curves(directory / "curves.png", history, args, best_epoch),
         _plot_confusion(directory / "confusion_matrix.png", data.test_labels, predictions),
         _plot_misclassified(directory / "misclassified.png", data, predictions),
         _plot_first_layer(directory / "first_layer_weights.png", model),
     ]
 
 
-def _plot_curves(path: Path, history) -> Path:
+LOSS_NAMES = {"ce": "cross-entropy", "mse": "quadratic cost ½‖a − y‖²"}
+
+
+def _plot_curves(path: Path, history, args, best_epoch: int) -> Path:
     epochs = np.arange(1, len(history["train_loss"]) + 1)
-    figure = new_figure(9, 3.5)
+    figure = new_figure(10, 4)
     left, right = figure.subplots(1, 2)
     left.plot(epochs, history["train_loss"], marker="o")
-    left.set(xlabel="epoch", ylabel="training loss", title="Loss")
-    right.plot(epochs, np.array(history["test_accuracy"]) * 100, marker="o", color="C2")
-    right.set(xlabel="epoch", ylabel="test accuracy (%)", title="Accuracy on 10,000 test digits")
+    left.set(
+        xlabel="epoch",
+        ylabel=f"training loss ({LOSS_NAMES[args.loss]})",
+        title=f"Training loss, {LOSS_NAMES[args.loss]}",
+    )
+    accuracy = np.array(history["validation_accuracy"]) * 100
+    if args.validation:
+        right.plot(epochs, accuracy, marker="o", color="C2", label="validation")
+        right.plot(
+            [best_epoch + 1],
+            [accuracy[best_epoch]],
+            marker="*",
+            markersize=14,
+            linestyle="none",
+            color="C3",
+            label=f"chosen: epoch {best_epoch + 1}",
+        )
+        right.legend(loc="lower right")
+        low = max(0.0, float(np.nanmin(accuracy)) - 1.0)
+        right.set_ylim(low, 100)
+    else:
+        right.text(0.5, 0.5, "no validation set\n(--validation 0)", ha="center", va="center")
+        right.set_ylim(0, 100)
+    right.set(
+        xlabel="epoch",
+        ylabel="accuracy (%)",
+        title=f"Accuracy on {args.validation:,} validation digits",
+    )
     for axes in (left, right):
         axes.grid(alpha=0.3)
+        axes.set_xlim(0.5, max(len(epochs), 1) + 0.5)
+        axes.xaxis.get_major_locator().set_params(integer=True)
+    figure.suptitle(describe_short(args), fontsize=10)
     return save_figure(figure, path)
 
 
+def describe_short(args: argparse.Namespace) -> str:
+    """The run's configuration in one line, for figure titles."""
+    sizes = "-".join(map(str, layer_sizes(args)))
+    extras = [f"{args.optimizer} lr {args.lr:g}"]
+    if args.momentum:
+        extras.append(f"momentum {args.momentum:g}")
+    if args.weight_decay:
+        extras.append(f"weight decay {args.weight_decay:g}")
+    if args.dropout:
+        extras.append(f"dropout {args.dropout:g}")
+    if args.schedule != "constant":
+        extras.append(f"{args.schedule} schedule")
+    extras.append(f"batch {args.batch_size}")
+    return f"{sizes} {args.activation}, " + ", ".join(extras)
+
+
 def _plot_confusion(path: Path, labels: np.ndarray, predictions: np.ndarray) -> Path:
-    counts = np.zeros((CLASSES, CLASSES), dtype=np.int64)
-    np.add.at(counts, (labels, predictions), 1)
-    figure = new_figure(6, 5.5)
+    from matplotlib.colors import LogNorm
+
+    counts = confusion_matrix(labels, predictions)
+    accuracy = np.trace(counts) / max(counts.sum(), 1)
+    figure = new_figure(6.5, 5.5)
     axes = figure.subplots()
-    image = axes.imshow(np.log1p(counts), cmap="Blues")
+    # A log scale, so that the few mistakes show beside the ~1,000 right answers per digit;
+    # cells with no digit at all stay white.
+    shown = np.ma.masked_equal(counts, 0)
+    image = axes.imshow(shown, cmap="Blues", norm=LogNorm(vmin=1, vmax=max(counts.max(), 2)))
     for true in range(CLASSES):
         for predicted in range(CLASSES):
             color = "white" if true == predicted else "black"
@@ -698,13 +1013,13 @@ def _plot_confusion(path: Path, labels: np.ndarray, predictions: np.ndarray) -> 
                 color=color,
             )
     axes.set(
-        xlabel="predicted",
+        xlabel="predicted digit",
         ylabel="true digit",
-        title="Confusion matrix (test set)",
+        title=f"Confusion matrix: {accuracy:.2%} of {counts.sum():,} test digits right",
         xticks=range(CLASSES),
         yticks=range(CLASSES),
     )
-    figure.colorbar(image, ax=axes, label="log(1 + count)")
+    figure.colorbar(image, ax=axes, label="number of test digits (log scale)")
     return save_figure(figure, path)
 
 
@@ -732,12 +1047,18 @@ def _plot_first_layer(path: Path, model, count: int = 16) -> Path:
     weights = model[0].weight.data  # (784, hidden): column j is hidden unit j's weights
     shown = min(count, weights.shape[1])
     figure, cells = _image_grid(shown, (1.6, 1.6))
+    bound = float(np.abs(weights[:, :shown]).max()) or 1.0  # one scale for all: comparable
+    image = None
     for j, axes in zip(range(shown), cells):
-        column = weights[:, j].reshape(28, 28)
-        bound = float(np.abs(column).max()) or 1.0
-        axes.imshow(column, cmap="RdBu_r", vmin=-bound, vmax=bound)
+        image = axes.imshow(weights[:, j].reshape(28, 28), cmap="RdBu_r", vmin=-bound, vmax=bound)
         axes.set_title(f"unit {j}", fontsize=8)
-    figure.suptitle("First layer: what each hidden unit looks for (red +, blue −)")
+    figure.colorbar(image, ax=cells, shrink=0.6, label="weight from that pixel")
+    which = (
+        f"the first {shown} of {weights.shape[1]} hidden units"
+        if weights.shape[1] > shown
+        else f"all {shown} hidden units"
+    )
+    figure.suptitle(f"First layer: what each hidden unit looks for ({which}; red +, blue −)")
     return save_figure(figure, path)
 
 
@@ -752,17 +1073,25 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     args = parse_args(argv)
     last = LastCheckpoint()
     try:
-        if args.engine == "scalar":
-            if args.json:
-                check_writable(make_parser(), "--json", args.json)
-            result = compare_engines(args)
-            if args.json:
-                write_json(args.json, result)
-            return result
-        return train(args, last)
+        with blas_threads(args.threads) as args.threads_used:
+            return run(args, last)
     except KeyboardInterrupt:
         print(f"\ninterrupted: {last.describe()}", file=sys.stderr)
         raise SystemExit(130) from None
+
+
+def run(args: argparse.Namespace, last: LastCheckpoint) -> dict[str, Any]:
+    """Evaluate a checkpoint, compare the engines, or train, as the options say."""
+    if args.evaluate:
+        return evaluate_checkpoint(args)
+    if args.engine == "scalar":
+        if args.json:
+            check_writable(make_parser(), "--json", args.json)
+        result = compare_engines(args)
+        if args.json:
+            write_json(args.json, result)
+        return result
+    return train(args, last)
 
 
 if __name__ == "__main__":

@@ -166,8 +166,9 @@ class Dropout(Module):
             )
         self.p: float = float(p)
         # None stays None: the global generator is looked up at each call, so a later
-        # nn.manual_seed reseeds this layer's masks too.
-        self._rng: np.random.Generator | None = None if rng is None else generator(rng)
+        # nn.manual_seed reseeds this layer's masks too. Assign another Generator to `rng`
+        # to reseed this layer alone (a training loop does it each epoch to repeat a run).
+        self.rng: np.random.Generator | None = None if rng is None else generator(rng)
 
     def __call__(self, x: Tensor) -> Tensor:
         """``x`` times a fresh mask while training; ``x`` itself in evaluation mode or for p=0."""
@@ -176,7 +177,7 @@ class Dropout(Module):
         if not isinstance(x, Tensor):
             x = Tensor(x)
         dtype = x.data.dtype
-        keep = generator(self._rng).random(x.data.shape) >= self.p  # True with probability 1-p
+        keep = generator(self.rng).random(x.data.shape) >= self.p  # True with probability 1-p
         mask = keep.astype(dtype) * dtype.type(1.0 / (1.0 - self.p))
         return x * Tensor(mask)
 

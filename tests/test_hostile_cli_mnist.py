@@ -290,7 +290,8 @@ def test_a_figure_directory_that_is_a_file_is_refused(tmp_path, no_data, capsys)
 def test_the_checkpoint_directory_is_created_and_probed_leaving_no_probe(tmp_path, capsys):
     path = tmp_path / "new" / "dir" / "run.npz"
     demo.main([*TINY, "--epochs", "1", "--checkpoint", str(path)])
-    assert sorted(p.name for p in path.parent.iterdir()) == ["run.npz"]
+    # The run's state, and the best network on validation beside it: no probe left over.
+    assert sorted(p.name for p in path.parent.iterdir()) == ["run.best.npz", "run.npz"]
 
 
 def test_a_failed_checkpoint_write_is_reported_and_training_goes_on(monkeypatch, tmp_path, capsys):

@@ -26,7 +26,7 @@ from .errors import (
     DataUnavailableError,
     UnsafePickleError,
 )
-from .mnist import MNIST, mnist
+from .mnist import MNIST, VALIDATION_SIZE, mnist
 from .xor import xor
 
 __all__ = [
@@ -38,6 +38,7 @@ __all__ = [
     "DataUnavailableError",
     "DatasetError",
     "UnsafePickleError",
+    "VALIDATION_SIZE",
     "batches",
     "cache_file",
     "default_cache_dir",

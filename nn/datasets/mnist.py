@@ -33,7 +33,10 @@ from .batches import RngLike, batches
 from .cache import cache_file, read_cache, write_cache
 from .errors import CacheWarning, CorruptDataError, DatasetError, DataUnavailableError
 
-__all__ = ["MNIST", "mnist"]
+__all__ = ["MNIST", "VALIDATION_SIZE", "mnist"]
+
+VALIDATION_SIZE = 10_000
+"""How many training digits `MNIST.validation_split` holds out by default (Nielsen's split)."""
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -99,6 +102,42 @@ class MNIST:
             rng=rng,
             dtype=dtype,
             drop_last=drop_last,
+        )
+
+    def validation_split(
+        self, size: int = VALIDATION_SIZE
+    ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+        """The training digits cut in two: ``(train_images, train_labels), (images, labels)``.
+
+        The last ``size`` training digits are held out for validation (choosing an epoch or
+        hyper-parameters), the rest are trained on; the test set is left for one final
+        measurement. The default 10,000 is the split of Nielsen's ``mnist.pkl.gz`` (50,000 /
+        10,000 / 10,000 test): its validation set is exactly the last 10,000 of MNIST's
+        training file. The parts are views of ``train_images``/``train_labels`` (no copy),
+        disjoint, and the same on every call.
+
+        >>> from nn.datasets import mnist
+        >>> (x, y), (vx, vy) = mnist().validation_split()
+        >>> len(x), len(vx)
+        (50000, 10000)
+
+        Raises:
+            ValueError: ``size`` is not from 0 to one less than the number of training digits.
+        """
+        total = len(self.train_images)
+        if (
+            isinstance(size, bool)
+            or not isinstance(size, (int, np.integer))
+            or not 0 <= size < total
+        ):
+            raise ValueError(
+                f"MNIST.validation_split: size must be a whole number from 0 to {total - 1} "
+                f"(the training digits held out), got {size!r}"
+            )
+        cut = total - int(size)
+        return (
+            (self.train_images[:cut], self.train_labels[:cut]),
+            (self.train_images[cut:], self.train_labels[cut:]),
         )
 
     def __repr__(self) -> str:
