@@ -75,7 +75,7 @@ def test_the_validation_split_is_nielsens_disjoint_50000_and_10000() -> None:
 
 @pytest.mark.parametrize("size", [-1, 60_000, 2.5, True])
 def test_a_validation_size_out_of_range_is_refused(size) -> None:
-    with pytest.raises(ValueError, match="MNIST.validation_split: size must be"):
+    with pytest.raises(ValueError, match=r"MNIST\.validation_split: size must be"):
         nn.datasets.mnist().validation_split(size)
 
 
