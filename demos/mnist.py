@@ -51,6 +51,8 @@ from nn import datasets
 DEFAULT_LR = {"sgd": {"ce": 0.5, "mse": 3.0}, "adam": {"ce": 1e-3, "mse": 1e-3}}
 DEFAULT_LR["adamw"] = DEFAULT_LR["adam"]
 CLASSES = 10
+LOSS_NAMES = {"ce": "cross-entropy", "mse": "quadratic cost"}
+LOSS_FORMULAS = {"ce": "cross-entropy −log softmax(z)ᵧ", "mse": "quadratic cost ½‖σ(z) − y‖²"}
 
 DEFAULT_THREADS = 1
 """BLAS threads by default. Measured on a 2-core machine with the default 784-16-10 network
@@ -67,6 +69,7 @@ HYPERPARAMETERS = (
     "momentum",
     "weight_decay",
     "dropout",
+    "shift",
     "schedule",
     "batch_size",
     "seed",
@@ -134,6 +137,14 @@ def make_parser() -> argparse.ArgumentParser:
         default=0.0,
         metavar="P",
         help="drop each hidden unit with probability P while training, in [0, 1) (default 0)",
+    )
+    parser.add_argument(
+        "--shift",
+        type=int,
+        default=0,
+        metavar="PIXELS",
+        help="data augmentation: move each training digit by up to PIXELS (0 to 4) at random "
+        "in each direction, every epoch afresh (default 0)",
     )
     parser.add_argument(
         "--schedule",
@@ -234,6 +245,8 @@ def option_problem(args: argparse.Namespace) -> str | None:
         return f"--weight-decay {args.weight_decay:g}: must be a finite number, 0 or more"
     if not (math.isfinite(args.dropout) and 0 <= args.dropout < 1):
         return f"--dropout {args.dropout:g}: must be at least 0 and below 1 (e.g. 0.5)"
+    if not 0 <= args.shift <= 4:
+        return f"--shift {args.shift}: must be from 0 to 4 pixels (2 is usual)"
     if not 0 <= args.validation < 60_000:
         return (
             f"--validation {args.validation}: must be from 0 to 59999 training digits held out "
@@ -405,11 +418,7 @@ def loss_function(args: argparse.Namespace):
 
 def describe(args: argparse.Namespace, model: nn.Module) -> str:
     """One line naming the network, its training and its parameter count."""
-    sizes = "-".join(map(str, layer_sizes(args)))
-    return (
-        f"{sizes} network ({args.activation} hidden, {args.loss} loss, {args.optimizer} lr "
-        f"{args.lr:g}, batch {args.batch_size}): {model.num_parameters():,} parameters"
-    )
+    return f"{describe_short(args)}: {model.num_parameters():,} parameters"
 
 
 def epoch_rng(seed: int, epoch: int) -> np.random.Generator:
@@ -531,6 +540,8 @@ def train(args: argparse.Namespace, last: LastCheckpoint | None = None) -> dict[
         model.train()
         reseed_dropout(model, args.seed, epoch)
         batches = datasets.batches(images, labels, args.batch_size, rng=epoch_rng(args.seed, epoch))
+        if args.shift:
+            batches = shifted(batches, args.shift, np.random.default_rng([args.seed, epoch, 2]))
         train_loss, seconds = train_epoch(
             model,
             optimizer,
@@ -592,6 +603,12 @@ def train(args: argparse.Namespace, last: LastCheckpoint | None = None) -> dict[
             f"{error.strerror or error}; {last.describe()}"
         ) from None
     return result
+
+
+def shifted(batches, max_shift: int, rng: np.random.Generator):
+    """The batches with every image moved at random by up to ``max_shift`` pixels."""
+    for x, labels in batches:
+        yield datasets.random_shift(x, max_shift, rng), labels
 
 
 def reseed_dropout(model: nn.Module, seed: int, epoch: int) -> None:
@@ -816,7 +833,8 @@ def saved_hyperparameters(metadata: dict[str, Any]) -> dict[str, Any]:
     Raises TypeError or ValueError for a value of the wrong kind.
     """
     kinds = {"activation": str, "loss": str, "optimizer": str, "lr": float, "momentum": float}
-    kinds.update(weight_decay=float, dropout=float, schedule=str, batch_size=int, seed=int)
+    kinds.update(weight_decay=float, dropout=float, shift=int, schedule=str, batch_size=int)
+    kinds.update(seed=int)
     kinds.update(limit=int, validation=int)
     saved: dict[str, Any] = {}
     for name, kind in kinds.items():
@@ -929,18 +947,17 @@ def save_figures(args, model, history, data, predictions, best_epoch: int) -> li
     ]
 
 
-LOSS_NAMES = {"ce": "cross-entropy", "mse": "quadratic cost ½‖a − y‖²"}
-
-
 def _plot_curves(path: Path, history, args, best_epoch: int) -> Path:
+    from matplotlib.ticker import MaxNLocator
+
     epochs = np.arange(1, len(history["train_loss"]) + 1)
     figure = new_figure(10, 4)
     left, right = figure.subplots(1, 2)
     left.plot(epochs, history["train_loss"], marker="o")
     left.set(
         xlabel="epoch",
-        ylabel=f"training loss ({LOSS_NAMES[args.loss]})",
-        title=f"Training loss, {LOSS_NAMES[args.loss]}",
+        ylabel=f"{LOSS_NAMES[args.loss]} (mean over the epoch)",
+        title=f"Training loss: {LOSS_FORMULAS[args.loss]}",
     )
     accuracy = np.array(history["validation_accuracy"]) * 100
     if args.validation:
@@ -957,18 +974,26 @@ def _plot_curves(path: Path, history, args, best_epoch: int) -> Path:
         right.legend(loc="lower right")
         low = max(0.0, float(np.nanmin(accuracy)) - 1.0)
         right.set_ylim(low, 100)
+        right.set_title(f"Accuracy on {args.validation:,} validation digits")
     else:
-        right.text(0.5, 0.5, "no validation set\n(--validation 0)", ha="center", va="center")
+        right.text(
+            0.5,
+            0.5,
+            "no validation set (--validation 0):\nthe last epoch is the one tested",
+            ha="center",
+            va="center",
+            transform=right.transAxes,
+        )
         right.set_ylim(0, 100)
-    right.set(
-        xlabel="epoch",
-        ylabel="accuracy (%)",
-        title=f"Accuracy on {args.validation:,} validation digits",
-    )
+        right.set_title("Validation accuracy")
+    right.set(xlabel="epoch", ylabel="accuracy (%)")
     for axes in (left, right):
         axes.grid(alpha=0.3)
         axes.set_xlim(0.5, max(len(epochs), 1) + 0.5)
-        axes.xaxis.get_major_locator().set_params(integer=True)
+        if len(epochs) <= 15:
+            axes.set_xticks(epochs)  # every epoch, a whole number (also for just one)
+        else:
+            axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     figure.suptitle(describe_short(args), fontsize=10)
     return save_figure(figure, path)
 
@@ -983,10 +1008,12 @@ def describe_short(args: argparse.Namespace) -> str:
         extras.append(f"weight decay {args.weight_decay:g}")
     if args.dropout:
         extras.append(f"dropout {args.dropout:g}")
+    if args.shift:
+        extras.append(f"shifts ±{args.shift} px")
     if args.schedule != "constant":
         extras.append(f"{args.schedule} schedule")
     extras.append(f"batch {args.batch_size}")
-    return f"{sizes} {args.activation}, " + ", ".join(extras)
+    return f"{sizes} {args.activation}, {LOSS_NAMES[args.loss]}, " + ", ".join(extras)
 
 
 def _plot_confusion(path: Path, labels: np.ndarray, predictions: np.ndarray) -> Path:
@@ -1019,7 +1046,10 @@ def _plot_confusion(path: Path, labels: np.ndarray, predictions: np.ndarray) -> 
         xticks=range(CLASSES),
         yticks=range(CLASSES),
     )
-    figure.colorbar(image, ax=axes, label="number of test digits (log scale)")
+    colorbar = figure.colorbar(image, ax=axes, label="number of test digits (log scale)")
+    ticks = [tick for tick in (1, 3, 10, 30, 100, 300, 1000, 3000) if tick <= counts.max()]
+    colorbar.set_ticks(ticks, labels=[f"{tick:,}" for tick in ticks])
+    colorbar.minorticks_off()
     return save_figure(figure, path)
 
 
@@ -1054,11 +1084,15 @@ def _plot_first_layer(path: Path, model, count: int = 16) -> Path:
         axes.set_title(f"unit {j}", fontsize=8)
     figure.colorbar(image, ax=cells, shrink=0.6, label="weight from that pixel")
     which = (
-        f"the first {shown} of {weights.shape[1]} hidden units"
+        f"units 0–{shown - 1} of {weights.shape[1]}"
         if weights.shape[1] > shown
         else f"all {shown} hidden units"
     )
-    figure.suptitle(f"First layer: what each hidden unit looks for ({which}; red +, blue −)")
+    figure.suptitle(
+        f"First layer: what each hidden unit looks for\n({which}; each image is one unit's "
+        "784 weights, red positive, blue negative)",
+        fontsize=10,
+    )
     return save_figure(figure, path)
 
 

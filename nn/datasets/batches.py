@@ -13,7 +13,7 @@ from typing import TypeAlias
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["PIXEL_SCALE", "RngLike", "batches", "to_float"]
+__all__ = ["PIXEL_SCALE", "RngLike", "batches", "random_shift", "to_float"]
 
 PIXEL_SCALE = 255.0  # uint8 pixel k becomes k / 255: 0 -> 0.0 (background), 255 -> 1.0 (ink)
 
@@ -110,3 +110,49 @@ def _iterate(
             x = np.take(images, chosen_indices, axis=0)
             y = np.take(labels, chosen_indices)
         yield to_float(x, dtype), y.astype(np.int64)
+
+
+def random_shift(
+    images: np.ndarray, max_shift: int, rng: np.random.Generator, *, side: int = 28
+) -> np.ndarray:
+    """Each image moved by its own random whole-pixel offset, up to ``max_shift`` each way.
+
+    The commonest data augmentation for MNIST: a digit moved by a pixel or two is the same
+    digit, so training on moved copies teaches the network that, where a fully connected
+    layer would otherwise tie each weight to one exact pixel position. ``images`` is a batch
+    of flattened ``side`` x ``side`` images, shape (B, side²), uint8 or floats; the offsets
+    (dy, dx) are drawn uniformly from -max_shift..max_shift; pixels moved in from outside are
+    0 (background). Returns a new array of the same shape and dtype.
+
+    >>> x = np.zeros((1, 9), dtype=np.uint8); x[0, 4] = 255     # a 3x3 image, centre lit
+    >>> moved = random_shift(x, 1, np.random.default_rng(0), side=3)
+    >>> int(moved.sum()) in (0, 255), moved.shape                # moved (or out of frame)
+    (True, (1, 9))
+
+    Raises:
+        ValueError: ``images`` is not (B, side²), or ``max_shift`` is not from 0 to side-1.
+    """
+    if images.ndim != 2 or images.shape[1] != side * side:
+        raise ValueError(
+            f"random_shift: images must have shape (batch, {side * side}) (flattened "
+            f"{side}x{side} images), got {images.shape}"
+        )
+    if isinstance(max_shift, bool) or not isinstance(max_shift, int) or not 0 <= max_shift < side:
+        raise ValueError(
+            f"random_shift: max_shift must be a whole number of pixels from 0 to {side - 1}, "
+            f"got {max_shift!r}"
+        )
+    count = len(images)
+    if max_shift == 0:
+        return images.copy()
+    # Pad every image with max_shift zeros on each side, then cut a side x side window from
+    # each, starting at its own offset in 0..2*max_shift: the digit moves the other way.
+    padded = np.pad(
+        images.reshape(count, side, side), ((0, 0), (max_shift, max_shift), (max_shift, max_shift))
+    )
+    start_y, start_x = rng.integers(0, 2 * max_shift + 1, size=(2, count))
+    window = np.arange(side)
+    rows = (start_y[:, None] + window)[:, :, None]  # (B, side, 1)
+    columns = (start_x[:, None] + window)[:, None, :]  # (B, 1, side)
+    moved = padded[np.arange(count)[:, None, None], rows, columns]
+    return moved.reshape(count, side * side)
