@@ -7,8 +7,9 @@ Tensor networks (a batch at a time): :class:`Linear`, :class:`Sequential`, the a
 state dict. Every :class:`Module` has ``train()`` and ``eval()`` (training or evaluation
 mode, for the model and all its submodules, as in PyTorch; only ``Dropout`` reads it).
 Losses: :func:`mse_loss`, :func:`quadratic_cost`, :func:`binary_cross_entropy`,
-:func:`binary_cross_entropy_with_logits`, :func:`cross_entropy`. Optimizers: :mod:`nn.optim`
-(``SGD``, ``Adam``). Checkpoints: :func:`save`, :func:`load`. Data: :mod:`nn.datasets`
+:func:`binary_cross_entropy_with_logits`, :func:`cross_entropy`. Optimizers and
+learning-rate schedules: :mod:`nn.optim` (``SGD``, ``Adam``, ``AdamW``; ``StepLR``,
+``CosineAnnealingLR``). Checkpoints: :func:`save`, :func:`load`. Data: :mod:`nn.datasets`
 (``mnist``, ``xor``). Initial weights: :func:`manual_seed`.
 """
 

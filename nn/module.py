@@ -24,11 +24,14 @@ part of ``state_dict()`` or a checkpoint.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
 from autograd import Tensor, Value
+
+# train() and eval() return the module itself, typed as its own class (Python 3.10 has no Self).
+ModuleT = TypeVar("ModuleT", bound="Module")
 
 
 def is_tensor(x: object) -> bool:
@@ -53,7 +56,7 @@ class Module:
     # __init__ does not call Module.__init__; train() and eval() set it on the instance.
     training: bool = True
 
-    def train(self, mode: bool = True) -> Module:
+    def train(self: ModuleT, mode: bool = True) -> ModuleT:
         """Set training mode (``mode=True``) or evaluation mode on this module and every
         submodule; return this module, so ``model = Net().train()`` reads naturally.
 
@@ -69,7 +72,7 @@ class Module:
             module.training = bool(mode)
         return self
 
-    def eval(self) -> Module:
+    def eval(self: ModuleT) -> ModuleT:
         """Set evaluation mode on this module and every submodule (``train(False)``); return it.
 
         In evaluation mode :class:`nn.Dropout` passes its input through unchanged.
