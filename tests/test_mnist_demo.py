@@ -127,6 +127,34 @@ def test_resuming_from_a_checkpoint_repeats_the_uninterrupted_run(tmp_path: Path
     assert resumed["test_accuracy"] == straight["test_accuracy"]
 
 
+def test_a_resumed_run_with_dropout_shifts_and_a_schedule_repeats_the_uninterrupted_run(
+    tmp_path: Path,
+) -> None:
+    """Dropout masks and shifts are drawn from generators of (seed, epoch): they repeat."""
+    common = ["--limit", "2000", "--quiet", "--no-figures", "--hidden", "32"]
+    common += ["--dropout", "0.3", "--shift", "1", "--schedule", "cosine", "--optimizer", "adamw"]
+    straight = demo.main([*common, "--epochs", "3"])
+    checkpoint = tmp_path / "run.npz"
+    demo.main([*common, "--epochs", "3", "--checkpoint", str(checkpoint)])
+    demo.main([*common, "--epochs", "1", "--checkpoint", str(checkpoint)])
+    resumed = demo.main([*common, "--epochs", "3", "--resume", str(checkpoint)])
+    assert resumed["train_loss"] == straight["train_loss"]
+    assert resumed["validation_accuracy"] == straight["validation_accuracy"]
+    assert resumed["test_accuracy"] == straight["test_accuracy"]
+
+
+def test_dropout_layers_follow_every_hidden_activation_and_train_eval_switch_them() -> None:
+    model = demo.network([32, 16], "relu", "ce", dropout=0.5, seed=0)
+    kinds = [type(module).__name__ for module in model]
+    assert kinds == ["Linear", "ReLU", "Dropout", "Linear", "ReLU", "Dropout", "Linear"]
+    assert list(model.state_dict()) == [f"{k}.{p}" for k in (0, 3, 6) for p in ("weight", "bias")]
+    x = Tensor(np.ones((4, 784), dtype=np.float32))
+    model.eval()
+    assert np.array_equal(model(x).data, model(x).data)  # no dropout when evaluating
+    model.train()
+    assert not np.array_equal(model(x).data, model(x).data)
+
+
 def test_resume_refuses_a_different_seed(tmp_path: Path, capsys) -> None:
     common = ["--limit", "2000", "--quiet", "--no-figures", "--out", str(tmp_path)]
     checkpoint = tmp_path / "run.npz"
