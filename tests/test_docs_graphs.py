@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from autograd import Tensor, Value, draw_graph
+from autograd.viz import main
 from demos import backprop_by_hand, xor
 from demos.common import labelled_forward
 
@@ -114,6 +115,12 @@ def test_by_default_the_svg_title_names_the_roots_label_never_percent_3():
     assert svg_of(draw_graph(out)).find(f"{SVG}g/{SVG}title").text == "computation graph of L"
     out.label = ""
     assert svg_of(draw_graph(out)).find(f"{SVG}g/{SVG}title").text == "computation graph"
+
+
+def test_the_command_lines_svg_title_is_the_expression(tmp_path, capsys):
+    out = tmp_path / "g.svg"
+    assert main(["(x*y + x).tanh()", "--var", "x=1", "--var", "y=-0.5", "-o", str(out)]) == 0
+    assert ET.parse(out).getroot().find(f"{SVG}g/{SVG}title").text == "(x*y + x).tanh()"
 
 
 # ------------------------------------------------------------------ the demos' graphs
