@@ -2,6 +2,7 @@
 each committed picture has the node and edge labels of a fresh drawing (structure, not bytes)."""
 
 import re
+import tempfile
 import xml.etree.ElementTree as ET
 from collections import Counter
 from pathlib import Path
@@ -57,6 +58,12 @@ def test_make_docs_runs_the_picture_script_after_setup_and_graphviz():
     assert "-m docs.make_pictures" in rule.group(2)
     phony = re.search(r"^\.PHONY:(.*)$", MAKEFILE, flags=re.M)
     assert phony and "docs" in phony.group(1).split()
+
+
+@pytest.fixture(autouse=True)
+def scratch_in_tmp_path(tmp_path, monkeypatch):
+    """A README snippet runs in a scratch directory: made here, inside tmp_path."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
 
 
 @pytest.mark.parametrize("image", sorted(make_pictures.PICTURES))
