@@ -233,8 +233,8 @@ def draw_graph(
             f"p{k}", **_module_node_attributes(module_name, parameters, show_grad, compact, across)
         )
     for k, ((_, owner), (_, next_owner)) in enumerate(pairwise(groups)):
-        if owner.rpartition(".")[0] == next_owner.rpartition(".")[0]:  # neurons of one layer
-            graph.edge(f"p{k}", f"p{k + 1}", **_IN_ORDER)
+        if _in_one_list(owner, next_owner):  # neurons of one layer: neurons.0, neurons.1
+            _keep_in_order(graph, f"p{k}", f"p{k + 1}")
 
     for i, node in enumerate(order):
         if not node.parents:
@@ -329,11 +329,25 @@ def _graph_name(name: str) -> str:
 
 # ------------------------------------------------------------------------ keeping the order
 # Graphviz's dot orders the nodes of a rank to cross as few edges as it can, which may put
-# neuron 2 before neuron 1 or x₂ before x₁. An invisible edge between two nodes of the same
-# rank (a "flat" edge) keeps the first before the second (left of it, or above it); with
-# constraint=false it never moves a node to another rank.
+# neuron 2 before neuron 1 or x₂ before x₁. An invisible edge between two nodes held on one
+# rank (a "flat" edge) keeps the first before the second: left of it, or above it. (An edge
+# with constraint=false does not: dot leaves it out of the ordering too.)
 
-_IN_ORDER = {"style": "invis", "constraint": "false"}
+
+def _keep_in_order(graph: graphviz.Digraph, first: str, second: str) -> None:
+    """Put nodes ``first`` and ``second`` on one rank, ``first`` before ``second``."""
+    with graph.subgraph() as rank:
+        rank.attr(rank="same")
+        rank.edge(first, second, style="invis")
+
+
+def _in_one_list(owner: str, other: str) -> bool:
+    """Whether two modules are items of one list (``layers.0.neurons.0``, ``…neurons.1``):
+    the neurons of one layer, which read the same inputs and so sit on one rank."""
+    parent, _, index = owner.rpartition(".")
+    other_parent, _, other_index = other.rpartition(".")
+    return bool(parent) and parent == other_parent and index.isdigit() and other_index.isdigit()
+
 
 # The side of a module's node its parameters' edges leave from: towards the operations.
 _EXIT_SIDE = {"TB": "s", "BT": "n", "LR": "e", "RL": "w"}
@@ -355,9 +369,10 @@ def _keep_inputs_in_order(
             if _role(parent, root, parameter_paths) == "input"
         ]
         for first, second in pairwise(inputs):
-            if first != second and (first, second) not in pinned:
+            # Each pair once, and never both ways round (x·y and y·x): no order to keep.
+            if first != second and not pinned & {(first, second), (second, first)}:
                 pinned.add((first, second))
-                graph.edge(f"v{first}", f"v{second}", **_IN_ORDER)
+                _keep_in_order(graph, f"v{first}", f"v{second}")
 
 
 # ------------------------------------------------------------------------ DOT pieces

@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pytest
 
+import nn
 from autograd import Tensor, Value, draw_graph
 from autograd.viz import main
 from demos import backprop_by_hand, xor
@@ -169,6 +170,26 @@ def test_the_backprop_graph_draws_inputs_and_constants_as_nodes(backprop_graph):
     assert "input" in node_with_text(backprop_graph, "x₁").get("class").split()
     constants = [texts(g) for g in nodes(backprop_graph) if "constant" in g.get("class").split()]
     assert sorted(constants) == [["0.01"], ["0.5"], ["0.99"]]  # the targets and 1/n
+
+
+@pytest.mark.parametrize("rankdir", ["LR", "TB"])
+def test_inputs_and_neurons_keep_their_order_where_crossings_would_move_them(rankdir):
+    # Three inputs into four neurons: without pinning, dot draws x₂ first and neuron 2 last.
+    rng = np.random.default_rng(0)
+    model = nn.MLP(3, [4, 2], activation="tanh", rng=rng)
+    x = [Value(v, label=f"x{i}") for i, v in enumerate([0.5, -1.0, 2.0])]
+    loss = nn.mse_loss(model(x), [1.0, 0.0])
+    loss.backward()
+    svg = svg_of(draw_graph(loss, module=model, rankdir=rankdir))
+
+    def along(text: str) -> float:  # position along a rank: x in rows, y (down) in columns
+        (t,) = [t for t in svg.iter(f"{SVG}text") if (t.text or "").strip() == text]
+        return float(t.get("x" if rankdir == "TB" else "y"))
+
+    assert along("x0") < along("x1") < along("x2")
+    neurons = [along(f"layers.0.neurons.{j}") for j in range(4)]
+    assert neurons == sorted(neurons)
+    assert along("layers.1.neurons.0") < along("layers.1.neurons.1")
 
 
 def test_labelled_forward_needs_one_pair_of_names_per_layer():
