@@ -7,13 +7,18 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test lint setup graphviz data bench clean
+.PHONY: demo docs test lint setup graphviz data bench clean
 
 demo: setup graphviz data
 	$(PY) -m demos.xor --json runs/xor/result.json
 	$(PY) -m demos.backprop_by_hand --json runs/backprop_by_hand/result.json
 	$(PY) -m demos.newton --json runs/newton/result.json
 	$(PY) -m demos.mnist --json runs/mnist/result.json
+
+# Every picture README.md shows, drawn again from the code it documents into docs/
+# (tests/test_docs_pictures.py fails when a committed picture differs from what the code draws).
+docs: setup graphviz
+	$(PY) -m docs.make_pictures
 
 # The tests start with the whole lint: what `make lint` rejects, CI rejects.
 test: lint graphviz data

@@ -125,7 +125,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 1
     graph = draw_graph(
-        result, show_local_grads=args.local_grads, rankdir=args.rankdir, max_nodes=args.max_nodes
+        result,
+        show_local_grads=args.local_grads,
+        rankdir=args.rankdir,
+        max_nodes=args.max_nodes,
+        name=args.expression.strip(),  # the SVG's title
     )
     try:
         path = _render(graph, args.output, output_format)

@@ -4,15 +4,19 @@
 returns a :class:`graphviz.Digraph` with
 
 * a node per Value (its label if it has one, its data and its gradient) or per Tensor (its
-  shape, dtype and a few summary numbers — never the whole array);
+  shape, dtype and a few summary numbers — never the whole array); a module's parameters
+  (``module=``) share one node per neuron, side by side in their declared order;
 * an operation node between each result and the nodes it was computed from, so the picture
   reads like the formula: ``x → (×) → x·y``;
 * optionally, on each edge into an operation, the local derivative ∂out/∂in — the weights of
   the article's weighted sum, ∂L/∂in = Σ ∂out/∂in · ∂L/∂out;
-* colours by role (input, parameter, intermediate, output) and a legend.
+* colours by role (input, parameter, constant, intermediate, output) and a legend;
+* the order the code gives: a neuron's parameters in their declared order (w₁, w₂, b),
+  neurons in their module's order, the inputs of an operation in its operands' order.
 
 Node ids are positions in topological order (``v0``, ``v1``, …; the operation producing
-``v7`` is ``op7``), so the same graph always gives the same DOT source.
+``v7`` is ``op7``; a module's k-th node of parameters is ``p{k}``, parameter ``v3`` its port
+``p{k}:v3``), so the same graph always gives the same DOT source.
 
 This module is imported by the package (``autograd.draw_graph``), so it does not import the
 Python package ``graphviz``: ``draw_graph`` loads it on first use, with
@@ -27,6 +31,7 @@ from __future__ import annotations
 
 import html
 import unicodedata
+from itertools import pairwise
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
@@ -64,6 +69,7 @@ INSTALL_HINT = (
 ROLE_COLOURS: dict[str, tuple[str, str]] = {
     "input": ("#dbeafe", "#2563eb"),
     "parameter": ("#fef3c7", "#d97706"),
+    "constant": ("#f1f5f9", "#475569"),
     "intermediate": ("#ffffff", "#6b7280"),
     "output": ("#dcfce7", "#16a34a"),
 }
@@ -128,13 +134,15 @@ def draw_graph(
     module: Any = None,
     compact: bool | None = None,
     legend: bool = True,
+    name: str | None = None,
 ) -> ComputationGraph:
     """Draw the computation graph that produced ``root``, as a :class:`graphviz.Digraph`.
 
     Args:
         root: a ``Value`` or ``Tensor`` (any node with ``.data``, ``.grad``, ``.parents``,
             ``.op`` and ``.label``); everything it was computed from is drawn.
-        rankdir: "LR" (left to right, inputs on the left), "TB", "RL" or "BT".
+        rankdir: "LR" (left to right, inputs on the left), "TB" (top to bottom: narrower
+            for deep graphs, such as a network and its loss), "RL" or "BT".
         show_grad: show each node's ``.grad`` (call ``root.backward()`` first).
         show_local_grads: label each edge into an operation with the local derivative
             ∂out/∂in (``.local_grads``). Tensor operations, which carry vector-Jacobian
@@ -143,15 +151,24 @@ def draw_graph(
             counted), before anything is built.
         format: the output format of ``.render()`` ("svg", "png", "pdf", …).
         module: optional; any object with a ``named_parameters()`` method (an ``nn.Module``).
-            Its parameters are coloured as parameters and grouped into one cluster per
-            owning module — per neuron for ``nn.MLP`` — named by their dotted path.
+            Its parameters are coloured as parameters and drawn in one node per owning
+            module — per neuron for ``nn.MLP`` — named by its dotted path, in the module's
+            order (w₁, w₂, b; neuron 1 before neuron 2); each parameter's edges leave from
+            its own part of that node.
         compact: one-line nodes; ``None`` (the default) chooses them for graphs of more
             than ``COMPACT_ABOVE`` values.
         legend: draw a legend of the colours under the graph.
+        name: the graph's name, which an SVG carries as its title (browsers show it as a
+            tooltip and a tab's name). By default "computation graph of" ``root``'s label,
+            or "computation graph".
 
     Roles: the root is the *output*; a node computed from others is *intermediate*; a leaf
-    is a *parameter* if it is one of ``module``'s parameters and an *input* otherwise —
-    so without a ``module`` every leaf (variables, constants, weights) is an input.
+    is a *parameter* if it is one of ``module``'s parameters, an *input* if it has a label
+    (or is a Tensor that requires grad), and a *constant* otherwise: the numbers a formula
+    brings in itself, such as a target, the 1 of 1 − ŷ or the 1/n of a mean, which become
+    Values with no label. Name the values you feed in (``Value(0.5, label="x₁")``) to draw
+    them as inputs. A constant Value is drawn as its number alone: nothing learns it, so its
+    gradient is not shown.
 
     Returns:
         A :class:`ComputationGraph` (a ``graphviz.Digraph``). ``.source`` is the DOT text
@@ -178,28 +195,46 @@ def draw_graph(
     parameter_paths = _parameter_paths(module)
     if compact is None:
         compact = len(order) > COMPACT_ABOVE
+    if name is None:
+        label = getattr(root, "label", "")
+        name = f"computation graph of {label}" if label else "computation graph"
 
     position = {id(node): i for i, node in enumerate(order)}
-    graph = _new_graph(graph_class, rankdir, format, compact)
-    clusters: dict[str, list[tuple[int, str, dict[str, str]]]] = {}
+    graph = _new_graph(graph_class, _graph_name(name), rankdir, format, compact)
     roles_present: set[str] = set()
     declared = {param_id: k for k, param_id in enumerate(parameter_paths)}
+    owners: dict[str, list[tuple[int, int]]] = {}  # module path → [(declared index, position)]
+    endpoint: dict[int, str] = {}  # position → where its edges start: "v3", or "p0:v3:s"
 
     for i, node in enumerate(order):
         role = _role(node, root, parameter_paths)
         roles_present.add(role)
-        path = parameter_paths.get(id(node)) if role == "parameter" else None
-        title = node.label or (_name_in_owner(path) if path else "")
-        attributes = _value_node_attributes(node, role, title, show_grad, compact)
-        if path is None:
-            graph.node(f"v{i}", **attributes)
-        else:
-            member = (declared[id(node)], f"v{i}", attributes)
-            clusters.setdefault(_owner(path), []).append(member)
+        if role == "parameter":
+            owner = _owner(parameter_paths[id(node)])
+            owners.setdefault(owner, []).append((declared[id(node)], i))
+            continue
+        graph.node(f"v{i}", **_value_node_attributes(node, role, node.label, show_grad, compact))
+        endpoint[i] = f"v{i}"
 
-    for owner, members in clusters.items():
-        members.sort()  # the module's own order: weights.0, weights.1, bias
-        _add_cluster(graph, owner or type(module).__name__, members)
+    # One node per module that owns parameters (per neuron for nn.MLP), in the module's
+    # order, holding its parameters in their declared order (weights.0, weights.1, bias):
+    # side by side when the graph runs top to bottom, stacked when it runs sideways. Inside
+    # one node their order is fixed, which separate nodes, reordered by dot, would not be.
+    groups = sorted((sorted(members), owner) for owner, members in owners.items())
+    across = rankdir in ("TB", "BT")
+    for k, (members, owner) in enumerate(groups):
+        parameters = []
+        for _, i in members:
+            title = order[i].label or _name_in_owner(parameter_paths[id(order[i])])
+            parameters.append((f"v{i}", order[i], title))
+            endpoint[i] = f"p{k}:v{i}:{_EXIT_SIDE[rankdir]}"
+        module_name = owner or type(module).__name__
+        graph.node(
+            f"p{k}", **_module_node_attributes(module_name, parameters, show_grad, compact, across)
+        )
+    for k, ((_, owner), (_, next_owner)) in enumerate(pairwise(groups)):
+        if _in_one_list(owner, next_owner):  # neurons of one layer: neurons.0, neurons.1
+            _keep_in_order(graph, f"p{k}", f"p{k + 1}")
 
     for i, node in enumerate(order):
         if not node.parents:
@@ -208,8 +243,9 @@ def draw_graph(
         local_grads = getattr(node, "local_grads", None) if show_local_grads else None
         for k, parent in enumerate(node.parents):
             label = _local_grad_label(local_grads, k, len(node.parents))
-            graph.edge(f"v{position[id(parent)]}", f"op{i}", **label)
+            graph.edge(endpoint[position[id(parent)]], f"op{i}", **label)
         graph.edge(f"op{i}", f"v{i}")
+    _keep_inputs_in_order(graph, order, position, parameter_paths, root)
 
     if legend:
         graph.attr(label=_legend(roles_present, show_local_grads, compact, show_grad))
@@ -258,7 +294,11 @@ def _role(node: Any, root: Any, parameter_paths: dict[int, str]) -> str:
         return "output"
     if node.parents:
         return "intermediate"
-    return "parameter" if id(node) in parameter_paths else "input"
+    if id(node) in parameter_paths:
+        return "parameter"
+    if node.label or getattr(node, "requires_grad", False):
+        return "input"
+    return "constant"
 
 
 def _owner(path: str) -> str:
@@ -278,22 +318,81 @@ def _name_in_owner(path: str) -> str:
     return path[len(owner) + 1 :] if owner else path
 
 
+def _graph_name(name: str) -> str:
+    """``name`` as a DOT graph name: characters ``dot`` cannot hold escaped, at most
+    ``MAX_LABEL_LENGTH`` characters."""
+    name = str(name)
+    if len(name) > MAX_LABEL_LENGTH:
+        name = name[: MAX_LABEL_LENGTH - 1] + "…"
+    return "".join(map(_visible, name))
+
+
+# ------------------------------------------------------------------------ keeping the order
+# Graphviz's dot orders the nodes of a rank to cross as few edges as it can, which may put
+# neuron 2 before neuron 1 or x₂ before x₁. An invisible edge between two nodes held on one
+# rank (a "flat" edge) keeps the first before the second: left of it, or above it. (An edge
+# with constraint=false does not: dot leaves it out of the ordering too.)
+
+
+def _keep_in_order(graph: graphviz.Digraph, first: str, second: str) -> None:
+    """Put nodes ``first`` and ``second`` on one rank, ``first`` before ``second``."""
+    with graph.subgraph() as rank:
+        rank.attr(rank="same")
+        rank.edge(first, second, style="invis")
+
+
+def _in_one_list(owner: str, other: str) -> bool:
+    """Whether two modules are items of one list (``layers.0.neurons.0``, ``…neurons.1``):
+    the neurons of one layer, which read the same inputs and so sit on one rank."""
+    parent, _, index = owner.rpartition(".")
+    other_parent, _, other_index = other.rpartition(".")
+    return bool(parent) and parent == other_parent and index.isdigit() and other_index.isdigit()
+
+
+# The side of a module's node its parameters' edges leave from: towards the operations.
+_EXIT_SIDE = {"TB": "s", "BT": "n", "LR": "e", "RL": "w"}
+
+
+def _keep_inputs_in_order(
+    graph: graphviz.Digraph,
+    order: list[Any],
+    position: dict[int, int],
+    parameter_paths: dict[int, str],
+    root: Any,
+) -> None:
+    """Pin the inputs an operation reads in the order of its operands (x₁ before x₂)."""
+    pinned: set[tuple[int, int]] = set()
+    for node in order:
+        inputs = [
+            position[id(parent)]
+            for parent in node.parents
+            if _role(parent, root, parameter_paths) == "input"
+        ]
+        for first, second in pairwise(inputs):
+            # Each pair once, and never both ways round (x·y and y·x): no order to keep.
+            if first != second and not pinned & {(first, second), (second, first)}:
+                pinned.add((first, second))
+                _keep_in_order(graph, f"v{first}", f"v{second}")
+
+
 # ------------------------------------------------------------------------ DOT pieces
 
 
 def _new_graph(
-    graph_class: type[ComputationGraph], rankdir: str, format: str, compact: bool
+    graph_class: type[ComputationGraph], name: str, rankdir: str, format: str, compact: bool
 ) -> ComputationGraph:
     font = "Helvetica,Arial,sans-serif"
     size = "9" if compact else "11"
     return graph_class(
+        name=name,
         format=format,
         graph_attr={
             "rankdir": rankdir,
             "fontname": font,
             "fontsize": size,
             "nodesep": "0.15" if compact else "0.25",
-            "ranksep": "0.25" if compact else "0.35",
+            # Top to bottom, edge labels already part the ranks: less space between them.
+            "ranksep": "0.25" if compact or rankdir in ("TB", "BT") else "0.35",
             "labeljust": "l",
         },
         node_attr={"fontname": font, "fontsize": size, "margin": "0.06,0.03"},
@@ -309,33 +408,43 @@ def _new_graph(
 def _value_node_attributes(
     node: Any, role: str, title: str, show_grad: bool, compact: bool
 ) -> dict[str, str]:
-    """A rounded box holding a small table: title, then data (and grad) rows."""
+    """A rounded box holding a small table: title, then data (and grad) rows.
+
+    A constant is a square box: a Value's holds its number alone, a Tensor's its shape and
+    data, neither a gradient (nothing learns a constant).
+    """
+    constant = role == "constant"
     if isinstance(node.data, np.ndarray):
-        rows = _tensor_rows(node, title, show_grad, compact)
+        rows = _tensor_rows(node, title, show_grad and not constant, compact)
+    elif constant:
+        rows = [[_number(node.data)]]
     else:
         rows = _scalar_rows(node, title, show_grad, compact)
-    if compact:  # one line: the cells side by side
-        cells = "".join(f"<td>{cell}</td>" for row in rows for cell in row)
-        table_rows = f"<tr>{cells}</tr>"
-    else:
-        table_rows = "".join(_table_row(row) for row in rows)
     fill, border = ROLE_COLOURS[role]
     return {
         "label": f'<<table border="0" cellborder="0" cellspacing="0" cellpadding="1">'
-        f"{table_rows}</table>>",
+        f"{_table_rows(rows, compact)}</table>>",
         "shape": "box",
-        "style": "rounded,filled",
+        "style": "filled" if constant else "rounded,filled",
         "fillcolor": fill,
         "color": border,
         "class": f"value {role}",
     }
 
 
+def _table_rows(rows: list[list[str]], compact: bool) -> str:
+    """The rows of a node's table; compact: all the cells on one line."""
+    if compact:
+        return "<tr>" + "".join(f"<td>{cell}</td>" for row in rows for cell in row) + "</tr>"
+    return "".join(_table_row(row) for row in rows)
+
+
 def _table_row(cells: list[str]) -> str:
+    """A row of a node's table: a title across it, or a name and a number with a gap between."""
     if len(cells) == 1:
-        return f'<tr><td colspan="2">{cells[0]}</td></tr>'
+        return f'<tr><td colspan="3">{cells[0]}</td></tr>'
     name, value = cells
-    return f'<tr><td align="left">{name}</td><td align="right"> {value}</td></tr>'
+    return f'<tr><td align="left">{name}</td><td width="4"></td><td align="right">{value}</td></tr>'
 
 
 def _scalar_rows(node: Any, title: str, show_grad: bool, compact: bool) -> list[list[str]]:
@@ -408,42 +517,77 @@ def _local_grad_label(local_grads: Any, k: int, parent_count: int) -> dict[str, 
     return {"label": _number(float(local_grad)), "fontcolor": LOCAL_GRAD_COLOUR}
 
 
-def _add_cluster(
-    graph: graphviz.Digraph, name: str, members: list[tuple[int, str, dict[str, str]]]
-) -> None:
-    border = ROLE_COLOURS["parameter"][1]
-    with graph.subgraph(name=f"cluster_{name}") as cluster:
-        cluster.attr(
-            label=name,
-            style="rounded,dashed",
-            color=border,
-            fontcolor=border,
-            labeljust="l",
+def _module_node_attributes(
+    name: str,
+    parameters: list[tuple[str, Any, str]],
+    show_grad: bool,
+    compact: bool,
+    across: bool,
+) -> dict[str, str]:
+    """A dashed box named after the module, holding one small table per parameter.
+
+    ``parameters`` are ``(port, node, title)`` in the module's order; each table is a port,
+    so an edge leaves from its own parameter. ``across``: side by side, else stacked.
+    """
+    fill, border = ROLE_COLOURS["parameter"]
+    cells = []
+    for port, node, title in parameters:
+        if isinstance(node.data, np.ndarray):
+            rows = _tensor_rows(node, title, show_grad, compact)
+        else:
+            rows = _scalar_rows(node, title, show_grad, compact)
+        cells.append(
+            f'<td port="{port}"><table border="1" color="{border}" bgcolor="{fill}" '
+            f'style="rounded" cellborder="0" cellspacing="0" cellpadding="1">'
+            f"{_table_rows(rows, compact)}</table></td>"
         )
-        for _, node_id, attributes in members:
-            cluster.node(node_id, **attributes)
+    if across:
+        body = "<tr>" + "".join(cells) + "</tr>"
+    else:
+        body = "".join(f"<tr>{cell}</tr>" for cell in cells)
+    header = (
+        f'<tr><td align="left" colspan="{len(cells) if across else 1}">'
+        f'<font color="{border}">{_escape(name)}</font></td></tr>'
+    )
+    return {
+        "label": f'<<table border="0" cellborder="0" cellspacing="3" cellpadding="0">'
+        f"{header}{body}</table>>",
+        "shape": "box",
+        "style": "rounded,dashed",
+        "color": border,
+        "margin": "0.04,0.02",
+        "class": "module parameter",
+    }
 
 
 def _legend(roles: set[str], show_local_grads: bool, compact: bool, show_grad: bool) -> str:
-    """A one-row table of colour swatches, used as the graph's label (so it adds no node)."""
+    """A one-row table of colour swatches, used as the graph's label (so it adds no node).
+
+    Each text is a cell of its own, with no space at either end: an SVG viewer drops the
+    spaces at the ends of a text, which would run "0.5" into "on an edge".
+    """
     cells = []
     for role, (fill, border) in ROLE_COLOURS.items():
         if role in roles:
-            cells.append(_swatch(fill, border) + f'<td align="left">{role}  </td>')
+            cells.append(_swatch(fill, border) + _legend_text(role))
     fill, border = OP_COLOURS
-    cells.append(_swatch(fill, border) + '<td align="left">operation  </td>')
+    cells.append(_swatch(fill, border) + _legend_text("operation"))
     if compact and show_grad:
-        cells.append('<td align="left">nodes: data ∇grad  </td>')
+        cells.append(_legend_text("nodes: data ∇grad"))
     if show_local_grads:
         cells.append(
-            f'<td align="left"><font color="{LOCAL_GRAD_COLOUR}">0.5</font> on an '
-            "edge: local derivative ∂out/∂in</td>"
+            f'<td align="right"><font color="{LOCAL_GRAD_COLOUR}">0.5</font></td>'
+            + _legend_text("on an edge: local derivative ∂out/∂in")
         )
     return (
-        '<<table border="0" cellborder="0" cellspacing="3" cellpadding="1"><tr>'
-        + "".join(cells)
+        '<<table border="0" cellborder="0" cellspacing="2" cellpadding="1"><tr>'
+        + '<td width="10"></td>'.join(cells)
         + "</tr></table>>"
     )
+
+
+def _legend_text(text: str) -> str:
+    return f'<td align="left">{text}</td>'
 
 
 def _swatch(fill: str, border: str) -> str:
@@ -451,7 +595,9 @@ def _swatch(fill: str, border: str) -> str:
 
 
 def _number(x: float) -> str:
-    """Four significant digits: 0.7616, -2, 1.5e-07, nan."""
+    """Four significant digits: 0.7616, -2, 1.5e-07, nan; -0.0 is written 0."""
+    if x == 0.0:  # -0.0 (0·(-1), a product with a negative number that underflowed) is 0
+        x = 0.0
     return f"{x:.4g}"
 
 

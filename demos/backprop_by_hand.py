@@ -34,10 +34,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import graphviz
 import numpy as np
 
 import nn
-from demos.common import output_dir, save_graph, write_json
+from autograd import Value, draw_graph
+from demos.common import labelled_forward, output_dir, subscript, write_graph, write_json
 
 INPUTS = [0.05, 0.10]
 TARGETS = [0.01, 0.99]
@@ -135,11 +137,34 @@ def build_network(weights: list, biases: list) -> nn.MLP:
 def by_engine(
     model: nn.MLP, x: Sequence[float], y: Sequence[float]
 ) -> tuple[Any, dict[str, float]]:
-    """The loss Value (after backward) and every parameter's ``.grad``, by label."""
+    """The loss Value (after backward) and every parameter's ``.grad``, by label.
+
+    The graph behind the loss names what the docstring names: x₁, x₂, z⁽¹⁾ⱼ, hⱼ, z⁽²⁾ₖ,
+    aₖ and L (the targets and the 1/n of the mean are constants).
+    """
     model.zero_grad()
-    loss = nn.mse_loss(model(x), list(y))
+    inputs = [Value(xi, label=f"x{subscript(i)}") for i, xi in enumerate(x, start=1)]
+    outputs = labelled_forward(model, inputs, [("z⁽¹⁾", "h"), ("z⁽²⁾", "a")])
+    loss = nn.mse_loss(outputs, list(y))
+    loss.label = "L"
     loss.backward()
     return loss, {p.label: p.grad for p in model.parameters()}
+
+
+def loss_graph(loss: Value, model: nn.MLP) -> graphviz.Digraph:
+    """The graph of ``loss`` from :func:`by_engine`, drawn the article's way round.
+
+    Left to right, as the article draws the network: x₁ above x₂, h₁ above h₂, a₁ above
+    a₂, each neuron's parameters grouped in its order (w⁽ˡ⁾₁ⱼ, w⁽ˡ⁾₂ⱼ, b⁽ˡ⁾ⱼ), every edge
+    labelled with its local derivative.
+    """
+    return draw_graph(
+        loss,
+        module=model,
+        show_local_grads=True,
+        rankdir="TB",
+        name="backpropagation by hand: the 2-2-2 network on Mazur's numbers",
+    )
 
 
 def relative_difference(a: float, b: float) -> float:
@@ -174,7 +199,7 @@ def run(out: Path = Path("runs/backprop_by_hand")) -> dict[str, Any]:
         abs(value - (hand_loss if name == "L" else hand[name])) < 1e-9
         for name, value in REFERENCE.items()
     )
-    graph = save_graph(loss, output_dir(out) / "backprop_graph.svg", module=model)
+    graph = write_graph(loss_graph(loss, model), output_dir(out) / "backprop_graph.svg")
     worst = max(row["relative_difference"] for row in rows)
     return {
         "inputs": INPUTS,

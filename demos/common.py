@@ -10,13 +10,13 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import graphviz
 
-from autograd import draw_graph
+from autograd import Value, draw_graph
 from autograd.files import write_atomically
 from autograd.viz import render_svg
 
@@ -51,15 +51,21 @@ def save_figure(figure: Any, path: str | os.PathLike[str]) -> Path:
     return target
 
 
-def save_graph(
-    root: Any, path: str | os.PathLike[str], *, module: Any = None, show_local_grads: bool = True
-) -> Path:
-    """Draw the graph that produced ``root`` (see :func:`autograd.draw_graph`) as SVG.
+def save_graph(root: Any, path: str | os.PathLike[str], **options: Any) -> Path:
+    """Draw the graph that produced ``root`` as SVG: :func:`autograd.draw_graph` with
+    ``options`` (its keyword arguments; ``show_local_grads`` is on unless they turn it off).
+
+    Returns the path written; see :func:`write_graph`.
+    """
+    return write_graph(draw_graph(root, **{"show_local_grads": True, **options}), path)
+
+
+def write_graph(graph: graphviz.Digraph, path: str | os.PathLike[str]) -> Path:
+    """Render ``graph`` as SVG to ``path`` and return the path.
 
     Without Graphviz's ``dot`` program, writes the DOT source next to it (``.dot``) instead
     and returns that path, so a demo still completes; the printed note says how to get SVG.
     """
-    graph = draw_graph(root, module=module, show_local_grads=show_local_grads)
     target = Path(path)
     try:
         return render_svg(graph, target)
@@ -97,3 +103,41 @@ def blas_threads(count: int) -> Iterator[str]:
         threads = max((info["num_threads"] for info in libraries), default=wanted)
         plural = "s" if threads != 1 else ""
         yield f"{threads} BLAS thread{plural} ({names}) of {cores} cores"
+
+
+_SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def subscript(number: int) -> str:
+    """``number`` in subscript digits: 12 → ₁₂."""
+    return str(number).translate(_SUBSCRIPT)
+
+
+def labelled_forward(
+    model: Any, inputs: Sequence[Value], names: Sequence[tuple[str, str]]
+) -> list[Value]:
+    """``model(inputs)`` for an ``nn.MLP``, run layer by layer, naming what the article names.
+
+    ``names[l]`` is ``(weighted sum, activation)`` for layer ``l``, e.g. ``("z⁽¹⁾", "h")``:
+    neuron j's z = Σ wᵢxᵢ + b and its activation σ(z) get those labels with the subscript
+    j + 1 (none in a layer of one neuron), so a drawn graph reads z⁽¹⁾₁, h₁, …, ŷ.
+
+    Raises:
+        ValueError: ``names`` does not give one pair per layer.
+    """
+    if len(names) != len(model.layers):
+        raise ValueError(
+            f"labelled_forward: {len(names)} pairs of names for {len(model.layers)} layers; "
+            "give one (weighted sum, activation) pair per layer"
+        )
+    values = list(inputs)
+    for layer, (sum_name, activation_name) in zip(model.layers, names):
+        values = layer(values)
+        for j, value in enumerate(values, start=1):
+            suffix = subscript(j) if len(values) > 1 else ""
+            if len(value.parents) == 1:  # σ(z): its one parent is the weighted sum z
+                value.parents[0].label = sum_name + suffix
+                value.label = activation_name + suffix
+            else:  # a linear neuron's output is z itself
+                value.label = sum_name + suffix
+    return values

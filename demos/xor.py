@@ -41,11 +41,20 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import graphviz
 import numpy as np
 
 import nn
-from autograd import Value, no_grad
-from demos.common import new_figure, output_dir, save_figure, save_graph, write_json
+from autograd import Value, draw_graph, no_grad
+from demos.common import (
+    labelled_forward,
+    new_figure,
+    output_dir,
+    save_figure,
+    subscript,
+    write_graph,
+    write_json,
+)
 
 POINTS, LABELS = nn.datasets.xor()  # [[0, 0], [0, 1], [1, 0], [1, 1]] and [0, 1, 1, 0]
 
@@ -328,13 +337,34 @@ def draw_results(
             resolution=resolution,
         ),
     ]
-    # One point's loss, drawn with every local derivative on its edge.
-    network.zero_grad()
-    point_loss = nn.binary_cross_entropy(network(POINTS[1]), [LABELS[1]])
-    point_loss.backward()
-    graph = save_graph(point_loss, directory / "xor_loss_graph.svg", module=network)
-    network.zero_grad()
+    graph = write_graph(loss_graph(network), directory / "xor_loss_graph.svg")
     return figures, graph
+
+
+def loss_graph(network: nn.MLP, point: int = 1) -> graphviz.Digraph:
+    """The graph of one point's loss, named as the article names it, after backward.
+
+    x₁, x₂ (inputs), the hidden sums z⁽¹⁾₁, z⁽¹⁾₂ and units h₁, h₂, the output's sum z⁽²⁾
+    and probability ŷ, and the loss L = −[y·log ŷ + (1 − y)·log(1 − ŷ)], whose y, 1 − y
+    and 1 are constants; every edge carries its local derivative. Drawn top to bottom, so
+    it fits a screen. The network's gradients are left at zero.
+    """
+    network.zero_grad()
+    x = [Value(xi, label=f"x{subscript(i)}") for i, xi in enumerate(POINTS[point], start=1)]
+    (y_hat,) = labelled_forward(network, x, [("z⁽¹⁾", "h"), ("z⁽²⁾", "ŷ")])
+    loss = nn.binary_cross_entropy([y_hat], [LABELS[point]])
+    loss.label = "L"
+    loss.backward()
+    x1, x2 = POINTS[point]
+    graph = draw_graph(
+        loss,
+        module=network,
+        show_local_grads=True,
+        rankdir="TB",
+        name=f"XOR loss graph: binary cross-entropy at x = ({x1:g}, {x2:g})",
+    )
+    network.zero_grad()
+    return graph
 
 
 def describe_accuracy(score: float, undecided: int, tolerance: float) -> str:

@@ -164,25 +164,30 @@ def test_without_a_module_leaves_are_inputs_and_the_root_is_the_output():
     assert source.count('class="value output"') == 1
 
 
-def test_a_modules_parameters_are_coloured_as_parameters():
+def parameter_nodes(svg: ET.Element) -> list[ET.Element]:
+    return [g for g in groups(svg, "node") if "parameter" in g.get("class").split()]
+
+
+def test_a_modules_parameters_are_drawn_one_node_per_neuron_named_by_path():
     model, loss = xor_model_and_loss()
     svg = svg_of(draw_graph(loss, module=model))
-    parameters = [g for g in groups(svg, "node") if "parameter" in g.get("class")]
-    assert len(parameters) == len(model.parameters()) == 9
+    names = {texts(g)[0] for g in parameter_nodes(svg)}
+    assert names == {"layers.0.neurons.0", "layers.0.neurons.1", "layers.1.neurons.0"}
 
 
-def test_a_modules_parameters_are_clustered_per_neuron_named_by_path():
+def test_each_parameter_has_its_own_edge_from_its_neurons_node():
     model, loss = xor_model_and_loss()
     svg = svg_of(draw_graph(loss, module=model))
-    clusters = {texts(g)[0] for g in groups(svg, "cluster")}
-    assert clusters == {"layers.0.neurons.0", "layers.0.neurons.1", "layers.1.neurons.0"}
+    tails = [title(g).split("->")[0] for g in groups(svg, "edge")]
+    assert len([t for t in tails if t.startswith("p")]) == len(model.parameters()) == 9
 
 
-def test_a_parameter_without_a_label_is_named_by_its_path_in_its_cluster():
+def test_a_parameter_without_a_label_is_named_by_its_path_in_its_neuron_in_order():
     model, loss = xor_model_and_loss()
     svg = svg_of(draw_graph(loss, module=model))
-    names = sorted(texts(g)[0] for g in groups(svg, "node") if "parameter" in g.get("class"))
-    assert names == ["bias"] * 3 + ["weights.0"] * 3 + ["weights.1"] * 3
+    for node in parameter_nodes(svg):
+        names = [t for t in texts(node) if t in ("weights.0", "weights.1", "bias")]
+        assert names == ["weights.0", "weights.1", "bias"]
 
 
 def test_a_module_must_have_named_parameters():
@@ -193,8 +198,9 @@ def test_a_module_must_have_named_parameters():
 def test_the_legend_names_the_roles_present():
     model, loss = xor_model_and_loss()
     svg = svg_of(draw_graph(loss, module=model, show_local_grads=True))
-    legend = [t for t in texts(svg) if t in ("input", "parameter", "intermediate", "output")]
-    assert legend == ["input", "parameter", "intermediate", "output"]
+    roles = ("input", "parameter", "constant", "intermediate", "output")
+    legend = [t for t in texts(svg) if t in roles]
+    assert legend == ["parameter", "constant", "intermediate", "output"]  # numbers fed in
     assert any("∂out/∂in" in t for t in texts(svg))
 
 
