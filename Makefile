@@ -13,7 +13,7 @@ demo: setup graphviz data
 	$(PY) -m demos.xor --json runs/xor/result.json
 	$(PY) -m demos.backprop_by_hand --json runs/backprop_by_hand/result.json
 	$(PY) -m demos.newton --json runs/newton/result.json
-	$(PY) -m demos.mnist --json runs/mnist/result.json
+	$(PY) -m demos.mnist --json runs/mnist/result.json --checkpoint runs/mnist/model.npz
 
 # Every picture README.md shows, drawn again from the code it documents into docs/
 # (tests/test_docs_pictures.py fails when a committed picture differs from what the code draws).
