@@ -386,7 +386,7 @@ def test_sigint_to_the_program_exits_130_after_saying_where_the_checkpoint_is(tm
             _, err = process.communicate(timeout=60)
         finally:
             process.kill()
-    assert process.returncode == 130
+    assert process.returncode == 130, err
     assert "Traceback" not in err
     assert f"interrupted: the last checkpoint is {path} (after epoch" in err
 
