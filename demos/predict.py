@@ -6,9 +6,10 @@
 
 Each picture (PNG or JPEG, any size, one digit, dark on light or light on dark) is made into
 a 28×28 image the way MNIST's digits were made (demos/digits.py): greyscale; inverted if
-its border is light, so the ink is bright as in MNIST; cropped to the digit; its strokes
-thinned or thickened to MNIST's typical 2.5 pixels at that size; fitted into 20×20 keeping
-its aspect ratio; placed in 28×28 with its centre of mass at the centre. The network's ten
+its border is light, so the ink is bright as in MNIST; cropped to the digit; strokes
+much bolder or finer than MNIST's (a marker, a bold font) thinned or thickened to MNIST's
+usual 2.1 to 3.0 pixels; fitted into 20×20 keeping its aspect ratio; placed in 28×28 with
+its centre of mass at the centre. The network's ten
 outputs then become probabilities, and the most likely digits are printed:
 
     seven.png: 7 (97.1%), 1 (1.8%), 9 (0.4%)

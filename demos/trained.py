@@ -60,13 +60,13 @@ def load_trained(path: str | os.PathLike[str]) -> tuple[nn.Sequential, dict[str,
             weights do not fit the network its options describe).
     """
     options, model_bytes = recorded_options(path)
-    model = build_network(path, options)
-    parameters = model.num_parameters()
+    parameters = checked_size(path, options)
     if model_bytes < 4 * parameters:  # float32 or wider: a file this small cannot hold them
         raise TrainedModelError(
             f"{path}: damaged: its options describe {parameters:,} parameters, but it "
             f"holds only {model_bytes:,} bytes of weights"
         )
+    model = build_network(path, options)
     try:
         nn.load(model, path)
     except nn.CheckpointError as error:
@@ -183,11 +183,9 @@ def small_array(stream: io.BytesIO) -> np.ndarray:
     return data.reshape(shape, order="F" if fortran_order else "C")
 
 
-def build_network(path: str | os.PathLike[str], options: dict[str, Any]) -> nn.Sequential:
-    """The untrained network that ``options`` (as :func:`recorded_options` reads them)
-    describe: 784 inputs, the hidden layers, 10 outputs (sigmoids for the mse loss), and
-    a dropout layer after each hidden activation when ``options["dropout"]`` is above 0
-    (only where nn has ``Dropout``).
+def checked_size(path: str | os.PathLike[str], options: dict[str, Any]) -> int:
+    """The number of parameters of the network that ``options`` (as :func:`recorded_options`
+    reads them) describe, once they are checked; ``options["hidden"]`` becomes a tuple.
 
     Raises:
         TrainedModelError: the options needed are missing, malformed, or describe a network
@@ -207,7 +205,7 @@ def build_network(path: str | os.PathLike[str], options: dict[str, Any]) -> nn.S
     def malformed(what: str) -> TrainedModelError:
         return TrainedModelError(f"{path}: damaged: it records {what}")
 
-    if not hidden or not all(isinstance(size, int) and size >= 1 for size in hidden):
+    if not hidden or not all(type(size) is int and size >= 1 for size in hidden):
         raise malformed(f"hidden layer sizes {hidden!r:.60}, not whole numbers of at least 1")
     if not isinstance(activation, str) or activation not in nn.layers.ACTIVATIONS:
         raise malformed(f"the activation {activation!r:.40}, which nn does not have")
@@ -224,7 +222,21 @@ def build_network(path: str | os.PathLike[str], options: dict[str, Any]) -> nn.S
             f"a network of {parameters:,} parameters, more than the {MAX_PARAMETERS:,} the "
             "demos build"
         )
+    return parameters
 
+
+def build_network(path: str | os.PathLike[str], options: dict[str, Any]) -> nn.Sequential:
+    """The untrained network that ``options`` describe: 784 inputs, the hidden layers, 10
+    outputs (sigmoids for the mse loss), and a dropout layer after each hidden activation
+    when ``options["dropout"]`` is above 0 (only where nn has ``Dropout``).
+
+    Raises:
+        TrainedModelError: the options are not ones :func:`checked_size` accepts, or record
+            dropout and nn has no ``Dropout``.
+    """
+    checked_size(path, options)
+    hidden, activation, loss = options["hidden"], options["activation"], options["loss"]
+    dropout = options.get("dropout", 0.0)
     output_activation = "sigmoid" if loss == "mse" else None
     network = nn.feedforward(INPUTS, [*hidden, CLASSES], activation, output_activation, rng=0)
     if dropout == 0:

@@ -35,14 +35,16 @@ def ring(
     return (np.abs(distance - radius) <= thickness / 2).astype(np.float32)
 
 
-def seven(height: int = 200, width: int = 200, top: int = 30, left: int = 40) -> np.ndarray:
-    """Ink of a "7": a bar along the top and a slanted stroke down from its right end.
-    Its centre of mass is far from its bounding box's centre."""
+def seven(
+    height: int = 200, width: int = 200, top: int = 30, left: int = 40, stroke: int = 20
+) -> np.ndarray:
+    """Ink of a "7": a bar along the top and a slanted stroke ``stroke`` pixels across down
+    from its right end. Its centre of mass is far from its bounding box's centre."""
     ink = np.zeros((height, width), dtype=np.float32)
-    ink[top : top + 14, left : left + 110] = 1
+    ink[top : top + 12, left : left + 110] = 1
     for row in range(top, top + 130):
         column = left + 110 - (row - top) * 0.5
-        ink[row, int(column) - 12 : int(column)] = 1
+        ink[row, int(column) - stroke : int(column)] = 1
     return ink
 
 
@@ -111,6 +113,15 @@ def test_the_centre_of_mass_is_at_row_14_column_14(ink: np.ndarray) -> None:
     assert abs(row - 14) <= 0.6 and abs(column - 14) <= 0.6
 
 
+def test_a_digit_too_heavy_at_one_end_is_kept_whole_as_near_the_centre_as_it_gets() -> None:
+    """A "7" with a hairline stem has its mass 5.3 pixels below its top: centred by mass,
+    its 20-pixel height would reach row 29. It sits on the bottom row instead."""
+    image = mnist_style(on_paper(seven(stroke=8)))
+    row, column = centre_of_mass(image)
+    assert ink_box(image)[0] == 20 and image[27].any() and image[7].max() == 0
+    assert 13 < row < 14 and abs(column - 14) <= 0.6
+
+
 def test_the_seven_is_moved_by_its_mass_not_its_box() -> None:
     """A "7" is heavy at the top right: centring its box would put its mass there."""
     image = mnist_style(on_paper(seven()))
@@ -126,7 +137,7 @@ def test_the_longer_side_becomes_20_pixels_and_the_aspect_ratio_is_kept(
 ) -> None:
     ink = np.zeros((400, 400), dtype=np.float32)
     ink[100 : 100 + height, 80 : 80 + width] = 1
-    image = mnist_style(on_paper(ink), stroke_width=None)
+    image = mnist_style(on_paper(ink), stroke_widths=None)
     shown = ink_box(image)
     assert max(shown) == 20
     assert min(shown) == pytest.approx(20 * min(height, width) / max(height, width), abs=1)
@@ -137,7 +148,7 @@ def test_the_fit_is_antialiased() -> None:
     ink = np.zeros((400, 400), dtype=np.float32)
     ink[:, ::2] = 1
     ink[0, :] = ink[-1, :] = 1  # the same box whatever the sampling
-    image = mnist_style(on_paper(ink), stroke_width=None)
+    image = mnist_style(on_paper(ink), stroke_widths=None)
     inner = image[6:22, 6:22].astype(int)  # well inside the 20×20 square
     assert inner.max() - inner.min() <= 2
 
@@ -147,14 +158,23 @@ def test_stroke_width_measures_a_ring_s_thickness() -> None:
     assert digits.stroke_width(ink) == pytest.approx(20, rel=0.1)
 
 
-@pytest.mark.parametrize("thickness", [3, 14, 45])
-def test_thin_and_bold_strokes_are_brought_to_mnist_s_2_5_pixels(thickness: int) -> None:
+@pytest.mark.parametrize(("thickness", "width"), [(3, 2.1), (45, 3.0), (80, 3.0)])
+def test_thin_and_bold_strokes_are_brought_within_mnist_s_usual_widths(
+    thickness: int, width: float
+) -> None:
     image = mnist_style(on_paper(ring(thickness=thickness)))
-    assert digits.stroke_width(image.astype(np.float32)) == pytest.approx(2.5, abs=0.5)
+    assert digits.stroke_width(image.astype(np.float32)) == pytest.approx(width, abs=0.3)
 
 
-def test_without_stroke_normalisation_bold_strokes_stay_bold() -> None:
-    image = mnist_style(on_paper(ring(thickness=45)), stroke_width=None)
+def test_strokes_as_wide_as_mnist_s_are_left_as_drawn() -> None:
+    picture = on_paper(ring(thickness=24))
+    kept = mnist_style(picture, stroke_widths=None)
+    assert 2.1 <= digits.stroke_width(kept.astype(np.float32)) <= 3.0
+    np.testing.assert_array_equal(mnist_style(picture), kept)
+
+
+def test_without_stroke_adjustment_bold_strokes_stay_bold() -> None:
+    image = mnist_style(on_paper(ring(thickness=45)), stroke_widths=None)
     assert digits.stroke_width(image.astype(np.float32)) > 4
 
 
