@@ -14,6 +14,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -421,3 +422,25 @@ def test_help_names_the_article_and_the_json_format(capsys) -> None:
     assert 'From the article "一文读懂神经网络" ("Neural networks in one read").' in text
     assert '[{"image": path, "top": [[digit, probability], ...]}, ...]' in text
     assert "python -m demos.mnist --checkpoint" in text
+
+
+def test_a_fifo_given_as_the_checkpoint_is_refused_without_blocking(tmp_path: Path) -> None:
+    fifo = tmp_path / "model.npz"
+    os.mkfifo(fifo)
+    outcome: list[BaseException] = []
+
+    def load() -> None:
+        try:
+            load_trained(fifo)
+        except BaseException as error:
+            outcome.append(error)
+
+    loader = threading.Thread(target=load, daemon=True)
+    loader.start()
+    loader.join(timeout=20)
+    assert not loader.is_alive(), "load_trained blocked on a FIFO"
+    assert isinstance(outcome[0], TrainedModelError)
+    assert (
+        str(outcome[0])
+        == f"{fifo}: is not a regular file (a FIFO or device?); name a checkpoint file"
+    )

@@ -380,3 +380,12 @@ def test_a_blank_file_is_refused_by_name(tmp_path: Path) -> None:
     path = saved(tmp_path / "white.png", Image.new("L", (60, 80), 255))
     with pytest.raises(BlankImageError, match=r"white\.png: no digit found"):
         load_digit(path)
+
+
+def test_a_large_jpeg_is_decoded_reduced_and_reads_as_the_same_digit(tmp_path: Path) -> None:
+    """A 12-megapixel photo is decoded at half size (2,100 × 1,500), in grey."""
+    large = ring(3000, 4200, centre=(1500, 2100), radius=900, thickness=180)
+    path = saved(tmp_path / "photo.jpg", Image.fromarray(grey_bytes(large)), quality=90)
+    assert read_image(path).shape == (1500, 2100)
+    small = mnist_style(on_paper(ring(300, 420, centre=(150, 210), radius=90, thickness=18)))
+    assert np.abs(load_digit(path).astype(int) - small).mean() < 4
