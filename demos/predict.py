@@ -161,8 +161,11 @@ def main(argv: Sequence[str] | None = None) -> list[dict[str, Any]]:
         pictures = np.stack([load_digit(path).reshape(-1) for path in args.images])
     except ImageError as error:
         parser.error(f"IMAGE {error}")
-    with autograd.no_grad():
+    # Overflow is checked for below, once, rather than warned about op by op.
+    with autograd.no_grad(), np.errstate(over="ignore", invalid="ignore"):
         outputs = model(autograd.Tensor(to_float(pictures))).data
+    if not np.isfinite(outputs).all():  # finite weights so large that the sums overflow
+        parser.error(f"CHECKPOINT {args.checkpoint}: its network's outputs overflow (inf or NaN)")
     shares = probabilities(outputs, options["loss"])
     results = [
         {"image": str(path), "top": top_classes(row, args.top)}

@@ -56,8 +56,9 @@ def load_trained(path: str | os.PathLike[str]) -> tuple[nn.Sequential, dict[str,
     Raises:
         TrainedModelError: ``path`` is missing, not a regular file, not a checkpoint, a
             checkpoint that does not record the demo's options (hidden, activation, loss)
-            or records ones that cannot be built, or damaged (truncated, corrupt, or its
-            weights do not fit the network its options describe).
+            or records ones that cannot be built, damaged (truncated, corrupt, or its
+            weights do not fit the network its options describe), or holding weights that
+            are NaN or infinite (a run that diverged).
     """
     options, model_bytes = recorded_options(path)
     parameters = checked_size(path, options)
@@ -78,6 +79,12 @@ def load_trained(path: str | os.PathLike[str]) -> tuple[nn.Sequential, dict[str,
         raise TrainedModelError(damaged(path, cause)) from None
     except OSError as error:  # removed or made unreadable since it was first read
         raise TrainedModelError(f"{path}: cannot read it: {error.strerror or error}") from None
+    broken = [name for name, value in model.state_dict().items() if not np.isfinite(value).all()]
+    if broken:
+        raise TrainedModelError(
+            f"{path}: its weights hold NaN or infinity ({', '.join(broken[:3])}): the training "
+            "diverged; train again with a smaller --lr"
+        )
     if hasattr(model, "eval"):
         model.eval()  # dropout (if any) off: predictions use the whole network
     return model, options

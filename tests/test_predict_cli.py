@@ -269,6 +269,13 @@ def test_a_checkpoint_with_a_corrupt_weight_is_refused_as_damaged(
     refused(path, r"flipped\.npz: cannot read it \(damaged or truncated\?\)")
 
 
+def test_a_network_that_diverged_is_refused(tmp_path: Path) -> None:
+    model = nn.feedforward(784, [64, 10], "sigmoid", rng=0)
+    model[2].bias.data[3] = np.nan
+    path = save_with_options(tmp_path / "nan.npz", model)
+    refused(path, r"nan\.npz: its weights hold NaN or infinity \(2\.bias\): the training diverged")
+
+
 def test_options_that_do_not_fit_the_weights_are_refused(tmp_path: Path) -> None:
     path = save_with_options(tmp_path / "misfit.npz", hidden=[32])
     refused(path, r"misfit\.npz: damaged: its weights do not fit the network its options describe")
@@ -408,6 +415,17 @@ def test_json_over_an_input_is_a_usage_error(
     error = usage_error(capsys, [str(checkpoint), str(drawings[0]), "--json", str(drawings[0])])
     assert error.endswith("is also an input file; name another file for the JSON")
     assert drawings[0].read_bytes()[:4] == b"\x89PNG"  # untouched
+
+
+def test_a_network_whose_outputs_overflow_is_a_usage_error(
+    drawings: list[Path], tmp_path: Path, capsys
+) -> None:
+    model = nn.feedforward(784, [64, 10], "sigmoid", rng=0)
+    for layer in (model[0], model[2]):
+        layer.weight.data[...] = 1e37  # finite, but 64 of them sum past float32's 3.4e38
+    path = save_with_options(tmp_path / "loud.npz", model)
+    error = usage_error(capsys, [str(path), str(drawings[0])])
+    assert error.endswith(f"CHECKPOINT {path}: its network's outputs overflow (inf or NaN)")
 
 
 def test_no_picture_is_a_usage_error(checkpoint: Path, capsys) -> None:
