@@ -46,6 +46,7 @@ import numpy as np
 import autograd
 import nn
 from demos.common import blas_threads, new_figure, output_dir, save_figure, write_json
+from demos.trained import network
 from nn import datasets
 
 DEFAULT_LR = {"sgd": {"ce": 0.5, "mse": 3.0}, "adam": {"ce": 1e-3, "mse": 1e-3}}
@@ -362,35 +363,6 @@ def build(args: argparse.Namespace, dtype: Any = np.float32) -> tuple[nn.Sequent
     """The Tensor network and its optimizer described by the command line."""
     model = network(args.hidden, args.activation, args.loss, args.dropout, args.seed, dtype)
     return model, make_optimizer(args, model.parameters())
-
-
-def network(
-    hidden: Sequence[int],
-    activation: str,
-    loss: str,
-    dropout: float = 0.0,
-    seed: int = 0,
-    dtype: Any = np.float32,
-) -> nn.Sequential:
-    """784 → ``hidden`` → 10: ``Linear, activation, [Dropout,] ..., Linear[, Sigmoid]``.
-
-    The output layer has a sigmoid for the ``"mse"`` loss (the article's network) and none
-    for ``"ce"`` (its logits go to the softmax of the cross-entropy). With ``dropout`` > 0
-    an ``nn.Dropout`` follows every hidden activation; it has no parameters, but it shifts
-    the positions that name them ("0.weight", "3.weight", ...), as in PyTorch.
-    """
-    output_activation = "sigmoid" if loss == "mse" else None
-    layers = nn.feedforward(
-        784, [*hidden, CLASSES], activation, output_activation, rng=seed, dtype=dtype
-    )
-    if not dropout:
-        return layers
-    modules: list[nn.Module] = []
-    for index, module in enumerate(layers):
-        modules.append(module)
-        if index % 2 == 1 and index < 2 * len(hidden):  # after a hidden layer's activation
-            modules.append(nn.Dropout(dropout, rng=seed))  # reseeded each epoch by train
-    return nn.Sequential(*modules)
 
 
 def make_optimizer(args: argparse.Namespace, params: list) -> Any:

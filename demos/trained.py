@@ -19,6 +19,7 @@ import math
 import os
 import zipfile
 import zlib
+from collections.abc import Sequence
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ import numpy as np
 import nn
 from autograd.files import NotARegularFileError, open_regular_file
 
-__all__ = ["MAX_PARAMETERS", "TrainedModelError", "build_network", "load_trained"]
+__all__ = ["MAX_PARAMETERS", "TrainedModelError", "build_network", "load_trained", "network"]
 
 INPUTS = 784
 CLASSES = 10
@@ -85,8 +86,7 @@ def load_trained(path: str | os.PathLike[str]) -> tuple[nn.Sequential, dict[str,
             f"{path}: its weights hold NaN or infinity ({', '.join(broken[:3])}): the training "
             "diverged; train again with a smaller --lr"
         )
-    if hasattr(model, "eval"):
-        model.eval()  # dropout (if any) off: predictions use the whole network
+    model.eval()  # dropout (if any) off: predictions use the whole network
     return model, options
 
 
@@ -235,27 +235,43 @@ def checked_size(path: str | os.PathLike[str], options: dict[str, Any]) -> int:
 def build_network(path: str | os.PathLike[str], options: dict[str, Any]) -> nn.Sequential:
     """The untrained network that ``options`` describe: 784 inputs, the hidden layers, 10
     outputs (sigmoids for the mse loss), and a dropout layer after each hidden activation
-    when ``options["dropout"]`` is above 0 (only where nn has ``Dropout``).
+    when ``options["dropout"]`` is above 0.
 
     Raises:
-        TrainedModelError: the options are not ones :func:`checked_size` accepts, or record
-            dropout and nn has no ``Dropout``.
+        TrainedModelError: the options are not ones :func:`checked_size` accepts.
     """
     checked_size(path, options)
-    hidden, activation, loss = options["hidden"], options["activation"], options["loss"]
-    dropout = options.get("dropout", 0.0)
+    return network(
+        options["hidden"], options["activation"], options["loss"], options.get("dropout", 0.0)
+    )
+
+
+def network(
+    hidden: Sequence[int],
+    activation: str,
+    loss: str,
+    dropout: float = 0.0,
+    seed: int = 0,
+    dtype: Any = np.float32,
+) -> nn.Sequential:
+    """784 → ``hidden`` → 10: ``Linear, activation, [Dropout,] ..., Linear[, Sigmoid]``.
+
+    The network ``python -m demos.mnist`` trains, built here for it and for the checkpoints
+    it saves. The output layer has a sigmoid for the ``"mse"`` loss (the article's network)
+    and none for ``"ce"`` (its logits go to the softmax of the cross-entropy). With
+    ``dropout`` > 0 an ``nn.Dropout`` follows every hidden activation; it has no parameters,
+    but it shifts the positions that name them ("0.weight", "3.weight", ...), as in PyTorch.
+    The weights are drawn from ``seed``, and so are the dropout masks until reseeded.
+    """
     output_activation = "sigmoid" if loss == "mse" else None
-    network = nn.feedforward(INPUTS, [*hidden, CLASSES], activation, output_activation, rng=0)
-    if dropout == 0:
-        return network
-    if not hasattr(nn, "Dropout"):
-        raise TrainedModelError(
-            f"{path}: it records --dropout {dropout:g}, a layer this version of nn lacks"
-        )
-    layers: list[nn.Module] = []
-    for index, layer in enumerate(network):
-        layers.append(layer)
-        # Hidden activations sit at odd positions before the last Linear (index 2k+1).
-        if index % 2 == 1 and index < 2 * len(hidden):
-            layers.append(nn.Dropout(dropout))
-    return nn.Sequential(*layers)
+    layers = nn.feedforward(
+        INPUTS, [*hidden, CLASSES], activation, output_activation, rng=seed, dtype=dtype
+    )
+    if not dropout:
+        return layers
+    modules: list[nn.Module] = []
+    for index, module in enumerate(layers):
+        modules.append(module)
+        if index % 2 == 1 and index < 2 * len(hidden):  # after a hidden layer's activation
+            modules.append(nn.Dropout(dropout, rng=seed))
+    return nn.Sequential(*modules)
