@@ -12,12 +12,12 @@ import json
 import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import graphviz
 
 from autograd import Value, draw_graph
-from autograd.files import write_atomically
+from autograd.files import NotARegularFileError, open_regular_file, write_atomically
 from autograd.viz import render_svg
 
 
@@ -35,6 +35,26 @@ def write_json(path: str | os.PathLike[str], data: Any) -> Path:
     """
     text = json.dumps(data, indent=2) + "\n"
     return write_atomically(path, text.encode("utf-8"))
+
+
+def open_input(
+    path: str | os.PathLike[str], *, error: type[Exception], expected: str, who: str
+) -> BinaryIO:
+    """Open the user's file ``path`` for reading, as a regular file only (never blocking on a
+    FIFO); every failure raises ``error`` with one line naming the file.
+
+    ``expected`` says what the file should be ("a checkpoint file"), for the message about
+    a directory or device; ``who`` names the caller for the low-level check.
+    """
+    try:
+        return open_regular_file(path, who=who)
+    except FileNotFoundError:
+        raise error(f"{path}: no such file") from None
+    except NotARegularFileError:
+        what = "a directory" if Path(path).is_dir() else "not a regular file (a FIFO or device?)"
+        raise error(f"{path}: is {what}; name {expected}") from None
+    except OSError as exc:
+        raise error(f"{path}: cannot open it: {exc.strerror or exc}") from None
 
 
 def new_figure(width: float, height: float) -> Any:

@@ -37,11 +37,10 @@ import math
 import os
 import warnings
 import zlib
-from pathlib import Path
 
 import numpy as np
 
-from autograd.files import NotARegularFileError, open_regular_file
+from demos.common import open_input
 
 __all__ = [
     "BlankImageError",
@@ -101,15 +100,7 @@ def read_image(path: str | os.PathLike[str]) -> np.ndarray:
     """
     from PIL import Image, ImageOps, UnidentifiedImageError  # Pillow: the demos' extra
 
-    try:
-        file = open_regular_file(path, who="read_image")
-    except FileNotFoundError:
-        raise ImageError(f"{path}: no such file") from None
-    except NotARegularFileError:
-        what = "a directory" if Path(path).is_dir() else "not a regular file (a FIFO or device?)"
-        raise ImageError(f"{path}: is {what}; name a PNG or JPEG file") from None
-    except OSError as error:
-        raise ImageError(f"{path}: cannot open it: {error.strerror or error}") from None
+    file = open_input(path, error=ImageError, expected="a PNG or JPEG file", who="read_image")
     with file, warnings.catch_warnings():
         # Pillow warns (and past twice its limit refuses) at open time for huge pictures.
         warnings.simplefilter("error", Image.DecompressionBombWarning)

@@ -21,13 +21,12 @@ import zipfile
 import zlib
 from collections.abc import Sequence
 from itertools import pairwise
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 import nn
-from autograd.files import NotARegularFileError, open_regular_file
+from demos.common import open_input
 
 __all__ = ["MAX_PARAMETERS", "TrainedModelError", "build_network", "load_trained", "network"]
 
@@ -108,15 +107,9 @@ def recorded_options(path: str | os.PathLike[str]) -> tuple[dict[str, Any], int]
     Raises:
         TrainedModelError: as :func:`load_trained` says.
     """
-    try:
-        file = open_regular_file(path, who="load_trained")
-    except FileNotFoundError:
-        raise TrainedModelError(f"{path}: no such file") from None
-    except NotARegularFileError:
-        what = "a directory" if Path(path).is_dir() else "not a regular file (a FIFO or device?)"
-        raise TrainedModelError(f"{path}: is {what}; name a checkpoint file") from None
-    except OSError as error:
-        raise TrainedModelError(f"{path}: cannot open it: {error.strerror or error}") from None
+    file = open_input(
+        path, error=TrainedModelError, expected="a checkpoint file", who="load_trained"
+    )
     try:
         with file:
             if not zipfile.is_zipfile(file):
