@@ -14,11 +14,9 @@ the command lines turn into usage errors (status 2).
 
 from __future__ import annotations
 
-import io
 import math
 import os
 import zipfile
-import zlib
 from collections.abc import Sequence
 from itertools import pairwise
 from typing import Any
@@ -36,9 +34,8 @@ REQUIRED = ("hidden", "activation", "loss")
 """The options without which the network cannot be rebuilt."""
 MAX_PARAMETERS = 100_000_000
 """Checkpoints whose options describe a larger network are refused before it is built."""
-MAX_OPTION_BYTES = 4096
-"""An ``option_<name>`` entry larger than this is not one that demos.mnist wrote."""
 WRITER = "python -m demos.mnist --checkpoint FILE"
+WHO = "load_trained"
 
 
 class TrainedModelError(ValueError):
@@ -60,23 +57,22 @@ def load_trained(path: str | os.PathLike[str]) -> tuple[nn.Sequential, dict[str,
             weights do not fit the network its options describe), or holding weights that
             are NaN or infinite (a run that diverged).
     """
-    options, model_bytes = recorded_options(path)
+    options, stored = recorded_options(path)
     parameters = checked_size(path, options)
-    if model_bytes < 4 * parameters:  # float32 or wider: a file this small cannot hold them
+    if stored != parameters:  # refused before a network of that size is built
         raise TrainedModelError(
             f"{path}: damaged: its options describe {parameters:,} parameters, but it "
-            f"holds only {model_bytes:,} bytes of weights"
+            f"holds {stored:,}"
         )
     model = build_network(path, options)
     try:
         nn.load(model, path)
     except nn.CheckpointError as error:
-        cause = error.__cause__
-        if cause is None:  # read fine, but an entry's name, shape or dtype does not fit
+        if error.__cause__ is None:  # read fine, but an entry's name, shape or dtype differs
             raise TrainedModelError(
                 f"{path}: damaged: its weights do not fit the network its options describe: {error}"
             ) from None
-        raise TrainedModelError(damaged(path, cause)) from None
+        raise refusal(path, error) from None
     except OSError as error:  # removed or made unreadable since it was first read
         raise TrainedModelError(f"{path}: cannot read it: {error.strerror or error}") from None
     broken = [name for name, value in model.state_dict().items() if not np.isfinite(value).all()]
@@ -98,89 +94,40 @@ def damaged(path: str | os.PathLike[str], cause: BaseException) -> str:
 
 
 def recorded_options(path: str | os.PathLike[str]) -> tuple[dict[str, Any], int]:
-    """``(options, model_bytes)``: the ``option_<name>`` entries of the checkpoint ``path``
-    as Python values, and the bytes its ``model/`` entries declare.
+    """``(options, stored)``: the ``option_<name>`` entries of the checkpoint ``path`` as
+    Python values (a list option as a list), and how many numbers its model entries hold.
 
-    Only those small entries are read, each checked (at most ``MAX_OPTION_BYTES``, header
-    and data) before it is; nothing is unpickled.
+    Read with :func:`nn.checkpoint.inspect`: the metadata, checked as ``nn.load`` checks
+    it, and only the headers of the weights; nothing is unpickled.
 
     Raises:
         TrainedModelError: as :func:`load_trained` says.
     """
-    file = open_input(
-        path, error=TrainedModelError, expected="a checkpoint file", who="load_trained"
-    )
-    try:
-        with file:
-            if not zipfile.is_zipfile(file):
-                raise TrainedModelError(
-                    f"{path}: not a checkpoint (a checkpoint is the .npz archive that {WRITER} "
-                    "writes; this file is another kind, or truncated)"
-                )
-            with zipfile.ZipFile(file) as archive:
-                return read_options(path, archive)
-    except TrainedModelError:
-        raise
-    except (
-        OSError,
-        ValueError,
-        EOFError,
-        zipfile.BadZipFile,
-        zlib.error,
-        NotImplementedError,
-        RuntimeError,
-    ) as error:
-        raise TrainedModelError(damaged(path, error)) from None
-
-
-def read_options(path: str | os.PathLike[str], archive: zipfile.ZipFile) -> tuple[dict, int]:
-    """The body of :func:`recorded_options`, once the archive is open."""
-    members = archive.infolist()
-    if "format.npy" not in archive.namelist():
-        raise TrainedModelError(
-            f"{path}: not a chaingrad checkpoint (a .npz archive without nn.save's format "
-            f"entry); name a file that {WRITER} wrote"
-        )
-    options: dict[str, Any] = {}
-    for info in members:
-        name = info.filename
-        if not (name.startswith("meta/option_") and name.endswith(".npy")):
-            continue
-        if info.file_size > MAX_OPTION_BYTES:
+    with open_input(path, error=TrainedModelError, expected="a checkpoint file", who=WHO) as file:
+        if not zipfile.is_zipfile(file):
             raise TrainedModelError(
-                f"{path}: damaged: its entry {name!r} declares {info.file_size:,} bytes, "
-                f"more than an option takes ({MAX_OPTION_BYTES:,} at most)"
+                f"{path}: not a checkpoint (a checkpoint is the .npz archive that {WRITER} "
+                "writes; this file is another kind, or truncated)"
             )
-        with archive.open(info) as member:
-            stream = io.BytesIO(member.read())  # all of it: the zip module checks the CRC
-        options[name[len("meta/option_") : -len(".npy")]] = small_array(stream).tolist()
-    model_bytes = sum(info.file_size for info in members if info.filename.startswith("model/"))
-    return options, model_bytes
+    try:
+        metadata, shapes = nn.checkpoint.inspect(path)
+    except nn.CheckpointError as error:
+        raise refusal(path, error) from None
+    except OSError as error:  # removed or made unreadable since it was opened
+        raise TrainedModelError(f"{path}: cannot read it: {error.strerror or error}") from None
+    options = {
+        key[len("option_") :]: value.tolist() if isinstance(value, np.ndarray) else value
+        for key, value in metadata.items()
+        if key.startswith("option_")
+    }
+    return options, sum(math.prod(shape) for shape in shapes.values())
 
 
-def small_array(stream: io.BytesIO) -> np.ndarray:
-    """The ``.npy`` array in ``stream``, its declared size checked against the bytes there
-    before anything is allocated; numbers and strings only, never pickles.
-
-    Raises:
-        ValueError: a damaged header, a size that does not match, or an object array.
-    """
-    version = np.lib.format.read_magic(stream)
-    read_header = {
-        (1, 0): np.lib.format.read_array_header_1_0,
-        (2, 0): np.lib.format.read_array_header_2_0,
-    }.get(version)
-    if read_header is None:
-        raise ValueError(
-            f"an option is stored in .npy format {version}, which nn.save never writes"
-        )
-    shape, fortran_order, dtype = read_header(stream)
-    if dtype.kind not in "biufU":
-        raise ValueError(f"an option has dtype {dtype}; options are numbers or strings")
-    if math.prod(shape) * dtype.itemsize != len(stream.getbuffer()) - stream.tell():
-        raise ValueError(f"an option declares shape {shape} and dtype {dtype}, not its size")
-    data = np.frombuffer(stream.read(), dtype=dtype)
-    return data.reshape(shape, order="F" if fortran_order else "C")
+def refusal(path: str | os.PathLike[str], error: nn.CheckpointError) -> TrainedModelError:
+    """A CheckpointError as this module reports it: what did not fit, or why it is damaged."""
+    if error.__cause__ is None:  # read fine, but not a checkpoint of the expected kind
+        return TrainedModelError(str(error))
+    return TrainedModelError(damaged(path, error.__cause__))
 
 
 def checked_size(path: str | os.PathLike[str], options: dict[str, Any]) -> int:

@@ -22,13 +22,16 @@ import math
 import os
 import zipfile
 import zlib
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
 from autograd.files import NotARegularFileError, open_regular_file, write_atomically
 from nn.module import Module, check_keys, validated_state
+
+_T = TypeVar("_T")
 
 FORMAT = "chaingrad-checkpoint-1"
 
@@ -97,12 +100,61 @@ def load(model: Module, path: str | os.PathLike, optimizer: Any = None) -> dict[
     path = Path(path)
     model_expected = _expected(model.state_dict())
     optimizer_expected = None if optimizer is None else _expected(optimizer.state_dict())
+    arrays = _read(
+        path,
+        "nn.load",
+        lambda archive: _read_checked(path, archive, model_expected, optimizer, optimizer_expected),
+    )
+    model_state = _section(arrays, "model/")
+    try:  # the values themselves, before anything changes
+        validated_state(f"{path}: model state", model_expected, model_state)
+    except (KeyError, TypeError, ValueError) as error:
+        raise CheckpointError(error.args[0]) from None
+    model.load_state_dict(model_state)
+    if optimizer is not None:
+        optimizer.load_state_dict(_section(arrays, "optimizer/"))
+    return _metadata(arrays)
+
+
+def inspect(path: str | os.PathLike) -> tuple[dict[str, Any], dict[str, tuple[int, ...]]]:
+    """What a checkpoint holds, without a model: ``(metadata, {model key: shape})``.
+
+    The metadata is read and returned as :func:`load` returns it (checked the same way);
+    of the model's entries only the headers are read, so a program can learn which network
+    a file holds (from its shapes, or from options recorded in its metadata) before it
+    builds one to :func:`load` into.
+
+    Raises:
+        FileNotFoundError, CheckpointError: as :func:`load`.
+    """
+    path = Path(path)
+
+    def read(archive: zipfile.ZipFile) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        members = _members(path, archive)
+        if not _has_format_marker(path, archive, members):
+            raise CheckpointError(
+                f"{path}: not a chaingrad checkpoint (no {FORMAT!r} marker); write it with nn.save"
+            )
+        shapes = {
+            key[len("model/") :]: _header(path, archive, info)[0]
+            for key, info in members.items()
+            if key.startswith("model/")
+        }
+        keys = _check_metadata(path, archive, members)
+        return {key: _read_array(path, archive, members[key]) for key in keys}, shapes
+
+    arrays, shapes = _read(path, "nn.checkpoint.inspect", read)
+    return _metadata(arrays), shapes
+
+
+def _read(path: Path, who: str, read: Callable[[zipfile.ZipFile], _T]) -> _T:
+    """``read(archive)`` on the checkpoint ``path``, every failure a CheckpointError."""
     if not path.exists():
         raise FileNotFoundError(f"checkpoint {path} does not exist")
     try:
         # Our own file handle: it is closed however reading fails.
-        with open_regular_file(path, who="nn.load") as file, zipfile.ZipFile(file) as archive:
-            arrays = _read_checked(path, archive, model_expected, optimizer, optimizer_expected)
+        with open_regular_file(path, who=who) as file, zipfile.ZipFile(file) as archive:
+            return read(archive)
     except CheckpointError:
         raise
     except NotARegularFileError as error:  # a FIFO would block, a device never ends
@@ -116,14 +168,10 @@ def load(model: Module, path: str | os.PathLike, optimizer: Any = None) -> dict[
         raise CheckpointError(
             f"{path}: cannot read the checkpoint ({error}); nn.save never writes such a file"
         ) from error
-    model_state = _section(arrays, "model/")
-    try:  # the values themselves, before anything changes
-        validated_state(f"{path}: model state", model_expected, model_state)
-    except (KeyError, TypeError, ValueError) as error:
-        raise CheckpointError(error.args[0]) from None
-    model.load_state_dict(model_state)
-    if optimizer is not None:
-        optimizer.load_state_dict(_section(arrays, "optimizer/"))
+
+
+def _metadata(arrays: dict[str, np.ndarray]) -> dict[str, Any]:
+    """The ``meta/`` entries by name, 0-d arrays as Python scalars."""
     metadata = _section(arrays, "meta/")
     return {key: value.item() if value.ndim == 0 else value for key, value in metadata.items()}
 

@@ -149,3 +149,20 @@ def test_two_epochs_equal_one_epoch_then_save_load_and_one_more(
     assert resumed_optimizer.steps == straight_optimizer.steps
     for key, value in straight.state_dict().items():
         np.testing.assert_array_equal(resumed.state_dict()[key], value)
+
+
+def test_inspect_tells_what_a_checkpoint_holds_without_a_model(tmp_path) -> None:
+    model = nn.feedforward(784, [16, 10], "sigmoid", rng=0)
+    path = nn.save(model, tmp_path / "run.npz", epoch=3, option_hidden=np.array([16]))
+    metadata, shapes = nn.checkpoint.inspect(path)
+    assert metadata["epoch"] == 3 and list(metadata["option_hidden"]) == [16]
+    assert shapes == {"0.weight": (784, 16), "0.bias": (16,), "2.weight": (16, 10), "2.bias": (10,)}
+
+
+def test_inspect_refuses_what_load_refuses(tmp_path) -> None:
+    path = tmp_path / "other.npz"
+    np.savez(path, weights=np.zeros(3))
+    with pytest.raises(nn.CheckpointError, match="not a chaingrad checkpoint"):
+        nn.checkpoint.inspect(path)
+    with pytest.raises(FileNotFoundError):
+        nn.checkpoint.inspect(tmp_path / "missing.npz")

@@ -278,7 +278,20 @@ def test_a_network_that_diverged_is_refused(tmp_path: Path) -> None:
 
 def test_options_that_do_not_fit_the_weights_are_refused(tmp_path: Path) -> None:
     path = save_with_options(tmp_path / "misfit.npz", hidden=[32])
-    refused(path, r"misfit\.npz: damaged: its weights do not fit the network its options describe")
+    refused(
+        path, r"misfit\.npz: damaged: its options describe 25,450 parameters, but it holds 50,890"
+    )
+
+
+def test_weights_of_the_right_count_but_other_shapes_are_refused(tmp_path: Path) -> None:
+    # 784-64-10 sigmoid recorded as mse: the same 50,890 weights, but no sigmoid layer 2.
+    path = save_with_options(tmp_path / "shapes.npz", hidden=[64], loss="mse")
+    model, _ = load_trained(path)  # the sigmoid has no parameters: this one fits
+    model_keys = list(model.state_dict())
+    assert model_keys == ["0.weight", "0.bias", "2.weight", "2.bias"]
+    odd = nn.Sequential(nn.Linear(784, 64), nn.Sigmoid(), nn.Sigmoid(), nn.Linear(64, 10))
+    path = save_with_options(tmp_path / "moved.npz", odd)
+    refused(path, r"moved\.npz: damaged: its weights do not fit the network its options describe")
 
 
 def test_options_describing_a_network_larger_than_the_file_are_refused_before_building(
@@ -309,9 +322,20 @@ def test_options_that_cannot_be_built_are_refused(tmp_path: Path, options: dict,
     refused(path, rf"odd\.npz: damaged: it records {re.escape(what)}")
 
 
-def test_an_oversized_option_entry_is_refused_unread(tmp_path: Path) -> None:
+def test_an_oversized_option_is_refused_in_a_line_of_its_own(tmp_path: Path) -> None:
     path = save_with_options(tmp_path / "long.npz", activation="s" * 5000)
-    refused(path, r"long\.npz: damaged: its entry 'meta/option_activation.npy' declares")
+    with pytest.raises(TrainedModelError) as error:
+        load_trained(path)
+    assert re.match(r".*long\.npz: damaged: it records the activation 'sss", str(error.value))
+    assert len(str(error.value)) < 300
+
+
+def test_metadata_larger_than_checkpoints_hold_is_refused_unread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = save_with_options(tmp_path / "bloated.npz", activation="s" * 5000)
+    monkeypatch.setattr(nn.checkpoint, "MAX_METADATA_BYTES", 4096)
+    refused(path, r"bloated\.npz: its metadata declares more than 4096 bytes")
 
 
 def test_a_recorded_dropout_is_rebuilt_after_each_hidden_activation(tmp_path: Path) -> None:
