@@ -11,7 +11,10 @@ as easy as a chain of ten.
 
 from __future__ import annotations
 
-from typing import Any
+import contextlib
+import threading
+from collections.abc import Iterator
+from typing import Any, Protocol, TypeVar
 
 
 def topological_order(root: Any) -> list[Any]:
@@ -59,3 +62,50 @@ def topological_order(root: Any) -> list[Any]:
             if parent not in expanded:
                 push(parent)
     return order
+
+
+# -------------------------------------------------------------------- watching the sweep
+
+
+class BackwardObserver(Protocol):
+    """What ``backward()`` tells an observer installed with :func:`watching_backward`.
+
+    Both engines call ``visit(node)`` when the reverse sweep reaches a node (its ``grad`` is
+    then final: every node computed from it has handed its share back), and
+    ``passed(node, parent, local, contribution)`` right after ``contribution`` was added into
+    ``parent.grad``. For a Value, ``local`` is ∂node/∂parent and ``contribution`` is
+    ``local * node.grad``; for a Tensor the backward rule gives the contribution directly and
+    ``local`` is None. A parent used twice is passed to twice, and its ``grad`` grows.
+    """
+
+    def visit(self, node: Any) -> None: ...
+
+    def passed(self, node: Any, parent: Any, local: Any, contribution: Any) -> None: ...
+
+
+class _Watch(threading.local):
+    observer: BackwardObserver | None = None  # each thread's own; None: nobody watches
+
+
+_WATCH = _Watch()
+
+_Observer = TypeVar("_Observer", bound=BackwardObserver)
+
+
+@contextlib.contextmanager
+def watching_backward(observer: _Observer) -> Iterator[_Observer]:
+    """Report every step of the reverse sweeps run in this block (in this thread) to
+    ``observer``; see :class:`BackwardObserver`.
+
+    The numbers are the real sweep's: ``backward()`` runs the article's loop as written
+    (for each node, from the output back: for each parent, ``parent.grad += local * grad``)
+    and reports as it goes. Outside such a block backward checks one attribute per call and
+    runs as fast as ever. ``autograd.grad`` (which returns gradients rather than storing
+    them) is not reported.
+    """
+    previous = _WATCH.observer
+    _WATCH.observer = observer
+    try:
+        yield observer
+    finally:
+        _WATCH.observer = previous

@@ -44,7 +44,7 @@ import numpy as np
 from autograd import ops
 from autograd.errors import unsupported_operand
 from autograd.grad_mode import GRAD_MODE
-from autograd.graph import topological_order
+from autograd.graph import _WATCH, BackwardObserver, topological_order
 
 ndarray = np.ndarray
 ArrayLike = Union["Tensor", np.ndarray, float, int, list]
@@ -591,7 +591,7 @@ class Tensor:
             self.grad = np.asarray(self.grad + seed)
         owned.add(id(self))
 
-        _backpropagate(order, owned)
+        _backpropagate(order, owned, _WATCH.observer)
 
     def _seed(self, gradient: ArrayLike | None) -> np.ndarray:
         if not self.requires_grad:
@@ -628,16 +628,20 @@ class Tensor:
 # inf·0 = nan and overflow give IEEE results in the rules, without NumPy warnings. (As a
 # decorator, np.errstate costs half of what a with-statement costs.)
 @np.errstate(divide="ignore", over="ignore", invalid="ignore")
-def _backpropagate(order: list[Tensor], owned: set[int]) -> None:
+def _backpropagate(
+    order: list[Tensor], owned: set[int], observer: BackwardObserver | None = None
+) -> None:
     """The article's weighted sum, from the output back to the inputs.
 
     ``order`` is a topological order whose last node has its gradient; ``owned`` holds the ids
     of the nodes whose ``.grad`` this backward call allocated (only those may be added into in
-    place).
+    place). An ``observer`` (see :func:`autograd.graph.watching_backward`) is told each step.
     """
     for node in reversed(order):
         parents = node.parents
         grad = node.grad
+        if observer is not None:
+            observer.visit(node)
         if not parents or grad is None:
             continue
         for parent, parent_grad in zip(parents, node._backward(node, grad)):
@@ -662,6 +666,8 @@ def _backpropagate(order: list[Tensor], owned: set[int]) -> None:
             else:  # a scalar for 0-d arrays: make it an array, to add into in place
                 parent.grad = np.asarray(current + parent_grad)
                 owned.add(id(parent))
+            if observer is not None:
+                observer.passed(node, parent, None, parent_grad)
 
 
 def _check_unchanged(node: Tensor) -> None:

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, Union, cast
 from autograd import numerics, ops
 from autograd.errors import unsupported_operand
 from autograd.grad_mode import GRAD_MODE
-from autograd.graph import topological_order
+from autograd.graph import _WATCH, BackwardObserver, topological_order
 
 Number = int | float
 Operand = Union["Value", int, float]
@@ -191,6 +191,10 @@ class Value:
             if node.parents:  # intermediate values start again from zero
                 node.grad = 0.0
         self.grad += 1.0
+        observer = _WATCH.observer
+        if observer is not None:  # inside watching_backward(): the same sweep, reported
+            _reported_sweep(order, observer)
+            return
         # The article's weighted sum, from the output back to the inputs.
         for node in reversed(order):
             parents = node.parents
@@ -203,6 +207,18 @@ class Value:
                 continue
             for parent, local_grad in zip(parents, node.local_grads):
                 parent.grad += local_grad * grad
+
+
+def _reported_sweep(order: list[Value], observer: BackwardObserver) -> None:
+    """:meth:`Value.backward`'s loop, written as the article writes it, telling ``observer``
+    each step (see :func:`autograd.graph.watching_backward`)."""
+    for node in reversed(order):
+        grad = node.grad
+        observer.visit(node)
+        for parent, local_grad in zip(node.parents, node.local_grads):
+            contribution = local_grad * grad
+            parent.grad += contribution
+            observer.passed(node, parent, local_grad, contribution)
 
 
 # -------------------------------------------------------------------- fused operations
