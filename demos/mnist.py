@@ -1036,12 +1036,14 @@ def _image_grid(count: int, cell: tuple[float, float]) -> tuple[Any, list]:
 
 
 def _plot_misclassified(path: Path, data, predictions: np.ndarray, count: int = 36) -> Path:
-    wrong = np.flatnonzero(predictions != data.test_labels)[:count]
+    every_wrong = np.flatnonzero(predictions != data.test_labels)
+    wrong = every_wrong[:count]
     figure, cells = _image_grid(len(wrong), (1.4, 1.6))
     for axes, index in zip(cells, wrong):
         axes.imshow(data.test_images[index].reshape(28, 28), cmap="gray_r")
         axes.set_title(f"{data.test_labels[index]}→{predictions[index]}", fontsize=8)
-    figure.suptitle("Misclassified test digits (true→predicted)")
+    shown = f"the first {len(wrong)} of {len(every_wrong):,}" if len(every_wrong) > count else "all"
+    figure.suptitle(f"Misclassified test digits, {shown} (true→predicted)")
     return save_figure(figure, path)
 
 
