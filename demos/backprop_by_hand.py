@@ -39,7 +39,14 @@ import numpy as np
 
 import nn
 from autograd import Value, draw_graph
-from demos.common import labelled_forward, output_dir, subscript, write_graph, write_json
+from demos.common import (
+    check_outputs,
+    labelled_forward,
+    output_dir,
+    subscript,
+    write_graph,
+    write_json,
+)
 
 INPUTS = [0.05, 0.10]
 TARGETS = [0.01, 0.99]
@@ -253,6 +260,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--out", type=Path, default=Path("runs/backprop_by_hand"), help="output directory"
     )
     args = parser.parse_args(argv)
+    check_outputs(parser, out=args.out, json=args.json)
     results = run(args.out)
     print(report(results))
     if args.json:

@@ -7,10 +7,13 @@ random generator from its ``--seed``.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import json
 import os
-from collections.abc import Iterator, Sequence
+import stat
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -55,6 +58,109 @@ def open_input(
         raise error(f"{path}: is {what}; name {expected}") from None
     except OSError as exc:
         raise error(f"{path}: cannot open it: {exc.strerror or exc}") from None
+
+
+def path_kind(path: Path) -> str:
+    """ "file", "directory", "missing" or "other" (a FIFO, a device...), following symlinks.
+
+    Raises:
+        OSError: the path cannot be examined (a name too long, no permission).
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return "missing"
+    if stat.S_ISREG(mode):
+        return "file"
+    return "directory" if stat.S_ISDIR(mode) else "other"
+
+
+def same_file(first: Path, second: Path) -> bool:
+    """Whether two paths name one file (existing or not)."""
+    if first.exists() and second.exists():
+        return os.path.samefile(first, second)
+    return os.path.abspath(first) == os.path.abspath(second)
+
+
+def check_writable(
+    parser: argparse.ArgumentParser, option: str, path: Path, *, directory: bool = False
+) -> None:
+    """Create ``path``'s directory (or ``path`` itself, a directory) and write a probe file there.
+
+    Done before training, so that a path that cannot be written is a usage error now rather
+    than a traceback after an epoch. Exits with status 2 naming the option and the reason.
+    """
+    folder = path if directory else path.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        # Named like the atomic writer's temporary file, so a name it cannot make fails here.
+        prefix = ".probe-" if directory else f".{path.name}."
+        descriptor, probe = tempfile.mkstemp(dir=folder, prefix=prefix, suffix=".tmp")
+        os.close(descriptor)
+        os.unlink(probe)
+    except (FileExistsError, NotADirectoryError):
+        parser.error(f"{option} {path}: {folder} is not a directory")
+    except OSError as error:
+        parser.error(f"{option} {path}: cannot write in {folder}: {error.strerror or error}")
+
+
+def whole_number(minimum: int) -> Callable[[str], int]:
+    """An argparse type: a whole number ≥ ``minimum`` (argparse turns its error into exit 2)."""
+
+    def parse(text: str) -> int:
+        try:
+            number = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected a whole number ≥ {minimum}, got {text!r}"
+            ) from None
+        if number < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {number}")
+        return number
+
+    return parse
+
+
+def output_problem(option: str, path: Path | None, *, directory: bool = False) -> str | None:
+    """What is wrong with an output option, in one line; None if it may be written.
+
+    A file option (``directory=False``) must not name a directory or a FIFO, device or
+    socket; a directory option must not name anything but a directory.
+    """
+    if path is None:
+        return None
+    try:
+        kind = path_kind(path)
+    except OSError as error:  # e.g. a name too long for the file system
+        return f"{option} {path}: {error.strerror or error}"
+    if directory:
+        return (
+            None
+            if kind in ("directory", "missing")
+            else f"{option} {path}: exists and is not a directory"
+        )
+    if kind in ("directory", "other"):
+        what = "a directory" if kind == "directory" else "not a regular file"
+        return f"{option} {path}: is {what}; name a file"
+    return None
+
+
+def check_outputs(
+    parser: argparse.ArgumentParser, *, out: Path | None = None, json: Path | None = None
+) -> None:
+    """Check a demo's ``--out DIR`` and ``--json FILE`` before any work, and create them.
+
+    Each is checked to be the right kind of thing and then probed by writing in it
+    (:func:`check_writable`), so a path that cannot be written is a usage error (status 2)
+    now rather than a traceback after the run.
+    """
+    for problem in (output_problem("--out", out, directory=True), output_problem("--json", json)):
+        if problem:
+            parser.error(problem)
+    if out is not None:
+        check_writable(parser, "--out", out, directory=True)
+    if json is not None:
+        check_writable(parser, "--json", json)
 
 
 def new_figure(width: float, height: float) -> Any:
@@ -122,7 +228,8 @@ def blas_threads(count: int) -> Iterator[str]:
         names = ", ".join(sorted({info["internal_api"] for info in libraries})) or "no BLAS"
         threads = max((info["num_threads"] for info in libraries), default=wanted)
         plural = "s" if threads != 1 else ""
-        yield f"{threads} BLAS thread{plural} ({names}) of {cores} cores"
+        note = " (more threads than cores: expect no gain)" if threads > cores else ""
+        yield f"{threads} BLAS thread{plural} ({names}) of {cores} cores{note}"
 
 
 _SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")

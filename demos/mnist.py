@@ -28,11 +28,8 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import math
-import os
 import resource
-import stat
 import sys
-import tempfile
 import time
 import zipfile
 from collections.abc import Sequence
@@ -45,7 +42,17 @@ import numpy as np
 
 import autograd
 import nn
-from demos.common import blas_threads, new_figure, output_dir, save_figure, write_json
+from demos.common import (
+    blas_threads,
+    check_writable,
+    new_figure,
+    output_dir,
+    output_problem,
+    path_kind,
+    same_file,
+    save_figure,
+    write_json,
+)
 from demos.trained import network
 from nn import datasets
 
@@ -97,7 +104,14 @@ def make_parser() -> argparse.ArgumentParser:
         description=__doc__.split("\n\n")[0]
         + ' From the article "一文读懂神经网络" ("Neural networks in one read").',
     )
-    parser.add_argument("--hidden", type=int, nargs="+", default=[16], help="hidden layer sizes")
+    parser.add_argument(
+        "--hidden",
+        type=int,
+        nargs="+",
+        default=[16],
+        metavar="SIZE",
+        help="hidden layer sizes (default: 16, the article's)",
+    )
     parser.add_argument(
         "--activation",
         choices=[name for name in nn.layers.ACTIVATIONS if name != "linear"],
@@ -151,11 +165,16 @@ def make_parser() -> argparse.ArgumentParser:
         "--schedule",
         choices=["constant", "step", "cosine"],
         default="constant",
-        help="the learning rate over the epochs: constant (default); step (x0.1 after a third "
-        "and two thirds of --epochs); cosine (from --lr down to 0 at the last epoch)",
+        help="the learning rate over the epochs: constant (default); step (x0.1 every "
+        "ceil(epochs/3) epochs: after epochs 4 and 8 of 10); cosine (from --lr along half a "
+        "cosine, reaching 0 just after the last epoch)",
     )
-    parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--epochs", type=int, default=10, help="epochs in all, resumed ones too")
+    parser.add_argument(
+        "--batch-size", type=int, default=32, help="images per training step (default 32)"
+    )
+    parser.add_argument(
+        "--epochs", type=int, default=10, help="epochs in all, resumed ones too (default 10)"
+    )
     parser.add_argument("--seed", type=int, default=0, help=f"0 to {MAX_SEED} (default: 0)")
     parser.add_argument(
         "--checkpoint",
@@ -173,7 +192,9 @@ def make_parser() -> argparse.ArgumentParser:
         + "; --hidden must match). Without it such a resume is refused",
     )
     parser.add_argument("--json", type=Path, metavar="FILE", help="write the results as JSON")
-    parser.add_argument("--out", type=Path, default=Path("runs/mnist"), help="figure directory")
+    parser.add_argument(
+        "--out", type=Path, default=Path("runs/mnist"), help="figure directory (default runs/mnist)"
+    )
     parser.add_argument("--no-figures", action="store_true", help="skip the matplotlib figures")
     parser.add_argument("--limit", type=int, help="train on the first N training images only")
     parser.add_argument(
@@ -270,83 +291,53 @@ def option_problem(args: argparse.Namespace) -> str | None:
         return "--override-hyperparameters applies only with --resume FILE"
     if args.evaluate and (args.resume or args.checkpoint or args.engine == "scalar"):
         return "--evaluate CHECKPOINT trains nothing: leave out --resume, --checkpoint, --engine"
+    if args.evaluate and training_options(args):
+        return (
+            f"--evaluate CHECKPOINT takes the network from the file and trains nothing: leave "
+            f"out {', '.join(training_options(args))}"
+        )
+    if args.engine == "scalar":
+        unsupported = [
+            option_name(name)
+            for name in ("dropout", "shift", "schedule")
+            if getattr(args, name) != make_parser().get_default(name)
+        ]
+        if unsupported:
+            return (
+                f"{', '.join(unsupported)}: not for --engine scalar, which compares the two "
+                "engines on plain steps (nn.MLP has no dropout layers); leave them out"
+            )
     return path_problem(args)
+
+
+def training_options(args: argparse.Namespace) -> list[str]:
+    """The options given that describe a network or its training (not their defaults)."""
+    defaults = make_parser()
+    names = [*HYPERPARAMETERS, "epochs", "steps"]
+    given = [name for name in names if getattr(args, name) != defaults.get_default(name)]
+    if "lr" in given and args.lr == DEFAULT_LR[args.optimizer][args.loss]:
+        given.remove("lr")  # filled in from the defaults by parse_args
+    return [option_name(name) for name in given]
 
 
 def path_problem(args: argparse.Namespace) -> str | None:
     """A file option naming something that is not a file, or two options naming one file."""
-    named = [
-        ("--resume", args.resume or args.evaluate),
-        ("--checkpoint", args.checkpoint),
-        ("--json", args.json),
-    ]
-    if args.evaluate:
-        named[0] = ("--evaluate", args.evaluate)
-    if not args.no_figures:
-        named.append(("--out", args.out))
+    source = ("--evaluate", args.evaluate) if args.evaluate else ("--resume", args.resume)
+    named = [source, ("--checkpoint", args.checkpoint), ("--json", args.json)]
     for option, path in named:
-        if path is None:
-            continue
-        try:
-            kind = path_kind(path)
-        except OSError as error:  # e.g. a name too long for the file system
-            return f"{option} {path}: {error.strerror or error}"
-        if option == "--out":
-            if kind not in ("directory", "missing"):
-                return f"--out {path}: exists and is not a directory"
-        elif kind in ("directory", "other"):
-            what = "a directory" if kind == "directory" else "not a regular file"
-            return f"{option} {path}: is {what}; name a file"
-        elif option in ("--resume", "--evaluate") and kind == "missing":
+        problem = output_problem(option, path)
+        if problem:
+            return problem
+        if path is not None and option == source[0] and path_kind(path) == "missing":
             return f"{option} {path}: no such file"
+    if not args.no_figures:
+        problem = output_problem("--out", args.out, directory=True)
+        if problem:
+            return problem
     for option, path in named[:2]:
         if path is not None and args.json is not None and same_file(path, args.json):
             return f"--json {args.json} is also the {option} file; name another file for JSON"
     return None
-
-
-def path_kind(path: Path) -> str:
-    """ "file", "directory", "missing" or "other" (a FIFO, a device...), following symlinks.
-
-    Raises:
-        OSError: the path cannot be examined (a name too long, no permission).
-    """
-    try:
-        mode = os.stat(path).st_mode
-    except (FileNotFoundError, NotADirectoryError):
-        return "missing"
-    if stat.S_ISREG(mode):
-        return "file"
-    return "directory" if stat.S_ISDIR(mode) else "other"
-
-
-def same_file(first: Path, second: Path) -> bool:
-    """Whether two paths name one file (existing or not)."""
-    if first.exists() and second.exists():
-        return os.path.samefile(first, second)
-    return os.path.abspath(first) == os.path.abspath(second)
-
-
-def check_writable(
-    parser: argparse.ArgumentParser, option: str, path: Path, *, directory: bool = False
-) -> None:
-    """Create ``path``'s directory (or ``path`` itself, a directory) and write a probe file there.
-
-    Done before training, so that a path that cannot be written is a usage error now rather
-    than a traceback after an epoch. Exits with status 2 naming the option and the reason.
-    """
-    folder = path if directory else path.parent
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        # Named like the atomic writer's temporary file, so a name it cannot make fails here.
-        prefix = ".probe-" if directory else f".{path.name}."
-        descriptor, probe = tempfile.mkstemp(dir=folder, prefix=prefix, suffix=".tmp")
-        os.close(descriptor)
-        os.unlink(probe)
-    except (FileExistsError, NotADirectoryError):
-        parser.error(f"{option} {path}: {folder} is not a directory")
-    except OSError as error:
-        parser.error(f"{option} {path}: cannot write in {folder}: {error.strerror or error}")
 
 
 def option_name(name: str) -> str:
@@ -487,7 +478,8 @@ def train(args: argparse.Namespace, last: LastCheckpoint | None = None) -> dict[
         last.path, last.epochs = args.resume, first_epoch
     if args.checkpoint:
         check_writable(parser, "--checkpoint", args.checkpoint)
-        check_writable(parser, "--checkpoint", best_path(args.checkpoint))
+        if args.validation:
+            check_writable(parser, "--checkpoint", best_path(args.checkpoint))
     if args.json:
         check_writable(parser, "--json", args.json)
     if not args.no_figures:
@@ -550,6 +542,11 @@ def train(args: argparse.Namespace, last: LastCheckpoint | None = None) -> dict[
         else f"the network after the last epoch, {best.epoch + 1}"
     )
     print(f"test accuracy {test_accuracy:.2%}: {chosen} (the test set is used only here)")
+    if args.checkpoint and last.path == args.checkpoint:
+        saved = f"checkpoint: {args.checkpoint} (after epoch {last.epochs}, to --resume)"
+        if args.validation and best_path(args.checkpoint).exists():
+            saved += f"; {best_path(args.checkpoint)} (epoch {best.epoch + 1}, the chosen one)"
+        print(saved)
     result = {
         "parameters": model.num_parameters(),
         "train_loss": history["train_loss"],
@@ -561,6 +558,10 @@ def train(args: argparse.Namespace, last: LastCheckpoint | None = None) -> dict[
         "seconds_per_epoch": history["seconds"],
         "threads": args.threads_used,
         "peak_rss_mb": peak_rss_mb(),
+        "options": {
+            name: list(v) if isinstance(v, tuple) else v
+            for name, v in hyperparameters(args).items()
+        },
     }
     try:
         if args.json:
@@ -608,7 +609,7 @@ def evaluate_checkpoint(args: argparse.Namespace) -> dict[str, Any]:
     try:
         model, options = load_trained(args.evaluate)
     except TrainedModelError as error:
-        parser.error(f"--evaluate {args.evaluate}: {error}")
+        parser.error(f"--evaluate: {error}")  # the message names the file
     if args.json:
         check_writable(parser, "--json", args.json)
     if not args.no_figures:
@@ -683,8 +684,8 @@ def save_checkpoint(
         metadata[f"option_{name}"] = np.array(value)  # "option_optimizer": not save's optimizer
     metadata["best_epoch"] = np.array(best.epoch)
     try:
-        if improved:  # first, so that the checkpoint never names a best file not yet written
-            nn.save(model, best_path(args.checkpoint), epoch=epoch, **metadata)
+        if improved and args.validation:  # first: the checkpoint never names a missing file
+            nn.save(model, best_path(args.checkpoint), epoch=epoch, role="best", **metadata)
         nn.save(model, args.checkpoint, optimizer, epoch=epoch, **metadata)
     except OSError as error:
         print(
@@ -709,10 +710,16 @@ def resume(parser, args, model, optimizer) -> tuple[int, dict[str, list[float]],
             f"--resume {path}: not a checkpoint (a checkpoint is the .npz archive that "
             "--checkpoint writes; this file is another kind, or truncated)"
         )
-    try:
-        metadata = nn.load(model, path)  # the network first: the optimizer may differ
+    try:  # what the file holds, before anything is loaded
+        metadata, shapes = nn.checkpoint.inspect(path)
     except (nn.checkpoint.CheckpointError, OSError) as error:
         parser.error(load_failure(path, error))
+    if metadata.get("role") == "best":
+        parser.error(
+            f"--resume {path}: holds only the network of the epoch chosen on validation, "
+            "not the optimizer's state; resume from the checkpoint beside it "
+            f"({path.name.replace('.best', '')}), which --checkpoint wrote after every epoch"
+        )
     try:
         epochs_done = int(metadata["epoch"]) + 1
         history = {key: [float(v) for v in np.atleast_1d(metadata[key])] for key in HISTORY}
@@ -729,6 +736,13 @@ def resume(parser, args, model, optimizer) -> tuple[int, dict[str, list[float]],
         or not 0 <= best_epoch < epochs_done
     ):
         parser.error(f"--resume {path}: its epoch count and history do not agree")
+    if shapes.get("0.weight") != (784, args.hidden[0]) or saved.get("hidden") != tuple(args.hidden):
+        parser.error(
+            f"--resume {path}: '0.weight' has shape {shapes.get('0.weight')}, expected "
+            f"(784, {args.hidden[0]}): it was trained with {show_options(saved, ['hidden'])}, "
+            f"not {show_options(hyperparameters(args), ['hidden'])} (the network's sizes must "
+            "match, even with --override-hyperparameters)"
+        )
     differences = [
         name for name, value in hyperparameters(args).items() if saved.get(name) != value
     ]
@@ -743,18 +757,47 @@ def resume(parser, args, model, optimizer) -> tuple[int, dict[str, list[float]],
             f"--epochs {args.epochs}: {path} already holds {epochs_done} epoch(s); pass "
             f"--epochs {epochs_done + 1} or more to train it further"
         )
+    # The file's own layout (its --dropout moves the layers' positions), then into ours.
+    layout = file_layout(args, saved, model)
     try:
-        nn.load(model, path, optimizer)  # the whole file was read above: only a misfit is left
+        load_weights(model, layout, path)
+    except (nn.checkpoint.CheckpointError, OSError) as error:
+        parser.error(load_failure(path, error))
+    try:
+        nn.load(layout, path, optimizer)  # the whole file was read above: only a misfit is left
     except (nn.checkpoint.CheckpointError, OSError) as error:
         if not differences:
             parser.error(load_failure(path, error))
         # Overridden --optimizer or --momentum: the saved moments do not fit the new optimizer.
         print(f"note: the optimizer starts afresh: {path} holds state for other options")
     history = {key: values[:epochs_done] for key, values in history.items()}
-    return epochs_done, history, resumed_best(parser, path, model, best_epoch, history)
+    best = resumed_best(parser, path, model, layout, best_epoch, history)
+    return epochs_done, history, best
 
 
-def resumed_best(parser, path: Path, model, best_epoch: int, history) -> Best:
+def file_layout(args: argparse.Namespace, saved: dict[str, Any], model: nn.Module) -> nn.Module:
+    """``model`` itself, or a network laid out as a checkpoint trained with another
+    ``--dropout`` is (its Dropout layers shift the positions that name the weights)."""
+    dropout = saved.get("dropout", 0.0)
+    if dropout == args.dropout:
+        return model
+    return network(args.hidden, args.activation, args.loss, dropout, args.seed)
+
+
+def load_weights(model: nn.Module, layout: nn.Module, path: Path) -> dict[str, Any]:
+    """``nn.load`` the checkpoint ``path`` into ``layout`` (``model`` or a network laid out
+    as the file is), then copy its Linear layers' weights into ``model``'s, in order."""
+    metadata = nn.load(layout, path)
+    if layout is not model:
+        theirs = [layer for layer in layout if isinstance(layer, nn.Linear)]
+        mine = [layer for layer in model if isinstance(layer, nn.Linear)]
+        for source, target in zip(theirs, mine):
+            target.weight.data[...] = source.weight.data
+            target.bias.data[...] = source.bias.data
+    return metadata
+
+
+def resumed_best(parser, path: Path, model, layout, best_epoch: int, history) -> Best:
     """The best network so far of a resumed run: the checkpoint's own weights if its last
     epoch was the best, else those of :func:`best_path` (a usage error if that is missing or
     from another epoch)."""
@@ -764,7 +807,7 @@ def resumed_best(parser, path: Path, model, best_epoch: int, history) -> Best:
     latest = model.state_dict()
     best_file = best_path(path)
     try:
-        saved = nn.load(model, best_file)
+        saved = load_weights(model, layout, best_file)
         state = model.state_dict()
     except (nn.checkpoint.CheckpointError, OSError) as error:
         parser.error(
@@ -943,7 +986,7 @@ def _plot_curves(path: Path, history, args, best_epoch: int) -> Path:
             color="C3",
             label=f"chosen: epoch {best_epoch + 1}",
         )
-        right.legend(loc="lower right")
+        right.legend(loc="best")
         low = max(0.0, float(np.nanmin(accuracy)) - 1.0)
         right.set_ylim(low, 100)
         right.set_title(f"Accuracy on {args.validation:,} validation digits")
@@ -998,7 +1041,8 @@ def _plot_confusion(path: Path, labels: np.ndarray, predictions: np.ndarray) -> 
     # A log scale, so that the few mistakes show beside the ~1,000 right answers per digit;
     # cells with no digit at all stay white.
     shown = np.ma.masked_equal(counts, 0)
-    image = axes.imshow(shown, cmap="Blues", norm=LogNorm(vmin=1, vmax=max(counts.max(), 2)))
+    # vmin below 1, so that a single digit is visibly blue, not white like an empty cell.
+    image = axes.imshow(shown, cmap="Blues", norm=LogNorm(vmin=0.3, vmax=max(counts.max(), 2)))
     for true in range(CLASSES):
         for predicted in range(CLASSES):
             color = "white" if true == predicted else "black"

@@ -47,7 +47,15 @@ import numpy as np
 
 import nn
 from autograd import Value, grad, hessian, no_grad, weighted_sum
-from demos.common import new_figure, output_dir, save_figure, save_graph, write_json
+from demos.common import (
+    check_outputs,
+    new_figure,
+    output_dir,
+    save_figure,
+    save_graph,
+    whole_number,
+    write_json,
+)
 
 Objective = Callable[..., Value]
 
@@ -493,23 +501,6 @@ def report(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def whole_number(minimum: int) -> Callable[[str], int]:
-    """An argparse type: a whole number ≥ ``minimum`` (argparse turns its error into exit 2)."""
-
-    def parse(text: str) -> int:
-        try:
-            number = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(
-                f"expected a whole number ≥ {minimum}, got {text!r}"
-            ) from None
-        if number < minimum:
-            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {number}")
-        return number
-
-    return parse
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line entry point; returns the exit status (2 for a bad option, from argparse)."""
     parser = argparse.ArgumentParser(
@@ -534,17 +525,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="write the results to this JSON file")
     parser.add_argument("--out", type=Path, default=Path("runs/newton"), help="output directory")
     args = parser.parse_args(argv)
-    # Check where the files go before the work, so a bad path costs no waiting.
-    for option, directory in (("--out", args.out), ("--json", args.json and args.json.parent)):
-        if directory is not None:
-            try:
-                output_dir(directory)
-            except OSError as error:
-                parser.error(
-                    f"{option}: cannot create the directory {str(directory)!r} ({error.strerror})"
-                )
-    if args.json is not None and args.json.is_dir():
-        parser.error(f"--json: {str(args.json)!r} is a directory; give a file name")
+    check_outputs(parser, out=args.out, json=args.json)  # before the work: no waiting
     results = run(seed=args.seed, out=args.out, max_steps_gd=args.max_steps_gd)
     print(report(results))
     if args.json:

@@ -47,11 +47,13 @@ import numpy as np
 import nn
 from autograd import Value, draw_graph, no_grad
 from demos.common import (
+    check_outputs,
     labelled_forward,
     new_figure,
     output_dir,
     save_figure,
     subscript,
+    whole_number,
     write_graph,
     write_json,
 )
@@ -421,13 +423,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         description=__doc__.splitlines()[0]
         + ' From the article "一文读懂神经网络" ("Neural networks in one read").',
     )
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument(
+        "--seed", type=whole_number(0), default=0, help="random seed, ≥ 0 (default 0)"
+    )
     parser.add_argument("--json", type=Path, help="write the results to this JSON file")
     parser.add_argument("--out", type=Path, default=Path("runs/xor"), help="output directory")
-    parser.add_argument("--seeds", type=int, default=20, help="seeds to sweep (default 20)")
+    parser.add_argument(
+        "--seeds", type=whole_number(1), default=20, help="seeds to sweep, ≥ 1 (default 20)"
+    )
     args = parser.parse_args(argv)
-    if args.seeds < 1:
-        parser.error("--seeds must be at least 1")
+    check_outputs(parser, out=args.out, json=args.json)  # before the work: no waiting
     start = time.perf_counter()
     results = run(seed=args.seed, out=args.out, n_seeds=args.seeds)
     results["seconds"] = time.perf_counter() - start

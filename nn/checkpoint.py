@@ -314,8 +314,9 @@ def _check_optimizer(
         given_type = repr(str(_read_array(path, archive, info)))
     if given_type != repr(type(optimizer).__name__):
         raise CheckpointError(
-            f"{path}: the checkpoint holds {given_type} optimizer state, but a "
-            f"{type(optimizer).__name__} was given; resume with the same optimizer"
+            f"{path}: the checkpoint holds {given_type} optimizer state, but the optimizer "
+            f"given is {type(optimizer).__name__}; load it with the optimizer it was saved "
+            "with, or load the model alone (nn.load(model, path)) and start a new optimizer"
         )
     return _check_section(path, archive, members, "optimizer", expected or {}, checked={"type"})
 

@@ -110,7 +110,9 @@ def test_another_dtype_is_refused(tmp_path: Path) -> None:
 def test_another_optimizer_type_is_refused(tmp_path: Path) -> None:
     model = make_model()
     nn.save(model, tmp_path / "m.npz", nn.optim.Adam(model.parameters()))
-    with pytest.raises(nn.CheckpointError, match="'Adam' optimizer state, but a SGD"):
+    with pytest.raises(
+        nn.CheckpointError, match="'Adam' optimizer state, but the optimizer given is SGD"
+    ):
         nn.load(model, tmp_path / "m.npz", nn.optim.SGD(model.parameters(), lr=0.1))
 
 

@@ -91,6 +91,23 @@ BAD_VALUES = {
         "--override-hyperparameters applies only with --resume FILE",
     ),
     "an unknown option": (["--learning-rate", "0.1"], "unrecognized arguments: --learning-rate"),
+    "--dropout with --engine scalar": (
+        ["--engine", "scalar", "--dropout", "0.2", "--shift", "1"],
+        "--dropout, --shift: not for --engine scalar",
+    ),
+    "--evaluate with training options": (
+        ["--evaluate", "README.md", "--hidden", "32", "--lr", "0.1"],
+        "takes the network from the file and trains nothing: leave out --hidden, --lr",
+    ),
+    "--dropout 1": (["--dropout", "1"], "--dropout 1: must be at least 0 and below 1"),
+    "--shift 5": (["--shift", "5"], "--shift 5: must be from 0 to 4 pixels"),
+    "--validation 60000": (["--validation", "60000"], "--validation 60000: must be from 0"),
+    "--threads -1": (["--threads", "-1"], "--threads -1: must be 0 (one per core) or more"),
+    "--schedule linear": (["--schedule", "linear"], "argument --schedule: invalid choice"),
+    "--momentum with adamw": (
+        ["--optimizer", "adamw", "--momentum", "0.9"],
+        "--momentum is for --optimizer sgd",
+    ),
 }
 
 
@@ -130,11 +147,14 @@ def write_resume_file(kind: str, directory: Path) -> Path:
         nn.save(model, path, nn.optim.SGD(model.parameters(), lr=0.5))
     elif kind == "string epoch":
         model = nn.feedforward(784, [16, 10], "sigmoid", rng=0)
-        history = {key: np.zeros(1) for key in ("test_accuracy", "train_loss", "seconds")}
+        history = {key: np.zeros(1) for key in demo.HISTORY}
         nn.save(model, path, nn.optim.SGD(model.parameters(), lr=0.5), epoch="one", **history)
-    elif kind == "damaged member":
+    elif kind == "damaged member":  # a checkpoint of this demo, with its weights damaged
         model = nn.feedforward(784, [16, 10], "sigmoid", rng=0)
-        nn.save(model, path, epoch=0)
+        history = {key: np.zeros(1) for key in demo.HISTORY}
+        options = demo.hyperparameters(demo.parse_args([*TINY, "--epochs", "2"]))
+        recorded = {f"option_{name}": np.array(value) for name, value in options.items()}
+        nn.save(model, path, epoch=0, best_epoch=0, **history, **recorded)
         data = bytearray(path.read_bytes())
         data[2000:2100] = bytes(byte ^ 0xFF for byte in data[2000:2100])
         path.write_bytes(bytes(data))
@@ -158,7 +178,7 @@ RESUME_FILES = {
     "text zip": "not a chaingrad checkpoint",
     "damaged member": "cannot read it (damaged or truncated?): Bad CRC-32",
     "object array": "declares dtype object",
-    "other network": "has shape (784, 8), expected (784, 16)",
+    "other network": "not one written by python -m demos.mnist --checkpoint",
     "no demo metadata": "not one written by python -m demos.mnist --checkpoint",
     "string epoch": "not one written by python -m demos.mnist --checkpoint",
     "directory": "is a directory; name a file",
@@ -213,6 +233,26 @@ def test_resume_with_another_option_is_refused_naming_both_values(
 def test_resume_with_other_hidden_sizes_is_refused_naming_both_shapes(checkpoint, capsys):
     argv = [*TINY, "--epochs", "2", "--resume", str(checkpoint), "--hidden", "32"]
     assert "has shape (784, 16), expected (784, 32)" in refusal(capsys, argv)
+
+
+def test_resume_with_another_dropout_is_refused_naming_it_then_continues_if_overridden(
+    checkpoint, capsys
+):
+    argv = [*TINY, "--epochs", "2", "--resume", str(checkpoint), "--dropout", "0.3"]
+    assert "was trained with --dropout 0, not --dropout 0.3" in refusal(capsys, argv)
+    # Dropout layers move the weights' positions: they are still loaded, by layer.
+    result = demo.main([*argv, "--override-hyperparameters"])
+    assert len(result["train_loss"]) == 2
+
+
+def test_resume_from_the_best_file_says_to_use_the_checkpoint_beside_it(tmp_path, capsys):
+    path = tmp_path / "run.npz"
+    demo.main([*TINY, "--epochs", "1", "--checkpoint", str(path)])
+    capsys.readouterr()
+    argv = [*TINY, "--epochs", "2", "--resume", str(tmp_path / "run.best.npz")]
+    message = refusal(capsys, argv)
+    assert "holds only the network of the epoch chosen on validation" in message
+    assert "resume from the checkpoint beside it (run.npz)" in message
 
 
 def test_resume_with_no_epochs_left_to_train_is_refused(checkpoint, no_data, capsys):

@@ -52,7 +52,9 @@ def test_json_holds_the_per_epoch_history_and_peak_memory(one_epoch_run) -> None
         "seconds_per_epoch",
         "threads",
         "peak_rss_mb",
+        "options",
     }
+    assert saved["options"]["hidden"] == [16] and saved["options"]["dropout"] == 0.0
     assert len(saved["validation_accuracy"]) == len(saved["train_loss"]) == 1
     assert isinstance(saved["test_accuracy"], float)  # measured once, not per epoch
     assert saved["best_epoch"] == 1

@@ -156,7 +156,9 @@ def test_adamw_state_dict_round_trip_continues_exactly():
 def test_a_checkpoint_of_adamw_does_not_resume_adam(tmp_path):
     model = nn.Sequential(nn.Linear(2, 1, rng=0))
     path = nn.save(model, tmp_path / "m.npz", nn.optim.AdamW(model.parameters()))
-    with pytest.raises(nn.CheckpointError, match="'AdamW' optimizer state, but a Adam"):
+    with pytest.raises(
+        nn.CheckpointError, match="'AdamW' optimizer state, but the optimizer given is Adam"
+    ):
         nn.load(model, path, nn.optim.Adam(model.parameters()))
 
 
