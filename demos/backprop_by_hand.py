@@ -40,10 +40,13 @@ import numpy as np
 import nn
 from autograd import Value, draw_graph
 from demos.common import (
+    bias_name,
     check_outputs,
+    label_parameters,
     labelled_forward,
     output_dir,
     subscript,
+    weight_name,
     write_graph,
     write_json,
 )
@@ -59,19 +62,6 @@ BIASES = [[0.35, 0.35], [0.60, 0.60]]
 # Mazur's published results for these numbers (9 significant digits).
 REFERENCE = {"L": 0.298371109, "w⁽²⁾₁₁": 0.082167041, "w⁽¹⁾₁₁": 0.000438568}
 TOLERANCE = 1e-12
-
-_SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
-_SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
-
-
-def weight_name(layer: int, i: int, j: int) -> str:
-    """``w⁽ˡ⁾ᵢⱼ`` for 1-based layer and 0-based unit indices."""
-    return f"w⁽{str(layer).translate(_SUPERSCRIPT)}⁾{f'{i + 1}{j + 1}'.translate(_SUBSCRIPT)}"
-
-
-def bias_name(layer: int, j: int) -> str:
-    """``b⁽ˡ⁾ⱼ`` for a 1-based layer and a 0-based unit index."""
-    return f"b⁽{str(layer).translate(_SUPERSCRIPT)}⁾{str(j + 1).translate(_SUBSCRIPT)}"
 
 
 def sigmoid(z: float) -> float:
@@ -133,11 +123,7 @@ def build_network(weights: list, biases: list) -> nn.MLP:
         state[f"{2 * k}.weight"] = np.array(w)
         state[f"{2 * k}.bias"] = np.array(b)
     model.load_state_dict(state)
-    for layer_number, layer in enumerate(model.layers, start=1):
-        for j, neuron in enumerate(layer.neurons):
-            for i, weight in enumerate(neuron.weights):
-                weight.label = weight_name(layer_number, i, j)
-            neuron.bias.label = bias_name(layer_number, j)
+    label_parameters(model)
     return model
 
 

@@ -240,6 +240,28 @@ def subscript(number: int) -> str:
     return str(number).translate(_SUBSCRIPT)
 
 
+_SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def weight_name(layer: int, i: int, j: int) -> str:
+    """``w⁽ˡ⁾ᵢⱼ`` (input i to unit j of layer l) for a 1-based layer, 0-based unit indices."""
+    return f"w⁽{str(layer).translate(_SUPERSCRIPT)}⁾{subscript(i + 1)}{subscript(j + 1)}"
+
+
+def bias_name(layer: int, j: int) -> str:
+    """``b⁽ˡ⁾ⱼ`` for a 1-based layer and a 0-based unit index."""
+    return f"b⁽{str(layer).translate(_SUPERSCRIPT)}⁾{subscript(j + 1)}"
+
+
+def label_parameters(model: Any) -> None:
+    """Label every parameter of an ``nn.MLP`` as the article writes it: w⁽ˡ⁾ᵢⱼ and b⁽ˡ⁾ⱼ."""
+    for layer_number, layer in enumerate(model.layers, start=1):
+        for j, neuron in enumerate(layer.neurons):
+            for i, weight in enumerate(neuron.weights):
+                weight.label = weight_name(layer_number, i, j)
+            neuron.bias.label = bias_name(layer_number, j)
+
+
 def labelled_forward(
     model: Any, inputs: Sequence[Value], names: Sequence[tuple[str, str]]
 ) -> list[Value]:

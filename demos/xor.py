@@ -48,6 +48,7 @@ import nn
 from autograd import Value, draw_graph, no_grad
 from demos.common import (
     check_outputs,
+    label_parameters,
     labelled_forward,
     new_figure,
     output_dir,
@@ -352,6 +353,7 @@ def loss_graph(network: nn.MLP, point: int = 1) -> graphviz.Digraph:
     it fits a screen. The network's gradients are left at zero.
     """
     network.zero_grad()
+    label_parameters(network)  # w⁽¹⁾₁₁ … b⁽²⁾, as the article writes them
     x = [Value(xi, label=f"x{subscript(i)}") for i, xi in enumerate(POINTS[point], start=1)]
     (y_hat,) = labelled_forward(network, x, [("z⁽¹⁾", "h"), ("z⁽²⁾", "ŷ")])
     loss = nn.binary_cross_entropy([y_hat], [LABELS[point]])
