@@ -199,8 +199,16 @@ def plot_feature_transformation(model: nn.MLP, path: Path) -> Path:
     _scatter(after, hidden)
     # (0,0) and (1,1) often land on the same spot: label the last point below the others.
     offsets = [(8, 6), (8, 6), (8, 6), (8, -14)]
-    for (h1, h2), x, offset in zip(hidden, POINTS, offsets):
-        after.annotate(f"({x[0]:g},{x[1]:g})", (h1, h2), textcoords="offset points", xytext=offset)
+    for (h1, h2), x, (dx, dy) in zip(hidden, POINTS, offsets):
+        # A label right of a point near the right edge would leave the axes: put it left.
+        dx, align = (-8, "right") if h1 > 0.8 else (dx, "left")
+        after.annotate(
+            f"({x[0]:g},{x[1]:g})",
+            (h1, h2),
+            textcoords="offset points",
+            xytext=(dx, dy),
+            horizontalalignment=align,
+        )
     output = model.layers[-1].neurons[0]
     w1, w2 = (w.data for w in output.weights)
     grid = np.linspace(-0.1, 1.1, 241)
@@ -402,10 +410,10 @@ def report(results: dict[str, Any]) -> str:
         f"{results['mlp_attempts']} initialization(s)):",
         f"  loss {results['mlp_loss']:.4f}",
         "  " + describe_accuracy(results["mlp_accuracy"], results["mlp_undecided"], tolerance),
-        "  x1 x2 | y | hidden h1     h2     | output",
+        "  x₁ x₂ | y |     h₁     h₂ |     ŷ",
     ]
     for x, y, h, out in zip(POINTS, LABELS, results["hidden_points"], results["mlp_outputs"]):
-        lines.append(f"   {x[0]:g}  {x[1]:g} | {y:g} |   {h[0]:.4f} {h[1]:.4f} | {out:.4f}")
+        lines.append(f"   {x[0]:g}  {x[1]:g} | {y:g} | {h[0]:.4f} {h[1]:.4f} | {out:.4f}")
     n = results["seeds_tried"]
     restarts = results["config"]["restarts"]
     lines += [
