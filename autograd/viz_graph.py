@@ -32,6 +32,7 @@ from __future__ import annotations
 import html
 import math
 import unicodedata
+from collections.abc import Iterable, Sequence
 from itertools import pairwise
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -159,6 +160,7 @@ def draw_graph(
     name: str | None = None,
     highlight: Any = None,
     color_by: str = "role",
+    rows: Sequence[Sequence[Any]] = (),
 ) -> ComputationGraph:
     """Draw the computation graph that produced ``root``, as a :class:`graphviz.Digraph`.
 
@@ -197,6 +199,10 @@ def draw_graph(
             with a dashed border; one holding NaN or ±inf is fuchsia; a Tensor with no
             gradient (``None``) is grey. Borders keep the colour of the node's role;
             constants are not shaded. Call ``root.backward()`` first.
+        rows: lists of nodes of the graph, each drawn on a line of its own, side by side
+            with the operation that produced each, the lines in the order given and flush
+            to the start: one layer per row makes a deep chain fit a screen. With rankdir
+            "TB" (or "BT") a list is a row; with "LR" (or "RL") a column.
 
     Roles: the root is the *output*; a node computed from others is *intermediate*; a leaf
     is a *parameter* if it is one of ``module``'s parameters, an *input* if it has a label
@@ -215,10 +221,12 @@ def draw_graph(
     Raises:
         ValueError: the graph has more than ``max_nodes`` values (the message gives its
             size and what to do), ``rankdir`` is not one of LR, TB, RL, BT, ``color_by`` is
-            not "role" or "grad", or a ``highlight`` node is not in the graph of ``root``.
+            not "role" or "grad", or a ``highlight`` or ``rows`` node is not in the graph
+            of ``root``.
         TypeError: ``root`` is not a graph node (e.g. a list of outputs), ``module``
-            has no ``named_parameters()`` method, ``color_by`` is not a string, or
-            ``highlight`` is neither a node nor a collection of nodes.
+            has no ``named_parameters()`` method, ``color_by`` is not a string,
+            ``highlight`` is neither a node nor a collection of nodes, or ``rows`` is not
+            a list of lists of nodes.
         ImportError: the Python package ``graphviz`` is not installed (the message says
             how to install it).
     """
@@ -234,6 +242,7 @@ def draw_graph(
     parameter_paths = _parameter_paths(module)
     position = {id(node): i for i, node in enumerate(order)}
     highlighted = _highlighted_positions(highlight, position, order)
+    row_positions = [_positions(row, position, order, "rows") for row in _check_rows(rows)]
     on_path = _on_path_to_output(order, position, highlighted)
     roles = [_role(node, root, parameter_paths) for node in order]
     scale = gradient_scale(_magnitudes(order, roles)) if color_by == "grad" else None
@@ -296,6 +305,7 @@ def draw_graph(
             graph.edge(endpoint[parent_at], f"op{i}", **label, **marked)
         graph.edge(f"op{i}", f"v{i}", **(_PATH_EDGE if i in on_path else {}))
     _keep_inputs_in_order(graph, order, position, parameter_paths, root)
+    _place_rows(graph, order, row_positions, endpoint)
 
     if legend:
         kinds = {look.kind for look in looks}
@@ -337,23 +347,75 @@ def _highlighted_positions(highlight: Any, position: dict[int, int], order: list
             "draw_graph: highlight must be a node of the graph (a Value or a Tensor) or a "
             f"list of them, not {type(highlight).__name__}"
         )
-    positions = set()
+    return set(_positions(nodes, position, order, "highlight"))
+
+
+def _positions(
+    nodes: Iterable[Any], position: dict[int, int], order: list[Any], argument: str
+) -> list[int]:
+    """The positions in ``order`` of ``nodes``, given as draw_graph's ``argument``.
+
+    Raises:
+        TypeError: one of ``nodes`` is not a node.
+        ValueError: one of ``nodes`` is not in the graph.
+    """
+    positions = []
     for node in nodes:
         if not _is_node(node):
             raise TypeError(
-                "draw_graph: highlight must hold nodes of the graph (Values or Tensors), "
+                f"draw_graph: {argument} must hold nodes of the graph (Values or Tensors), "
                 f"not {type(node).__name__}"
             )
         if id(node) not in position:
             kind = type(order[0]).__name__
             raise ValueError(
-                f"draw_graph: the {type(node).__name__} to highlight "
-                f"({_describe(node)}) is not in the graph of root: root was not computed "
-                f"from it. Highlight a {kind} that root was computed from, or draw the graph "
-                "of an output that depends on it."
+                f"draw_graph: a {type(node).__name__} in {argument} ({_describe(node)}) is "
+                f"not in the graph of root: root was not computed from it. Give a {kind} "
+                "that root was computed from, or draw the graph of an output that depends "
+                "on it."
             )
-        positions.add(position[id(node)])
+        positions.append(position[id(node)])
     return positions
+
+
+def _check_rows(rows: Any) -> list[list[Any]]:
+    """``rows`` as a list of lists.
+
+    Raises:
+        TypeError: ``rows`` is not a list (or tuple) of lists (or tuples) of nodes.
+    """
+    if isinstance(rows, (list, tuple)) and all(isinstance(row, (list, tuple)) for row in rows):
+        return [list(row) for row in rows]
+    raise TypeError(
+        "draw_graph: rows must be a list of lists of nodes, one list per row (e.g. "
+        f"[[w1, b1, z1, h1], [w2, b2, z2, h2]]), not {type(rows).__name__}"
+    )
+
+
+def _place_rows(
+    graph: graphviz.Digraph, order: list[Any], rows: list[list[int]], endpoint: dict[int, str]
+) -> None:
+    """Put each row's nodes, and the operations that produced them, on one rank; keep the
+    rows in order and flush to the start with a heavy invisible edge between their first
+    nodes (which dot keeps short and straight)."""
+    firsts = []
+    for row in rows:
+        members: list[str] = []
+        for i in row:
+            name = endpoint[i].partition(":")[0]  # a parameter: its module's node, "p0"
+            if order[i].parents:
+                members.append(f"op{i}")
+            if name not in members:
+                members.append(name)
+        if not members:
+            continue
+        with graph.subgraph() as line:
+            line.attr(rank="same")
+            for member in members:
+                line.node(member)
+        firsts.append(members[0])
+    for above, below in pairwise(firsts):
+        graph.edge(above, below, style="invis", weight="100")
 
 
 def _on_path_to_output(

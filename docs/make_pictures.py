@@ -8,9 +8,6 @@ and prints its path and size. A picture comes from one of two places:
   so the README's code and its picture cannot part;
 * a demo: the function that draws the demo's graph (``demos.backprop_by_hand.loss_graph``).
 
-A snippet's picture may be laid out for the page (``sigmoid_chain.svg`` puts each neuron of
-its chain on a row of its own, so ten layers fit a screen); what is drawn is the snippet's.
-
 ``tests/test_docs_pictures.py`` draws each picture again and fails when a committed one no
 longer shows what the code draws (its node and edge labels, not its bytes).
 """
@@ -18,7 +15,6 @@ longer shows what the code draws (its node and edge labels, not its bytes).
 from __future__ import annotations
 
 import argparse
-import itertools
 import os
 import re
 import tempfile
@@ -29,7 +25,6 @@ from typing import Any
 
 import graphviz
 
-from autograd import topological_order
 from autograd.viz import render_svg
 from demos import backprop_by_hand
 
@@ -66,15 +61,6 @@ def run_snippet(code: str) -> graphviz.Digraph:
     Raises:
         ValueError: the snippet defines no ``graph`` (a ``graphviz.Digraph``).
     """
-    return snippet_names(code)["graph"]
-
-
-def snippet_names(code: str) -> dict[str, Any]:
-    """Run a README snippet as :func:`run_snippet` does; return every name it defines.
-
-    Raises:
-        ValueError: the snippet defines no ``graph`` (a ``graphviz.Digraph``).
-    """
     namespace: dict[str, Any] = {"__name__": "__readme__"}
     here = Path.cwd()
     with tempfile.TemporaryDirectory() as scratch:
@@ -83,59 +69,15 @@ def snippet_names(code: str) -> dict[str, Any]:
             exec(compile(code, str(README), "exec"), namespace)
         finally:
             os.chdir(here)
-    if not isinstance(namespace.get("graph"), graphviz.Digraph):
+    graph = namespace.get("graph")
+    if not isinstance(graph, graphviz.Digraph):
         raise ValueError("run_snippet: the snippet must leave its drawing in `graph`")
-    return namespace
+    return graph
 
 
 def readme_snippet(image: str) -> Callable[[], graphviz.Digraph]:
     """A picture drawn by the README's own snippet above it."""
     return lambda: run_snippet(snippet_above(image, README.read_text(encoding="utf-8")))
-
-
-def sigmoid_chain_graph() -> graphviz.Digraph:
-    """The README's ten sigmoid neurons in a row, coloured by gradient, a neuron per row.
-
-    Drawn top to bottom, the chain would be forty ranks tall; here each neuron — its weight
-    and bias, ``Σ w·x + b``, z, ``sigmoid`` and its output — shares one rank (a row), the
-    rows held in order under each other, so the picture fits a laptop's screen.
-    """
-    snippet = snippet_names(snippet_above("sigmoid_chain.svg", README.read_text(encoding="utf-8")))
-    graph, loss = snippet["graph"], snippet["loss"]
-    return one_neuron_per_row(graph, loss)
-
-
-def one_neuron_per_row(graph: graphviz.Digraph, root: Any) -> graphviz.Digraph:
-    """Lay ``draw_graph(root)``'s picture out with each activation's neuron on a row.
-
-    A row holds an activation (a node computed from one parent, its sum z), the operation
-    making it, z and z's operation, and the labelled leaves z is computed from (its weight
-    and bias). Node names are ``draw_graph``'s: ``v{i}`` and ``op{i}`` for the node at
-    position ``i`` of the topological order.
-    """
-    order = topological_order(root)
-    position = {id(node): i for i, node in enumerate(order)}
-    rows = []
-    for i, node in enumerate(order):
-        if len(node.parents) != 1 or not node.parents[0].parents:
-            continue
-        z = position[id(node.parents[0])]
-        leaves = [
-            f"v{position[id(leaf)]}"
-            for leaf in node.parents[0].parents
-            if not leaf.parents and leaf.label
-        ]
-        rows.append([*leaves, f"op{z}", f"v{z}", f"op{i}", f"v{i}"])
-    for members in rows:
-        with graph.subgraph() as row:
-            row.attr(rank="same")
-            for member in members:
-                row.node(member)
-    # A heavy invisible edge from each row's first node to the next keeps the rows flush left.
-    for above, below in itertools.pairwise(rows):
-        graph.edge(above[0], below[0], style="invis", weight="100")
-    graph.attr(ranksep="0.15")
-    return graph
 
 
 def backprop_graph() -> graphviz.Digraph:
@@ -148,7 +90,7 @@ def backprop_graph() -> graphviz.Digraph:
 PICTURES: dict[str, Callable[[], graphviz.Digraph]] = {
     "xor_graph.svg": readme_snippet("xor_graph.svg"),
     "backprop_graph.svg": backprop_graph,
-    "sigmoid_chain.svg": sigmoid_chain_graph,
+    "sigmoid_chain.svg": readme_snippet("sigmoid_chain.svg"),
 }
 """Every picture in ``docs/`` that the README shows, and the function that draws it."""
 
