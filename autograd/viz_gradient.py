@@ -93,6 +93,10 @@ class GradientScale(NamedTuple):
         """The fill for a positive, finite ``magnitude``, as ``#rrggbb``."""
         return ramp_colour(self.position(magnitude))
 
+    def decade_colour(self, decade: int) -> str:
+        """The fill at ``10**decade`` (computed from the exponent: 1e-330 is no float)."""
+        return ramp_colour((decade - self.low) / (self.high - self.low))
+
     def is_dark(self, magnitude: float) -> bool:
         """Whether text on this magnitude's fill should be white."""
         return self.position(magnitude) >= DARK_FROM
@@ -130,8 +134,13 @@ def ramp_colour(position: float) -> str:
 
 
 def decade_text(decade: int) -> str:
-    """A power of ten as the legend writes it: ``1e-12``, ``0.01``, ``1``, ``100``, ``1e+06``."""
-    return f"{10.0**decade:g}"
+    """A power of ten as the legend writes it: ``1e-12``, ``0.01``, ``1``, ``100``, ``1e+06``.
+
+    Written from the exponent, so the ends of the float range (1e-324, 1e+309) are too.
+    """
+    if -4 <= decade < 6:
+        return f"{10.0**decade:g}"
+    return f"1e{decade:+03d}"
 
 
 def _rgb(colour: str) -> tuple[int, int, int]:

@@ -309,10 +309,10 @@ def draw_graph(
 
     if legend:
         kinds = {look.kind for look in looks}
-        rows = [_legend(roles_present, show_local_grads, compact, show_grad, scale, bool(on_path))]
+        lines = [_legend(roles_present, show_local_grads, compact, show_grad, scale, bool(on_path))]
         if scale is not None:
-            rows.append(_gradient_legend(scale, kinds, any(_is_tensor(n) for n in order)))
-        graph.attr(label=_legend_table(rows))
+            lines.append(_gradient_legend(scale, kinds, any(_is_tensor(n) for n in order)))
+        graph.attr(label=_legend_table(lines))
     return graph
 
 
@@ -884,7 +884,7 @@ def _gradient_legend(scale: GradientScale, kinds: set[str], tensors: bool) -> st
     markings of zero, non-finite and missing gradients that the graph uses."""
     ticks = scale.ticks()
     colours = "".join(
-        f'<td bgcolor="{scale.colour(10.0**decade)}" width="34" height="10"></td>'
+        f'<td bgcolor="{scale.decade_colour(decade)}" width="34" height="10"></td>'
         for decade in ticks
     )
     numbers = "".join(f"<td>{decade_text(decade)}</td>" for decade in ticks)

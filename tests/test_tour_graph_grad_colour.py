@@ -9,7 +9,7 @@ import pytest
 
 import nn
 from autograd import Tensor, Value, draw_graph, topological_order, weighted_sum
-from autograd.viz_gradient import gradient_magnitude, gradient_scale, ramp_colour
+from autograd.viz_gradient import decade_text, gradient_magnitude, gradient_scale, ramp_colour
 from autograd.viz_graph import NO_GRAD_COLOURS, NON_FINITE_COLOURS, ZERO_GRAD_COLOURS
 
 
@@ -157,3 +157,12 @@ def test_a_color_by_that_is_not_a_string_is_refused():
     loss, _ = sigmoid_chain(1)
     with pytest.raises(TypeError, match="color_by must be"):
         draw_graph(loss, color_by=None)
+
+
+def test_gradients_at_the_ends_of_the_float_range_are_drawn():
+    tiny, huge = Value(5e-324, label="tiny"), Value(1.7e308, label="huge")
+    out = tiny + huge
+    tiny.grad, huge.grad = 5e-324, 1.7e308  # set by hand: no formula gives both at once
+    source = draw_graph(out, color_by="grad").source
+    assert ">1e-324<" in source and ">1e+309<" in source
+    assert decade_text(-12) == "1e-12" and decade_text(-2) == "0.01" and decade_text(6) == "1e+06"

@@ -93,3 +93,11 @@ def test_the_committed_tour_has_no_outputs():
 def test_the_tour_leaves_a_place_for_the_animated_backward_pass():
     notebook = nbformat.read(NOTEBOOK, as_version=4)
     assert any("BACKWARD ANIMATED" in cell.source for cell in notebook.cells)
+
+
+def test_the_notebook_tools_are_pinned_in_the_dev_extra():
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    dev = re.search(r"^dev = \[(.*?)\]$", pyproject, flags=re.S | re.M)
+    assert dev
+    for tool in ("nbclient", "nbformat", "ipykernel"):
+        assert re.search(rf'"{tool}==\d+(\.\d+)+"', dev.group(1)), tool
