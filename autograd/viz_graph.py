@@ -41,6 +41,7 @@ import numpy as np
 
 from autograd.graph import topological_order
 from autograd.viz_gradient import (
+    DARK_FROM,
     GradientScale,
     decade_text,
     gradient_magnitude,
@@ -309,10 +310,14 @@ def draw_graph(
 
     if legend:
         kinds = {look.kind for look in looks}
-        lines = [_legend(roles_present, show_local_grads, compact, show_grad, scale, bool(on_path))]
+        gradient = None
         if scale is not None:
-            lines.append(_gradient_legend(scale, kinds, any(_is_tensor(n) for n in order)))
-        graph.attr(label=_legend_table(lines))
+            gradient = _gradient_legend(scale, kinds, any(_is_tensor(n) for n in order))
+        graph.attr(
+            label=_legend(
+                roles_present, show_local_grads, compact, show_grad, gradient, bool(on_path)
+            )
+        )
     return graph
 
 
@@ -812,7 +817,8 @@ def _module_node_attributes(
             rows = _scalar_rows(node, title, show_grad, compact, look.muted)
         table = (
             f'<table border="{2 if look.width != "1" else 1}" color="{look.border}" '
-            f'bgcolor="{look.fill}" style="rounded" cellborder="0" cellspacing="0" '
+            f'bgcolor="{look.fill}" style="rounded{",dashed" if look.dashed else ""}" '
+            'cellborder="0" cellspacing="0" '
             f'cellpadding="1">{_table_rows(rows, compact)}</table>'
         )
         if look.text != "#000000":  # white text on a dark fill
@@ -842,20 +848,23 @@ def _legend(
     show_local_grads: bool,
     compact: bool,
     show_grad: bool,
-    scale: GradientScale | None = None,
+    gradient: list[str] | None = None,
     highlighted: bool = False,
 ) -> str:
-    """A one-row table of colour swatches: the roles, operations, and what else is drawn.
+    """A one-row table of colour swatches, used as the graph's label (so it adds no node).
 
-    Each text is a cell of its own, with no space at either end: an SVG viewer drops the
-    spaces at the ends of a text, which would run "0.5" into "on an edge". With a gradient
-    ``scale`` the fills are the gradient's, so a role is shown by its border alone.
+    It shows the roles, or with ``color_by="grad"`` the cells of :func:`_gradient_legend`
+    in their place (the fills are then the gradient's), then the operations and whatever
+    else is drawn. Each text is a cell of its own, with no space at either end: an SVG
+    viewer drops the spaces at the ends of a text, which would run "0.5" into "on an edge".
     """
     cells = []
-    for role, (fill, border) in ROLE_COLOURS.items():
-        if role in roles:
-            shaded = scale is not None and role != "constant"
-            cells.append(_swatch("#ffffff" if shaded else fill, border) + _legend_text(role))
+    if gradient is not None:
+        cells.extend(gradient)
+    else:
+        for role, (fill, border) in ROLE_COLOURS.items():
+            if role in roles:
+                cells.append(_swatch(fill, border) + _legend_text(role))
     fill, border = OP_COLOURS
     cells.append(_swatch(fill, border) + _legend_text("operation"))
     if compact and show_grad:
@@ -873,26 +882,24 @@ def _legend(
             + _legend_text("its path to the output")
         )
     return (
-        '<table border="0" cellborder="0" cellspacing="2" cellpadding="1"><tr>'
+        '<<table border="0" cellborder="0" cellspacing="2" cellpadding="1"><tr>'
         + '<td width="10"></td>'.join(cells)
-        + "</tr></table>"
+        + "</tr></table>>"
     )
 
 
-def _gradient_legend(scale: GradientScale, kinds: set[str], tensors: bool) -> str:
-    """The gradient's scale: a ramp of colours with its powers of ten under it, then the
-    markings of zero, non-finite and missing gradients that the graph uses."""
-    ticks = scale.ticks()
-    colours = "".join(
-        f'<td bgcolor="{scale.decade_colour(decade)}" width="34" height="10"></td>'
-        for decade in ticks
+def _gradient_legend(scale: GradientScale, kinds: set[str], tensors: bool) -> list[str]:
+    """The legend's cells for ``color_by="grad"``: what is measured, the scale (a row of its
+    colours, each holding its power of ten), the markings of zero, non-finite and missing
+    gradients that the graph uses, and the roles (by their borders: the fills are the
+    gradient's)."""
+    ramp = "".join(
+        f'<td bgcolor="{scale.decade_colour(decade)}">'
+        f'<font color="{"#ffffff" if _dark_decade(scale, decade) else "#000000"}">'
+        f"{decade_text(decade)}</font></td>"
+        for decade in scale.ticks()
     )
-    numbers = "".join(f"<td>{decade_text(decade)}</td>" for decade in ticks)
-    ramp = (
-        '<td><table border="0" cellborder="0" cellspacing="0" cellpadding="1">'
-        f"<tr>{colours}</tr><tr>{numbers}</tr></table></td>"
-    )
-    size = "|grad|, log scale" + ("; a Tensor: √mean(grad²)" if tensors else "")
+    size = "|grad| (a Tensor's: √mean(grad²)), log scale" if tensors else "|grad|, log scale"
     cells = [_legend_text(size) + ramp]
     markings = [
         ("zero", ZERO_GRAD_COLOURS, "grad = 0"),
@@ -907,19 +914,11 @@ def _gradient_legend(scale: GradientScale, kinds: set[str], tensors: bool) -> st
                 'height="10"></td>'
             )
             cells.append(swatch + _legend_text(text))
-    return (
-        '<table border="0" cellborder="0" cellspacing="2" cellpadding="1"><tr>'
-        + '<td width="10"></td>'.join(cells)
-        + "</tr></table>"
-    )
+    return cells
 
 
-def _legend_table(rows: list[str]) -> str:
-    """The graph's label (so the legend adds no node): the legend's rows, one under another."""
-    if len(rows) == 1:
-        return f"<{rows[0]}>"
-    body = "".join(f'<tr><td align="left">{row}</td></tr>' for row in rows)
-    return f'<<table border="0" cellborder="0" cellspacing="0" cellpadding="0">{body}</table>>'
+def _dark_decade(scale: GradientScale, decade: int) -> bool:
+    return (decade - scale.low) / (scale.high - scale.low) >= DARK_FROM
 
 
 def _legend_text(text: str) -> str:

@@ -109,7 +109,7 @@ def test_a_tensor_is_shaded_by_the_root_mean_square_of_its_gradient():
     source = draw_graph(loss, color_by="grad").source
     scale = gradient_scale([gradient_magnitude(w.grad), 1.0])
     assert fill(source, dot_name(loss, w)) == scale.colour(1.0)
-    assert "a Tensor: √mean(grad²)" in source
+    assert "(a Tensor's: √mean(grad²))" in source
 
 
 def test_a_tensor_without_a_gradient_is_grey():
@@ -166,3 +166,15 @@ def test_gradients_at_the_ends_of_the_float_range_are_drawn():
     source = draw_graph(out, color_by="grad").source
     assert ">1e-324<" in source and ">1e+309<" in source
     assert decade_text(-12) == "1e-12" and decade_text(-2) == "0.01" and decade_text(6) == "1e+06"
+
+
+def test_a_parameter_with_a_zero_gradient_is_dashed_inside_its_box():
+    nn.manual_seed(0)
+    model = nn.MLP(1, [1], activation="sigmoid")
+    (out,) = model([Value(0.0, label="x")])  # input 0: ∂out/∂w = 0
+    out.backward()
+    source = draw_graph(out, module=model, color_by="grad").source
+    assert f'bgcolor="{ZERO_GRAD_COLOURS[0]}" style="rounded,dashed"' in source
+    assert "<svg" in draw_graph(out, module=model, color_by="grad").pipe(
+        format="svg", encoding="utf-8"
+    )
