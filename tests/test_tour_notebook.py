@@ -13,6 +13,8 @@ from pathlib import Path
 import nbformat
 import pytest
 from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+from nbformat.v4 import new_code_cell, new_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "docs" / "tour.ipynb"
@@ -51,17 +53,22 @@ def kernel_home(tmp_path, monkeypatch) -> Path:
     return work
 
 
+def run(notebook: nbformat.NotebookNode, where: Path) -> nbformat.NotebookNode:
+    """Execute every cell in order in a fresh kernel running in ``where``.
+
+    Raises:
+        nbclient.exceptions.CellExecutionError: a cell raised (the message names it).
+    """
+    client = NotebookClient(
+        notebook, kernel_name=KERNEL, timeout=120, resources={"metadata": {"path": str(where)}}
+    )
+    client.execute()
+    return notebook
+
+
 @pytest.fixture
 def executed(kernel_home) -> nbformat.NotebookNode:
-    notebook = nbformat.read(NOTEBOOK, as_version=4)
-    client = NotebookClient(
-        notebook,
-        kernel_name=KERNEL,
-        timeout=120,
-        resources={"metadata": {"path": str(kernel_home)}},
-    )
-    client.execute()  # raises CellExecutionError, naming the cell, on any error
-    return notebook
+    return run(nbformat.read(NOTEBOOK, as_version=4), kernel_home)
 
 
 def outputs(notebook: nbformat.NotebookNode) -> list:
@@ -81,6 +88,12 @@ def test_the_tour_runs_top_to_bottom_and_shows_its_graphs_as_svg(executed, kerne
     accuracy = re.search(r"test accuracy (\d+\.\d)%", text)
     assert accuracy and float(accuracy.group(1)) >= 80.0, text
     assert list(kernel_home.iterdir()) == []  # nothing written where it ran, either
+
+
+def test_a_cell_that_raises_fails_the_run(kernel_home):
+    notebook = new_notebook(cells=[new_code_cell("x = 1"), new_code_cell("x / 0")])
+    with pytest.raises(CellExecutionError, match="ZeroDivisionError"):
+        run(notebook, kernel_home)
 
 
 def test_the_committed_tour_has_no_outputs():
