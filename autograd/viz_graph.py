@@ -30,14 +30,23 @@ the package having imported it first.
 from __future__ import annotations
 
 import html
+import math
 import unicodedata
+from collections.abc import Iterable, Sequence
 from itertools import pairwise
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
 from autograd.graph import topological_order
+from autograd.viz_gradient import (
+    DARK_FROM,
+    GradientScale,
+    decade_text,
+    gradient_magnitude,
+    gradient_scale,
+)
 
 if TYPE_CHECKING:  # for annotations only: graphviz is imported on first use
     import graphviz
@@ -75,6 +84,21 @@ ROLE_COLOURS: dict[str, tuple[str, str]] = {
 }
 OP_COLOURS = ("#f3f4f6", "#9ca3af")
 LOCAL_GRAD_COLOUR = "#7c3aed"
+GREY_TEXT = "#6b7280"
+LIGHT_TEXT = "#e5e7eb"  # the grey of "grad" on a dark fill
+DARK_GREY_TEXT = "#374151"  # and on a coloured light one
+
+# highlight=: the nodes asked for are filled and bordered red; every node, operation and edge
+# on a path from them to the output gets a thick red line.
+HIGHLIGHT_COLOURS = ("#fecaca", "#dc2626")
+HIGHLIGHT_WIDTH = "2.5"
+
+# color_by="grad": a gradient of exactly zero is white with a dashed border, one holding NaN
+# or ±inf is fuchsia, a missing one (a Tensor's None) grey; the others are shaded by size.
+ZERO_GRAD_COLOURS = ("#ffffff", "#6b7280")
+NON_FINITE_COLOURS = ("#f0abfc", "#a21caf")
+NO_GRAD_COLOURS = ("#e5e7eb", "#9ca3af")
+COLOR_BY = ("role", "grad")
 
 # How an operation is written in its node; any op not listed is shown as it is named.
 OP_SYMBOLS = {
@@ -135,6 +159,9 @@ def draw_graph(
     compact: bool | None = None,
     legend: bool = True,
     name: str | None = None,
+    highlight: Any = None,
+    color_by: str = "role",
+    rows: Sequence[Sequence[Any]] = (),
 ) -> ComputationGraph:
     """Draw the computation graph that produced ``root``, as a :class:`graphviz.Digraph`.
 
@@ -161,6 +188,22 @@ def draw_graph(
         name: the graph's name, which an SVG carries as its title (browsers show it as a
             tooltip and a tab's name). By default "computation graph of" ``root``'s label,
             or "computation graph".
+        highlight: a node of the graph, or several (a list, tuple or set): each is filled
+            red, and every path from it to ``root`` — nodes, operations, edges — is drawn in
+            thick red (with the operation that produced it), so the way a bad value took to
+            the output can be followed; the legend says so.
+        color_by: "role" (the default) colours nodes by role, as below; "grad" fills each
+            node by the size of its gradient on a log scale, shown in the legend as a ramp
+            of colours with its powers of ten: pale yellow for a gradient that has all but
+            vanished, dark blue for the largest. A Value's size is ``|grad|``; a Tensor's the
+            root mean square of its gradient's elements. A gradient of exactly 0 is white
+            with a dashed border; one holding NaN or ±inf is fuchsia; a Tensor with no
+            gradient (``None``) is grey. Borders keep the colour of the node's role;
+            constants are not shaded. Call ``root.backward()`` first.
+        rows: lists of nodes of the graph, each drawn on a line of its own, side by side
+            with the operation that produced each, the lines in the order given and flush
+            to the start: one layer per row makes a deep chain fit a screen. With rankdir
+            "TB" (or "BT") a list is a row; with "LR" (or "RL") a column.
 
     Roles: the root is the *output*; a node computed from others is *intermediate*; a leaf
     is a *parameter* if it is one of ``module``'s parameters, an *input* if it has a label
@@ -178,9 +221,13 @@ def draw_graph(
 
     Raises:
         ValueError: the graph has more than ``max_nodes`` values (the message gives its
-            size and what to do), or ``rankdir`` is not one of LR, TB, RL, BT.
-        TypeError: ``root`` is not a graph node (e.g. a list of outputs), or ``module``
-            has no ``named_parameters()`` method.
+            size and what to do), ``rankdir`` is not one of LR, TB, RL, BT, ``color_by`` is
+            not "role" or "grad", or a ``highlight`` or ``rows`` node is not in the graph
+            of ``root``.
+        TypeError: ``root`` is not a graph node (e.g. a list of outputs), ``module``
+            has no ``named_parameters()`` method, ``color_by`` is not a string,
+            ``highlight`` is neither a node nor a collection of nodes, or ``rows`` is not
+            a list of lists of nodes.
         ImportError: the Python package ``graphviz`` is not installed (the message says
             how to install it).
     """
@@ -189,17 +236,27 @@ def draw_graph(
         raise ValueError(
             f"draw_graph: rankdir must be one of {', '.join(_RANKDIRS)}, not {rankdir!r}"
         )
+    _check_color_by(color_by)
     _check_root(root)
     order = topological_order(root)
     _check_size(order, max_nodes)
     parameter_paths = _parameter_paths(module)
+    position = {id(node): i for i, node in enumerate(order)}
+    highlighted = _highlighted_positions(highlight, position, order)
+    row_positions = [_positions(row, position, order, "rows") for row in _check_rows(rows)]
+    on_path = _on_path_to_output(order, position, highlighted)
+    roles = [_role(node, root, parameter_paths) for node in order]
+    scale = gradient_scale(_magnitudes(order, roles)) if color_by == "grad" else None
+    looks = [
+        _look(node, role, scale, on_path, highlighted, i)
+        for i, (node, role) in enumerate(zip(order, roles))
+    ]
     if compact is None:
         compact = len(order) > COMPACT_ABOVE
     if name is None:
         label = getattr(root, "label", "")
         name = f"computation graph of {label}" if label else "computation graph"
 
-    position = {id(node): i for i, node in enumerate(order)}
     graph = _new_graph(graph_class, _graph_name(name), rankdir, format, compact)
     roles_present: set[str] = set()
     declared = {param_id: k for k, param_id in enumerate(parameter_paths)}
@@ -207,13 +264,14 @@ def draw_graph(
     endpoint: dict[int, str] = {}  # position → where its edges start: "v3", or "p0:v3:s"
 
     for i, node in enumerate(order):
-        role = _role(node, root, parameter_paths)
+        role = roles[i]
         roles_present.add(role)
         if role == "parameter":
             owner = _owner(parameter_paths[id(node)])
             owners.setdefault(owner, []).append((declared[id(node)], i))
             continue
-        graph.node(f"v{i}", **_value_node_attributes(node, role, node.label, show_grad, compact))
+        attributes = _value_node_attributes(node, role, node.label, show_grad, compact, looks[i])
+        graph.node(f"v{i}", **attributes)
         endpoint[i] = f"v{i}"
 
     # One node per module that owns parameters (per neuron for nn.MLP), in the module's
@@ -226,7 +284,7 @@ def draw_graph(
         parameters = []
         for _, i in members:
             title = order[i].label or _name_in_owner(parameter_paths[id(order[i])])
-            parameters.append((f"v{i}", order[i], title))
+            parameters.append((f"v{i}", order[i], title, looks[i]))
             endpoint[i] = f"p{k}:v{i}:{_EXIT_SIDE[rankdir]}"
         module_name = owner or type(module).__name__
         graph.node(
@@ -239,17 +297,222 @@ def draw_graph(
     for i, node in enumerate(order):
         if not node.parents:
             continue
-        graph.node(f"op{i}", **_op_node_attributes(node.op))
+        graph.node(f"op{i}", **_op_node_attributes(node.op, i in on_path))
         local_grads = getattr(node, "local_grads", None) if show_local_grads else None
         for k, parent in enumerate(node.parents):
             label = _local_grad_label(local_grads, k, len(node.parents))
-            graph.edge(endpoint[position[id(parent)]], f"op{i}", **label)
-        graph.edge(f"op{i}", f"v{i}")
+            parent_at = position[id(parent)]
+            marked = _PATH_EDGE if parent_at in on_path else {}
+            graph.edge(endpoint[parent_at], f"op{i}", **label, **marked)
+        graph.edge(f"op{i}", f"v{i}", **(_PATH_EDGE if i in on_path else {}))
     _keep_inputs_in_order(graph, order, position, parameter_paths, root)
+    _place_rows(graph, order, row_positions, endpoint)
 
     if legend:
-        graph.attr(label=_legend(roles_present, show_local_grads, compact, show_grad))
+        kinds = {look.kind for look in looks}
+        gradient = None
+        if scale is not None:
+            gradient = _gradient_legend(scale, kinds, any(_is_tensor(n) for n in order))
+        graph.attr(
+            label=_legend(
+                roles_present, show_local_grads, compact, show_grad, gradient, bool(on_path)
+            )
+        )
     return graph
+
+
+def _check_color_by(color_by: Any) -> None:
+    if not isinstance(color_by, str):
+        raise TypeError(
+            f'draw_graph: color_by must be "role" or "grad" (a string), not '
+            f"{type(color_by).__name__}"
+        )
+    if color_by not in COLOR_BY:
+        raise ValueError(
+            f'draw_graph: color_by must be "role" (colours by what a node is) or "grad" '
+            f"(shades by the size of its gradient), not {color_by!r}"
+        )
+
+
+def _highlighted_positions(highlight: Any, position: dict[int, int], order: list[Any]) -> set[int]:
+    """The positions in ``order`` of the node(s) to highlight (empty for ``None``).
+
+    Raises:
+        TypeError: ``highlight`` is neither a node nor a list, tuple or set of nodes.
+        ValueError: a node to highlight is not in the graph.
+    """
+    if highlight is None:
+        return set()
+    if _is_node(highlight):
+        nodes = [highlight]
+    elif isinstance(highlight, (list, tuple, set, frozenset)):
+        nodes = list(highlight)
+    else:
+        raise TypeError(
+            "draw_graph: highlight must be a node of the graph (a Value or a Tensor) or a "
+            f"list of them, not {type(highlight).__name__}"
+        )
+    return set(_positions(nodes, position, order, "highlight"))
+
+
+def _positions(
+    nodes: Iterable[Any], position: dict[int, int], order: list[Any], argument: str
+) -> list[int]:
+    """The positions in ``order`` of ``nodes``, given as draw_graph's ``argument``.
+
+    Raises:
+        TypeError: one of ``nodes`` is not a node.
+        ValueError: one of ``nodes`` is not in the graph.
+    """
+    positions = []
+    for node in nodes:
+        if not _is_node(node):
+            raise TypeError(
+                f"draw_graph: {argument} must hold nodes of the graph (Values or Tensors), "
+                f"not {type(node).__name__}"
+            )
+        if id(node) not in position:
+            kind = type(order[0]).__name__
+            raise ValueError(
+                f"draw_graph: a {type(node).__name__} in {argument} ({_describe(node)}) is "
+                f"not in the graph of root: root was not computed from it. Give a {kind} "
+                "that root was computed from, or draw the graph of an output that depends "
+                "on it."
+            )
+        positions.append(position[id(node)])
+    return positions
+
+
+def _check_rows(rows: Any) -> list[list[Any]]:
+    """``rows`` as a list of lists.
+
+    Raises:
+        TypeError: ``rows`` is not a list (or tuple) of lists (or tuples) of nodes.
+    """
+    if isinstance(rows, (list, tuple)) and all(isinstance(row, (list, tuple)) for row in rows):
+        return [list(row) for row in rows]
+    raise TypeError(
+        "draw_graph: rows must be a list of lists of nodes, one list per row (e.g. "
+        f"[[w1, b1, z1, h1], [w2, b2, z2, h2]]), not {type(rows).__name__}"
+    )
+
+
+def _place_rows(
+    graph: graphviz.Digraph, order: list[Any], rows: list[list[int]], endpoint: dict[int, str]
+) -> None:
+    """Put each row's nodes, and the operations that produced them, on one rank; keep the
+    rows in order and flush to the start with a heavy invisible edge between their first
+    nodes (which dot keeps short and straight)."""
+    firsts = []
+    for row in rows:
+        members: list[str] = []
+        for i in row:
+            name = endpoint[i].partition(":")[0]  # a parameter: its module's node, "p0"
+            if order[i].parents:
+                members.append(f"op{i}")
+            if name not in members:
+                members.append(name)
+        if not members:
+            continue
+        with graph.subgraph() as line:
+            line.attr(rank="same")
+            for member in members:
+                line.node(member)
+        firsts.append(members[0])
+    for above, below in pairwise(firsts):
+        graph.edge(above, below, style="invis", weight="100")
+
+
+def _on_path_to_output(
+    order: list[Any], position: dict[int, int], highlighted: set[int]
+) -> set[int]:
+    """The positions of the highlighted nodes and of every node computed from one of them.
+
+    Every node of ``order`` leads to the root, so these are exactly the nodes on a path from
+    a highlighted node to the output. One sweep in topological order: a node is on a path
+    if it is highlighted or one of its parents is.
+    """
+    on_path = set(highlighted)
+    if not on_path:
+        return on_path
+    for i, node in enumerate(order):
+        if any(position[id(parent)] in on_path for parent in node.parents):
+            on_path.add(i)
+    return on_path
+
+
+def _is_node(thing: Any) -> bool:
+    return hasattr(thing, "parents") and hasattr(thing, "data")
+
+
+def _is_tensor(node: Any) -> bool:
+    return isinstance(node.data, np.ndarray)
+
+
+def _describe(node: Any) -> str:
+    label = getattr(node, "label", "")
+    named = f"{label!r}, " if label else ""
+    if _is_tensor(node):
+        return f"{named}shape {node.data.shape}"
+    return f"{named}data {_number(float(node.data))}"
+
+
+class _Look(NamedTuple):
+    """How one Value/Tensor is drawn: fill, border, text colours, border width and style.
+
+    ``kind`` names what decided the fill, for the legend: a role, or with ``color_by="grad"``
+    "shaded", "zero", "non-finite" or "no gradient".
+    """
+
+    fill: str
+    border: str
+    text: str = "#000000"
+    muted: str = GREY_TEXT
+    width: str = "1"
+    dashed: bool = False
+    kind: str = ""
+
+
+def _magnitudes(order: list[Any], roles: list[str]) -> list[float | None]:
+    """The gradient sizes that set the scale: every node's but the constants'."""
+    return [gradient_magnitude(node.grad) for node, role in zip(order, roles) if role != "constant"]
+
+
+def _look(
+    node: Any,
+    role: str,
+    scale: GradientScale | None,
+    on_path: set[int],
+    highlighted: set[int],
+    i: int,
+) -> _Look:
+    """The colours of node ``i``: by role or by gradient, then red if highlighted."""
+    fill, border = ROLE_COLOURS[role]
+    look = _Look(fill, border, kind=role)
+    if scale is not None and role != "constant":
+        look = _gradient_look(gradient_magnitude(node.grad), scale, border)
+    if i in highlighted:
+        fill, border = HIGHLIGHT_COLOURS
+        look = look._replace(fill=fill, text="#000000", muted=GREY_TEXT)
+    if i in on_path:
+        look = look._replace(border=HIGHLIGHT_COLOURS[1], width=HIGHLIGHT_WIDTH, dashed=False)
+    return look
+
+
+def _gradient_look(magnitude: float | None, scale: GradientScale, border: str) -> _Look:
+    if magnitude is None:
+        return _Look(NO_GRAD_COLOURS[0], border, kind="no gradient")
+    if not math.isfinite(magnitude):
+        fill, marked_border = NON_FINITE_COLOURS
+        return _Look(fill, marked_border, width=HIGHLIGHT_WIDTH, kind="non-finite")
+    if magnitude == 0.0:
+        return _Look(ZERO_GRAD_COLOURS[0], ZERO_GRAD_COLOURS[1], dashed=True, kind="zero")
+    if scale.is_dark(magnitude):
+        return _Look(scale.colour(magnitude), border, "#ffffff", LIGHT_TEXT, kind="shaded")
+    return _Look(scale.colour(magnitude), border, muted=DARK_GREY_TEXT, kind="shaded")
+
+
+_PATH_EDGE = {"color": HIGHLIGHT_COLOURS[1], "penwidth": HIGHLIGHT_WIDTH}
 
 
 def _check_root(root: Any) -> None:
@@ -406,30 +669,37 @@ def _new_graph(
 
 
 def _value_node_attributes(
-    node: Any, role: str, title: str, show_grad: bool, compact: bool
+    node: Any, role: str, title: str, show_grad: bool, compact: bool, look: _Look
 ) -> dict[str, str]:
     """A rounded box holding a small table: title, then data (and grad) rows.
 
     A constant is a square box: a Value's holds its number alone, a Tensor's its shape and
-    data, neither a gradient (nothing learns a constant).
+    data, neither a gradient (nothing learns a constant). ``look`` gives the colours.
     """
     constant = role == "constant"
     if isinstance(node.data, np.ndarray):
-        rows = _tensor_rows(node, title, show_grad and not constant, compact)
+        rows = _tensor_rows(node, title, show_grad and not constant, compact, look.muted)
     elif constant:
         rows = [[_number(node.data)]]
     else:
-        rows = _scalar_rows(node, title, show_grad, compact)
-    fill, border = ROLE_COLOURS[role]
-    return {
+        rows = _scalar_rows(node, title, show_grad, compact, look.muted)
+    style = "filled" if constant else "rounded,filled"
+    attributes = {
         "label": f'<<table border="0" cellborder="0" cellspacing="0" cellpadding="1">'
         f"{_table_rows(rows, compact)}</table>>",
         "shape": "box",
-        "style": "filled" if constant else "rounded,filled",
-        "fillcolor": fill,
-        "color": border,
+        "style": style + (",dashed" if look.dashed else ""),
+        "fillcolor": look.fill,
+        "color": look.border,
         "class": f"value {role}",
     }
+    if compact:  # one line of text: no taller than it (Graphviz's least height is 0.5")
+        attributes["height"] = "0.3"
+    if look.text != "#000000":
+        attributes["fontcolor"] = look.text
+    if look.width != "1":
+        attributes["penwidth"] = look.width
+    return attributes
 
 
 def _table_rows(rows: list[list[str]], compact: bool) -> str:
@@ -447,20 +717,24 @@ def _table_row(cells: list[str]) -> str:
     return f'<tr><td align="left">{name}</td><td width="4"></td><td align="right">{value}</td></tr>'
 
 
-def _scalar_rows(node: Any, title: str, show_grad: bool, compact: bool) -> list[list[str]]:
+def _scalar_rows(
+    node: Any, title: str, show_grad: bool, compact: bool, muted: str = GREY_TEXT
+) -> list[list[str]]:
     rows = [[f"<b>{_escape(title)}</b>"]] if title else []
     if compact:
         rows.append([_number(node.data)])
         if show_grad:
-            rows.append([f'<font color="#6b7280">∇{_number(node.grad)}</font>'])
+            rows.append([_grey(f"∇{_number(node.grad)}", muted)])
         return rows
     rows.append(["data", _number(node.data)])
     if show_grad:
-        rows.append([_grey("grad"), _grey(_number(node.grad))])
+        rows.append([_grey("grad", muted), _grey(_number(node.grad), muted)])
     return rows
 
 
-def _tensor_rows(node: Any, title: str, show_grad: bool, compact: bool) -> list[list[str]]:
+def _tensor_rows(
+    node: Any, title: str, show_grad: bool, compact: bool, muted: str = GREY_TEXT
+) -> list[list[str]]:
     shape = str(node.data.shape) if node.data.ndim else "scalar"
     kind = f"{shape} {node.data.dtype}"
     rows = [[f"<b>{_escape(title)}</b>"]] if title else []
@@ -470,7 +744,8 @@ def _tensor_rows(node: Any, title: str, show_grad: bool, compact: bool) -> list[
     rows.append(["data", _array_summary(node.data)])
     if show_grad:
         grad = node.grad
-        rows.append([_grey("grad"), _grey("None" if grad is None else _array_summary(grad))])
+        summary = "None" if grad is None else _array_summary(grad)
+        rows.append([_grey("grad", muted), _grey(summary, muted)])
     return rows
 
 
@@ -489,12 +764,12 @@ def _array_summary(array: Any) -> str:
     )
 
 
-def _op_node_attributes(op: str) -> dict[str, str]:
+def _op_node_attributes(op: str, on_path: bool = False) -> dict[str, str]:
     fill, border = OP_COLOURS
     # "weighted_sum:3" (a weighted sum with 3 Value inputs) draws as every weighted sum does.
     symbol = OP_SYMBOLS.get(op.partition(":")[0] if op.startswith("weighted_sum") else op, op)
     symbol = symbol or "?"
-    return {
+    attributes = {
         "label": f"<{_escape(symbol)}>",
         "shape": "ellipse",
         "style": "filled",
@@ -505,6 +780,10 @@ def _op_node_attributes(op: str) -> dict[str, str]:
         "margin": "0.04,0.02",
         "class": "op",
     }
+    if on_path:  # on the way from a highlighted node to the output
+        attributes["color"] = HIGHLIGHT_COLOURS[1]
+        attributes["penwidth"] = HIGHLIGHT_WIDTH
+    return attributes
 
 
 def _local_grad_label(local_grads: Any, k: int, parent_count: int) -> dict[str, str]:
@@ -519,28 +798,32 @@ def _local_grad_label(local_grads: Any, k: int, parent_count: int) -> dict[str, 
 
 def _module_node_attributes(
     name: str,
-    parameters: list[tuple[str, Any, str]],
+    parameters: list[tuple[str, Any, str, _Look]],
     show_grad: bool,
     compact: bool,
     across: bool,
 ) -> dict[str, str]:
     """A dashed box named after the module, holding one small table per parameter.
 
-    ``parameters`` are ``(port, node, title)`` in the module's order; each table is a port,
-    so an edge leaves from its own parameter. ``across``: side by side, else stacked.
+    ``parameters`` are ``(port, node, title, look)`` in the module's order; each table is a
+    port, so an edge leaves from its own parameter. ``across``: side by side, else stacked.
     """
-    fill, border = ROLE_COLOURS["parameter"]
+    border = ROLE_COLOURS["parameter"][1]
     cells = []
-    for port, node, title in parameters:
+    for port, node, title, look in parameters:
         if isinstance(node.data, np.ndarray):
-            rows = _tensor_rows(node, title, show_grad, compact)
+            rows = _tensor_rows(node, title, show_grad, compact, look.muted)
         else:
-            rows = _scalar_rows(node, title, show_grad, compact)
-        cells.append(
-            f'<td port="{port}"><table border="1" color="{border}" bgcolor="{fill}" '
-            f'style="rounded" cellborder="0" cellspacing="0" cellpadding="1">'
-            f"{_table_rows(rows, compact)}</table></td>"
+            rows = _scalar_rows(node, title, show_grad, compact, look.muted)
+        table = (
+            f'<table border="{2 if look.width != "1" else 1}" color="{look.border}" '
+            f'bgcolor="{look.fill}" style="rounded{",dashed" if look.dashed else ""}" '
+            'cellborder="0" cellspacing="0" '
+            f'cellpadding="1">{_table_rows(rows, compact)}</table>'
         )
+        if look.text != "#000000":  # white text on a dark fill
+            table = f'<font color="{look.text}">{table}</font>'
+        cells.append(f'<td port="{port}">{table}</td>')
     if across:
         body = "<tr>" + "".join(cells) + "</tr>"
     else:
@@ -560,16 +843,28 @@ def _module_node_attributes(
     }
 
 
-def _legend(roles: set[str], show_local_grads: bool, compact: bool, show_grad: bool) -> str:
+def _legend(
+    roles: set[str],
+    show_local_grads: bool,
+    compact: bool,
+    show_grad: bool,
+    gradient: list[str] | None = None,
+    highlighted: bool = False,
+) -> str:
     """A one-row table of colour swatches, used as the graph's label (so it adds no node).
 
-    Each text is a cell of its own, with no space at either end: an SVG viewer drops the
-    spaces at the ends of a text, which would run "0.5" into "on an edge".
+    It shows the roles, or with ``color_by="grad"`` the cells of :func:`_gradient_legend`
+    in their place (the fills are then the gradient's), then the operations and whatever
+    else is drawn. Each text is a cell of its own, with no space at either end: an SVG
+    viewer drops the spaces at the ends of a text, which would run "0.5" into "on an edge".
     """
     cells = []
-    for role, (fill, border) in ROLE_COLOURS.items():
-        if role in roles:
-            cells.append(_swatch(fill, border) + _legend_text(role))
+    if gradient is not None:
+        cells.extend(gradient)
+    else:
+        for role, (fill, border) in ROLE_COLOURS.items():
+            if role in roles:
+                cells.append(_swatch(fill, border) + _legend_text(role))
     fill, border = OP_COLOURS
     cells.append(_swatch(fill, border) + _legend_text("operation"))
     if compact and show_grad:
@@ -579,11 +874,51 @@ def _legend(roles: set[str], show_local_grads: bool, compact: bool, show_grad: b
             f'<td align="right"><font color="{LOCAL_GRAD_COLOUR}">0.5</font></td>'
             + _legend_text("on an edge: local derivative ∂out/∂in")
         )
+    if highlighted:
+        fill, border = HIGHLIGHT_COLOURS
+        cells.append(_swatch(fill, border) + _legend_text("highlighted"))
+        cells.append(
+            f'<td><font color="{border}"><b>━━▶</b></font></td>'
+            + _legend_text("its path to the output")
+        )
     return (
         '<<table border="0" cellborder="0" cellspacing="2" cellpadding="1"><tr>'
         + '<td width="10"></td>'.join(cells)
         + "</tr></table>>"
     )
+
+
+def _gradient_legend(scale: GradientScale, kinds: set[str], tensors: bool) -> list[str]:
+    """The legend's cells for ``color_by="grad"``: what is measured, the scale (a row of its
+    colours, each holding its power of ten), the markings of zero, non-finite and missing
+    gradients that the graph uses, and the roles (by their borders: the fills are the
+    gradient's)."""
+    ramp = "".join(
+        f'<td bgcolor="{scale.decade_colour(decade)}">'
+        f'<font color="{"#ffffff" if _dark_decade(scale, decade) else "#000000"}">'
+        f"{decade_text(decade)}</font></td>"
+        for decade in scale.ticks()
+    )
+    size = "|grad| (a Tensor's: √mean(grad²)), log scale" if tensors else "|grad|, log scale"
+    cells = [_legend_text(size) + ramp]
+    markings = [
+        ("zero", ZERO_GRAD_COLOURS, "grad = 0"),
+        ("non-finite", NON_FINITE_COLOURS, "grad nan or ±inf"),
+        ("no gradient", NO_GRAD_COLOURS, "no grad (None)"),
+    ]
+    for kind, (fill, border), text in markings:
+        if kind in kinds:
+            style = ' style="dashed"' if kind == "zero" else ""
+            swatch = (
+                f'<td bgcolor="{fill}" color="{border}" border="1"{style} width="12" '
+                'height="10"></td>'
+            )
+            cells.append(swatch + _legend_text(text))
+    return cells
+
+
+def _dark_decade(scale: GradientScale, decade: int) -> bool:
+    return (decade - scale.low) / (scale.high - scale.low) >= DARK_FROM
 
 
 def _legend_text(text: str) -> str:
@@ -601,8 +936,8 @@ def _number(x: float) -> str:
     return f"{x:.4g}"
 
 
-def _grey(text: str) -> str:
-    return f'<font color="#6b7280">{text}</font>'
+def _grey(text: str, colour: str = GREY_TEXT) -> str:
+    return f'<font color="{colour}">{text}</font>'
 
 
 def _escape(text: str) -> str:

@@ -90,6 +90,7 @@ def backprop_graph() -> graphviz.Digraph:
 PICTURES: dict[str, Callable[[], graphviz.Digraph]] = {
     "xor_graph.svg": readme_snippet("xor_graph.svg"),
     "backprop_graph.svg": backprop_graph,
+    "sigmoid_chain.svg": readme_snippet("sigmoid_chain.svg"),
 }
 """Every picture in ``docs/`` that the README shows, and the function that draws it."""
 
