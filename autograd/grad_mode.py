@@ -32,16 +32,27 @@ from typing import Any
 
 
 class _GradMode(threading.local):
-    enabled = True  # each thread's starting value; setting it changes only that thread's
+    # Each thread's starting values; setting them changes only that thread's.
+    #
+    # ``enabled`` is False inside no_grad(); otherwise operations record the graph, and it
+    # holds ``recording``: True, or inside autograd.detect_anomaly() a truthy marker telling
+    # each operation to check its result as well. Read once by every operation of both
+    # engines, so anomaly mode adds nothing to what an operation reads outside its block.
+    enabled: Any = True
+    recording: Any = True  # what "on" means in this thread: what enable_grad() switches to
 
 
-# Read by every operation of both engines.
 GRAD_MODE = _GradMode()
 
 
 def is_grad_enabled() -> bool:
     """True when operations record the graph (the default)."""
-    return GRAD_MODE.enabled
+    return bool(GRAD_MODE.enabled)
+
+
+def _mode(switch_to: bool) -> Any:
+    """The value of ``GRAD_MODE.enabled`` that switches recording on or off in this thread."""
+    return GRAD_MODE.recording if switch_to else False
 
 
 class _GradSwitch:
@@ -74,7 +85,7 @@ class _GradSwitch:
         if saved is None:
             saved = self._saved_per_thread.stack = []
         saved.append(GRAD_MODE.enabled)
-        GRAD_MODE.enabled = self._switch_to
+        GRAD_MODE.enabled = _mode(self._switch_to)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -114,7 +125,7 @@ class _GradSwitch:
         @functools.wraps(function)
         def function_in_mode(*args: Any, **kwargs: Any) -> Any:
             previous = GRAD_MODE.enabled  # on this call's stack: safe for threads, recursion
-            GRAD_MODE.enabled = mode
+            GRAD_MODE.enabled = _mode(mode)
             try:
                 return function(*args, **kwargs)
             finally:
@@ -134,7 +145,7 @@ def _step_in_mode(steps: Any, mode: bool) -> Generator[Any, Any, Any]:
     thrown: BaseException | None = None
     while True:
         previous = GRAD_MODE.enabled
-        GRAD_MODE.enabled = mode
+        GRAD_MODE.enabled = _mode(mode)
         try:
             if thrown is None:
                 yielded = steps.send(sent)
@@ -149,7 +160,7 @@ def _step_in_mode(steps: Any, mode: bool) -> Generator[Any, Any, Any]:
             sent = yield yielded
         except GeneratorExit:  # close(): let the body's finally blocks run in the mode
             previous = GRAD_MODE.enabled
-            GRAD_MODE.enabled = mode
+            GRAD_MODE.enabled = _mode(mode)
             try:
                 steps.close()
             finally:

@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any, Union
 import numpy as np
 
 from autograd import ops
+from autograd.anomaly import check_tensor
 from autograd.errors import unsupported_operand
 from autograd.grad_mode import GRAD_MODE
 from autograd.graph import _WATCH, BackwardObserver, topological_order
@@ -115,6 +116,7 @@ class Tensor:
         "_changed_at",
         "_data",
         "_made_at",
+        "_origin",  # where the node was made, set only inside detect_anomaly()
         "_saved",
         "grad",
         "label",
@@ -800,18 +802,23 @@ def _result(data: Any, parents: tuple, backward_rule: Any, op: str, saved: Any =
     node.grad = None
     node.op = op
     node.label = ""
-    if GRAD_MODE.enabled:
+    recording = GRAD_MODE.enabled
+    if recording:
         for parent in parents:
             if parent.requires_grad:
                 node.requires_grad = True
                 node.parents = parents
                 node._backward = backward_rule
                 node._saved = saved
+                if recording is not True:  # inside detect_anomaly(): where, and check
+                    check_tensor(node, parents)
                 return node
     node.requires_grad = False
     node.parents = ()
     node._backward = None
     node._saved = ()
+    if recording is not True and recording:  # a result without a graph, in anomaly mode
+        check_tensor(node, parents)
     return node
 
 

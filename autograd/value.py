@@ -61,7 +61,8 @@ class Value:
     computed after it see the new number).
     """
 
-    __slots__ = ("data", "grad", "label", "local_grads", "op", "parents")
+    # _origin: where the node was made, set only inside detect_anomaly() (autograd.anomaly)
+    __slots__ = ("_origin", "data", "grad", "label", "local_grads", "op", "parents")
     # Make NumPy hand ``np.float64(2) * value`` back to our reflected operators instead of
     # building an object array.
     __array_ufunc__ = None
@@ -337,14 +338,21 @@ def _result(data: float, parents: tuple, local_grads: tuple, op: str) -> Value:
     node = _new(Value)
     node.data = data
     node.grad = 0.0
-    if GRAD_MODE.enabled:
+    node.op = op
+    node.label = ""
+    recording = GRAD_MODE.enabled
+    if recording is True:  # the common case: record the graph
         node.parents = parents
         node.local_grads = local_grads
+    elif recording:  # inside detect_anomaly(): also remember the user's line, check the number
+        node.parents = parents
+        node.local_grads = local_grads
+        from autograd.anomaly import check_value  # (and NumPy) only in anomaly mode
+
+        check_value(node, parents)
     else:  # inside no_grad(): a constant, with nothing to backpropagate into
         node.parents = ()
         node.local_grads = ()
-    node.op = op
-    node.label = ""
     return node
 
 
