@@ -240,7 +240,8 @@ def _input_error(node: Any, operand: Any, index: int, operands: Sequence[Any]) -
         phase="input",
         location=where,
         op=node.op,
-        drawn_from=node,
+        # The graph of the operation that used it, if that operation recorded one.
+        drawn_from=node if operand in node.parents else operand,
     )
 
 
@@ -284,7 +285,8 @@ class _BackwardChecker:
                     "seeded with a non-finite gradient",
                     node,
                     [f"  seed ∂L/∂out: {_describe(node.grad)}"],
-                    "Pass a finite gradient to backward(), or none for a one-element output.",
+                    "Pass a finite gradient to backward() (or none, for one element), and reset "
+                    "a .grad that an earlier backward() left non-finite.",
                 )
         if not self.pending and not node.parents:  # the sweep is over
             self.root = None
@@ -293,8 +295,8 @@ class _BackwardChecker:
         if self.chained is not None:
             self.chained.passed(node, parent, local, contribution)
         self.pending.add(parent)
-        index = _index_of(parent, node.parents)
         if not _finite(contribution):
+            index = _index_of(parent, node.parents)
             detail = [f"  upstream ∂L/∂out: {_describe(node.grad)}"]
             if local is not None:
                 detail.append(f"  local derivative ∂out/∂(operand {index}): {_describe(local)}")
@@ -336,6 +338,7 @@ class _BackwardChecker:
             location=location_of(culprit),
             op=culprit.op,
             root=root,
+            drawn_from=root,
         )
 
 
