@@ -18,25 +18,34 @@ which names the operation, its operands' values, the pass it happened in and you
     >>> with detect_anomaly():
     ...     y = x.log()                                 # doctest: +ELLIPSIS
     Traceback (most recent call last):
-    AnomalyError: log gave a non-finite value in the forward pass, at ...
+    autograd.anomaly.AnomalyError: 'log' gave a non-finite value in the forward pass, at ...
       log(0) = -inf
-    ...
+      result: -inf
+      operand 1: a leaf 'x': 0
+    log(x) is -inf at 0 and nan below 0: keep x positive ...
 
 A non-finite value that comes *into* the block (an input, a parameter, a number in a
 formula, a node computed before the block) is blamed on itself, not on the first operation
 that uses it: the error's ``phase`` is then ``"input"``. An infinite input that an operation
 turns into a NaN (``0 * inf``) is blamed on that operation, which made the NaN.
 
-Outside the block nothing is checked or recorded, and it costs nothing: an operation reads
-the grad mode (:mod:`autograd.grad_mode`) once anyway, and inside this block that mode holds
-the marker :data:`CHECKING` (truthy: the graph is recorded) in place of ``True``. An
-operation tests ``mode is True`` where it tested ``mode``; only a mode that is neither
-``True`` nor ``False`` leads here. Like ``no_grad``, the mode is per thread.
+Outside the block nothing is checked or recorded, and it costs nothing: every operation
+reads the grad mode (:mod:`autograd.grad_mode`) anyway, as ``if GRAD_MODE.enabled:`` (record
+the graph) ``else:`` (a constant, in ``no_grad()``). Inside this block the mode holds the
+marker :data:`CHECKING` in place of ``True``. The marker is *falsy*, so the common branch
+is not taken and runs exactly as before outside the block, with no test added; only the
+``else`` branch asks whether the mode is ``False`` or the marker. Nodes made in the block
+remember their line in a slot ``_origin``: a Tensor has that slot, and a Value made here is
+of a subclass that adds it (a slot on every Value would make every node bigger). Like
+``no_grad``, the mode is per thread.
 
 What is not checked: operations inside ``no_grad()`` (they record nothing and have no
 backward), and the gradients that ``autograd.grad`` returns (it does not run ``backward()``;
 with ``create_graph=True`` its gradients are graph nodes, checked as they are made). The
-numbers stay IEEE's (:mod:`autograd.numerics`): this mode only raises on them.
+backward checks are an observer of :func:`autograd.graph.watching_backward`: one installed
+before the block is still called, but a ``watching_backward`` block opened inside this one
+replaces the checks until it ends. The numbers stay IEEE's (:mod:`autograd.numerics`): this
+mode only raises on them.
 """
 
 from __future__ import annotations
@@ -61,7 +70,10 @@ from autograd.graph import _WATCH, watching_backward
 
 
 class _Checking:
-    """The type of :data:`CHECKING`: truthy, so that operations record the graph."""
+    """The type of :data:`CHECKING`: falsy, so that operations leave their common branch."""
+
+    def __bool__(self) -> bool:
+        return False
 
     def __repr__(self) -> str:
         return "CHECKING"
@@ -210,7 +222,7 @@ def _forward_error(node: Any, operands: Sequence[Any]) -> AnomalyError:
         data = operand.data
         brought_in = np.isnan(data).any() if made_nan else not np.isfinite(data).all()
         if brought_in:
-            return _input_error(node, operand, index, operands)
+            return _input_error(node, operand, index)
     where = location_of(node)
     lines = [
         f"{_op_name(node.op)} gave a non-finite value in the forward pass, at {_at(where)}",
@@ -222,7 +234,8 @@ def _forward_error(node: Any, operands: Sequence[Any]) -> AnomalyError:
     return AnomalyError("\n".join(lines), node=node, phase="forward", location=where, op=node.op)
 
 
-def _input_error(node: Any, operand: Any, index: int, operands: Sequence[Any]) -> AnomalyError:
+def _input_error(node: Any, operand: Any, index: int) -> AnomalyError:
+    """The error for a non-finite operand that came into the block from outside."""
     where = location_of(node)
     name = f" {operand.label!r}" if operand.label else ""
     lines = [
@@ -397,7 +410,7 @@ class detect_anomaly:
             watching.__enter__()
         saved.append((GRAD_MODE.enabled, GRAD_MODE.recording, watching))
         GRAD_MODE.recording = CHECKING
-        if GRAD_MODE.enabled:  # inside no_grad() it stays off, until enable_grad()
+        if GRAD_MODE.enabled is not False:  # inside no_grad() it stays off, until enable_grad()
             GRAD_MODE.enabled = CHECKING
         return self
 

@@ -34,10 +34,11 @@ from typing import Any
 class _GradMode(threading.local):
     # Each thread's starting values; setting them changes only that thread's.
     #
-    # ``enabled`` is False inside no_grad(); otherwise operations record the graph, and it
-    # holds ``recording``: True, or inside autograd.detect_anomaly() a truthy marker telling
-    # each operation to check its result as well. Read once by every operation of both
-    # engines, so anomaly mode adds nothing to what an operation reads outside its block.
+    # ``enabled`` is read by every operation of both engines: True, operations record the
+    # graph; False (inside no_grad()), they do not. Inside autograd.detect_anomaly() it
+    # holds that module's marker CHECKING in place of True: record the graph, and check each
+    # result. The marker is falsy, so that the common case (``if GRAD_MODE.enabled:``,
+    # record) runs exactly as before; only the other branch tells False from the marker.
     enabled: Any = True
     recording: Any = True  # what "on" means in this thread: what enable_grad() switches to
 
@@ -47,7 +48,7 @@ GRAD_MODE = _GradMode()
 
 def is_grad_enabled() -> bool:
     """True when operations record the graph (the default)."""
-    return bool(GRAD_MODE.enabled)
+    return GRAD_MODE.enabled is not False  # True, or anomaly mode's (falsy) marker
 
 
 def _mode(switch_to: bool) -> Any:

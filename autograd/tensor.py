@@ -802,23 +802,32 @@ def _result(data: Any, parents: tuple, backward_rule: Any, op: str, saved: Any =
     node.grad = None
     node.op = op
     node.label = ""
-    recording = GRAD_MODE.enabled
-    if recording:
+    if GRAD_MODE.enabled:
         for parent in parents:
             if parent.requires_grad:
                 node.requires_grad = True
                 node.parents = parents
                 node._backward = backward_rule
                 node._saved = saved
-                if recording is not True:  # inside detect_anomaly(): where, and check
-                    check_tensor(node, parents)
                 return node
+    elif GRAD_MODE.enabled is not False:  # inside detect_anomaly(), whose marker is falsy
+        return _checked_result(node, parents, backward_rule, saved)
     node.requires_grad = False
     node.parents = ()
     node._backward = None
     node._saved = ()
-    if recording is not True and recording:  # a result without a graph, in anomaly mode
-        check_tensor(node, parents)
+    return node
+
+
+def _checked_result(node: Tensor, parents: tuple, backward_rule: Any, saved: Any) -> Tensor:
+    """The rest of :func:`_result` inside ``detect_anomaly()``: the node also remembers the
+    user's line that made it, and its array is checked (AnomalyError if not all finite)."""
+    requires_grad = any(parent.requires_grad for parent in parents)
+    node.requires_grad = requires_grad
+    node.parents = parents if requires_grad else ()
+    node._backward = backward_rule if requires_grad else None
+    node._saved = saved if requires_grad else ()
+    check_tensor(node, parents)
     return node
 
 

@@ -50,6 +50,17 @@ def test_outside_the_block_results_are_ieee_silently_and_nothing_is_recorded(eng
     assert np.all(np.asarray(x.grad) == math.inf)
 
 
+def test_outside_the_block_operations_make_plain_values_without_a_slot_for_the_line():
+    x = Value(2.0)
+    with detect_anomaly():
+        inside = x * 3.0
+    outside = x * 3.0
+    assert type(outside) is Value
+    assert "_origin" not in Value.__slots__  # no node pays for the line outside the block
+    assert isinstance(inside, Value)
+    assert (inside + outside).data == 12.0
+
+
 @pytest.mark.parametrize("engine", ENGINES)
 def test_inside_the_block_each_node_remembers_its_line(engine):
     x = leaf(engine, 2.0)
