@@ -431,7 +431,7 @@ class detect_anomaly:
         if (
             inspect.isgeneratorfunction(function)
             or inspect.iscoroutinefunction(function)
-            or (inspect.isasyncgenfunction(function))
+            or inspect.isasyncgenfunction(function)
         ):
             raise TypeError(
                 f"@detect_anomaly cannot decorate {function.__qualname__}, a generator or async "
