@@ -13,6 +13,7 @@ Both engines share one graph traversal (:func:`topological_order`) and one rule 
 non-finite numbers (:mod:`autograd.numerics`).
 """
 
+from autograd.anomaly import AnomalyError, detect_anomaly
 from autograd.functional import grad, gradgradcheck, hessian, hvp, jacobian
 from autograd.grad_mode import enable_grad, is_grad_enabled, no_grad
 from autograd.gradcheck import GradcheckError, gradcheck
@@ -39,11 +40,13 @@ __version__ = "0.1.0"
 __chaingrad__ = True
 
 __all__ = [
+    "AnomalyError",
     "GradcheckError",
     "Tensor",
     "Value",
     "binary_cross_entropy",
     "check_labels",
+    "detect_anomaly",
     "draw_graph",
     "enable_grad",
     "grad",

@@ -32,16 +32,28 @@ from typing import Any
 
 
 class _GradMode(threading.local):
-    enabled = True  # each thread's starting value; setting it changes only that thread's
+    # Each thread's starting values; setting them changes only that thread's.
+    #
+    # ``enabled`` is read by every operation of both engines: True, operations record the
+    # graph; False (inside no_grad()), they do not. Inside autograd.detect_anomaly() it
+    # holds that module's marker CHECKING in place of True: record the graph, and check each
+    # result. The marker is falsy, so that the common case (``if GRAD_MODE.enabled:``,
+    # record) runs exactly as before; only the other branch tells False from the marker.
+    enabled: Any = True
+    recording: Any = True  # what "on" means in this thread: what enable_grad() switches to
 
 
-# Read by every operation of both engines.
 GRAD_MODE = _GradMode()
 
 
 def is_grad_enabled() -> bool:
     """True when operations record the graph (the default)."""
-    return GRAD_MODE.enabled
+    return GRAD_MODE.enabled is not False  # True, or anomaly mode's (falsy) marker
+
+
+def _mode(switch_to: bool) -> Any:
+    """The value of ``GRAD_MODE.enabled`` that switches recording on or off in this thread."""
+    return GRAD_MODE.recording if switch_to else False
 
 
 class _GradSwitch:
@@ -74,7 +86,7 @@ class _GradSwitch:
         if saved is None:
             saved = self._saved_per_thread.stack = []
         saved.append(GRAD_MODE.enabled)
-        GRAD_MODE.enabled = self._switch_to
+        GRAD_MODE.enabled = _mode(self._switch_to)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -114,7 +126,7 @@ class _GradSwitch:
         @functools.wraps(function)
         def function_in_mode(*args: Any, **kwargs: Any) -> Any:
             previous = GRAD_MODE.enabled  # on this call's stack: safe for threads, recursion
-            GRAD_MODE.enabled = mode
+            GRAD_MODE.enabled = _mode(mode)
             try:
                 return function(*args, **kwargs)
             finally:
@@ -134,7 +146,7 @@ def _step_in_mode(steps: Any, mode: bool) -> Generator[Any, Any, Any]:
     thrown: BaseException | None = None
     while True:
         previous = GRAD_MODE.enabled
-        GRAD_MODE.enabled = mode
+        GRAD_MODE.enabled = _mode(mode)
         try:
             if thrown is None:
                 yielded = steps.send(sent)
@@ -149,7 +161,7 @@ def _step_in_mode(steps: Any, mode: bool) -> Generator[Any, Any, Any]:
             sent = yield yielded
         except GeneratorExit:  # close(): let the body's finally blocks run in the mode
             previous = GRAD_MODE.enabled
-            GRAD_MODE.enabled = mode
+            GRAD_MODE.enabled = _mode(mode)
             try:
                 steps.close()
             finally:

@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any, Union
 import numpy as np
 
 from autograd import ops
+from autograd.anomaly import check_tensor
 from autograd.errors import unsupported_operand
 from autograd.grad_mode import GRAD_MODE
 from autograd.graph import _WATCH, BackwardObserver, topological_order
@@ -115,6 +116,7 @@ class Tensor:
         "_changed_at",
         "_data",
         "_made_at",
+        "_origin",  # where the node was made, set only inside detect_anomaly()
         "_saved",
         "grad",
         "label",
@@ -808,10 +810,24 @@ def _result(data: Any, parents: tuple, backward_rule: Any, op: str, saved: Any =
                 node._backward = backward_rule
                 node._saved = saved
                 return node
+    elif GRAD_MODE.enabled is not False:  # inside detect_anomaly(), whose marker is falsy
+        return _checked_result(node, parents, backward_rule, saved)
     node.requires_grad = False
     node.parents = ()
     node._backward = None
     node._saved = ()
+    return node
+
+
+def _checked_result(node: Tensor, parents: tuple, backward_rule: Any, saved: Any) -> Tensor:
+    """The rest of :func:`_result` inside ``detect_anomaly()``: the node also remembers the
+    user's line that made it, and its array is checked (AnomalyError if not all finite)."""
+    requires_grad = any(parent.requires_grad for parent in parents)
+    node.requires_grad = requires_grad
+    node.parents = parents if requires_grad else ()
+    node._backward = backward_rule if requires_grad else None
+    node._saved = saved if requires_grad else ()
+    check_tensor(node, parents)
     return node
 
 
