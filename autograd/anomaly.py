@@ -42,10 +42,10 @@ of a subclass that adds it (a slot on every Value would make every node bigger).
 What is not checked: operations inside ``no_grad()`` (they record nothing and have no
 backward), and the gradients that ``autograd.grad`` returns (it does not run ``backward()``;
 with ``create_graph=True`` its gradients are graph nodes, checked as they are made). The
-backward checks are an observer of :func:`autograd.graph.watching_backward`: one installed
-before the block is still called, but a ``watching_backward`` block opened inside this one
-replaces the checks until it ends. The numbers stay IEEE's (:mod:`autograd.numerics`): this
-mode only raises on them.
+backward checks are an observer of :func:`autograd.graph.watching_backward`, which nests:
+an observer installed before the block is still called (first), and one installed inside it
+(``animate_backward``, say) is called after the checks. The numbers stay IEEE's
+(:mod:`autograd.numerics`): this mode only raises on them.
 """
 
 from __future__ import annotations
@@ -276,17 +276,14 @@ class _BackwardChecker:
     It checks each contribution passed back and each sum it lands in. It finds the node
     ``backward()`` was called on as the first node a sweep visits that nothing passed a
     gradient to; ``pending`` holds the nodes passed to and not yet visited, so it is empty
-    between sweeps. An observer installed before is called first, for every step.
+    between sweeps. (An observer installed before is called first: watching_backward nests.)
     """
 
-    def __init__(self, chained: Any) -> None:
-        self.chained = chained
+    def __init__(self) -> None:
         self.root: Any = None
         self.pending: set[Any] = set()
 
     def visit(self, node: Any) -> None:
-        if self.chained is not None:
-            self.chained.visit(node)
         if node in self.pending:
             self.pending.discard(node)
         elif node.grad is not None:  # a new sweep starts at its root
@@ -305,8 +302,6 @@ class _BackwardChecker:
             self.root = None
 
     def passed(self, node: Any, parent: Any, local: Any, contribution: Any) -> None:
-        if self.chained is not None:
-            self.chained.passed(node, parent, local, contribution)
         self.pending.add(parent)
         if not _finite(contribution):
             index = _index_of(parent, node.parents)
@@ -406,7 +401,7 @@ class detect_anomaly:
         if isinstance(previous, _BackwardChecker):  # nested: the outer checks suffice
             watching = None
         else:
-            watching = watching_backward(_BackwardChecker(previous))
+            watching = watching_backward(_BackwardChecker())  # `previous` goes on watching
             watching.__enter__()
         saved.append((GRAD_MODE.enabled, GRAD_MODE.recording, watching))
         GRAD_MODE.recording = CHECKING

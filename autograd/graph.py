@@ -95,7 +95,8 @@ _Observer = TypeVar("_Observer", bound=BackwardObserver)
 @contextlib.contextmanager
 def watching_backward(observer: _Observer) -> Iterator[_Observer]:
     """Report every step of the reverse sweeps run in this block (in this thread) to
-    ``observer``; see :class:`BackwardObserver`.
+    ``observer``; see :class:`BackwardObserver`. Blocks nest: inside another block both
+    observers are told, the outer one first.
 
     The numbers are the real sweep's: ``backward()`` runs the article's loop as written
     (for each node, from the output back: for each parent, ``parent.grad += local * grad``)
@@ -104,8 +105,27 @@ def watching_backward(observer: _Observer) -> Iterator[_Observer]:
     them) is not reported.
     """
     previous = _WATCH.observer
-    _WATCH.observer = observer
+    # Blocks nest: an observer already watching (anomaly mode's checks, say) goes on
+    # watching, and is told each step first.
+    _WATCH.observer = observer if previous is None else _Both(previous, observer)
     try:
         yield observer
     finally:
         _WATCH.observer = previous
+
+
+class _Both:
+    """Two observers of one sweep, the one installed first told first."""
+
+    __slots__ = ("first", "second")
+
+    def __init__(self, first: BackwardObserver, second: BackwardObserver) -> None:
+        self.first, self.second = first, second
+
+    def visit(self, node: Any) -> None:
+        self.first.visit(node)
+        self.second.visit(node)
+
+    def passed(self, node: Any, parent: Any, local: Any, contribution: Any) -> None:
+        self.first.passed(node, parent, local, contribution)
+        self.second.passed(node, parent, local, contribution)

@@ -94,3 +94,27 @@ def test_watching_is_per_thread() -> None:
         (x + 1.0).backward()
     assert seen == [0]
     assert recorder.steps
+
+
+def test_blocks_nest_and_the_outer_observer_is_told_first() -> None:
+    told: list[str] = []
+
+    class Named:
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+        def visit(self, node) -> None:
+            told.append(self.name)
+
+        def passed(self, node, parent, local, contribution) -> None:
+            pass
+
+    x = Value(2.0)
+    y = x * x
+    with watching_backward(Named("outer")), watching_backward(Named("inner")):
+        y.backward()
+    assert told[:2] == ["outer", "inner"] and len(told) == 4  # two nodes, two observers
+    with watching_backward(Named("alone")):
+        x.grad = 0.0
+        y.backward()
+    assert told[4:] == ["alone", "alone"]  # the inner block's end removed only its observer
