@@ -282,7 +282,7 @@ def _short(grad: Any) -> str:
     if array.ndim == 0:
         return _number(float(array))
     if array.size <= _TINY_ARRAY:
-        return "[" + ", ".join(_number(float(x)) for x in array.ravel()) + "]"
+        return f"{_in_full(array)} (shape {array.shape})"
     return f"an array of shape {array.shape} and norm {_number(float(np.linalg.norm(array)))}"
 
 
@@ -338,8 +338,8 @@ def _names(
             formulas.add(i)
         else:
             formula = f"{symbol}({', '.join(names[j] for j in parents[i])})"
-        if len(formula) > _SHORT_NAME:
-            formula = f"node {numbers[i]}"  # the number on its badge
+        if len(formula) > _SHORT_NAME:  # the output "out", else the number on its badge
+            formula = "out" if roles[i] == "output" else f"node {numbers[i]}"
             formulas.discard(i)
         names.append(formula)
     return names
@@ -717,8 +717,13 @@ def _bubble(contribution: Any) -> str:
         return "None"
     array = np.asarray(contribution, dtype=np.float64)
     if array.size <= _TINY_ARRAY:
-        return _short(array)
-    return f"{array.shape} ‖·‖ {_number(float(np.linalg.norm(array)))}"
+        return _in_full(array)
+    return f"shape {array.shape}, norm {_number(float(np.linalg.norm(array)))}"
+
+
+def _in_full(array: np.ndarray) -> str:
+    """A tiny array's numbers, flattened: ``[0.5, -1, 2]``."""
+    return "[" + ", ".join(_number(float(x)) for x in array.ravel()) + "]"
 
 
 # The page. ``str.format`` fills the template; the style and the script are inserted as
