@@ -332,7 +332,9 @@ def _names(
         parts = [f"({names[j]})" if j in formulas else names[j] for j in parents[i]]
         symbol = _symbol(node.op)
         if node.op.startswith("**") and len(parts) == 1:
-            formula = f"{parts[0]}{node.op}"
+            exponent = node.op[2:]
+            power = exponent.translate(_SUPERSCRIPT) if exponent.isdigit() else f"**{exponent}"
+            formula = f"{parts[0]}{power}"
         elif len(parts) == 2 and len(symbol) == 1:
             formula = f"{parts[0]} {symbol} {parts[1]}"
             formulas.add(i)
@@ -366,6 +368,7 @@ def _roles(order: list[Any], root: Any, module: Any) -> list[str]:
 
 
 _TIMES = {2: "twice", 3: "three times"}
+_SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 def _captions(
@@ -393,10 +396,7 @@ def _captions(
         parent_name = names[frame.parent]
         of_node, of_parent = _in_derivative(name), _in_derivative(parent_name)
         if frame.local is not None:  # a Value: the article's product, in numbers
-            headline = (
-                f"{name} passes its gradient to {parent_name}: "
-                f"{_short(frame.local)} × {_short(frame.upstream)} = {_short(frame.contribution)}"
-            )
+            headline = f"{name} passes its gradient to {parent_name}: {_product(frame)}"
             detail = (
                 f"The local derivative ∂{of_node}/∂{of_parent} = {_short(frame.local)} (on the "
                 f"edge) times the upstream gradient ∂{output}/∂{of_node} = "
@@ -413,28 +413,35 @@ def _captions(
                 f"({_short(frame.upstream)}) into {parent_name}'s share. "
             )
         before, after = _short(frame.before), _short(frame.grad)
+        subject = _capital(parent_name)  # it starts a sentence
         times = _TIMES.get(uses[frame.parent], f"{uses[frame.parent]} times")
         if received[frame.parent] > 1:
             detail += (
-                f"{parent_name} is used {times}: its gradient grows from {before} to {after} "
+                f"{subject} is used {times}: its gradient grows from {before} to {after} "
                 f"(share {received[frame.parent]} of {uses[frame.parent]})."
             )
         elif frame.before is None:
-            detail += f"{parent_name} had no gradient yet: now it is {after}."
+            detail += f"{subject} had no gradient yet: now it is {after}."
         elif not _is_zero(frame.before):
             detail += (
-                f"{parent_name}'s gradient goes from {before} to {after}: a leaf's gradient "
+                f"{subject}'s gradient goes from {before} to {after}: a leaf's gradient "
                 "accumulates, and it held one from an earlier backward()."
             )
         elif uses[frame.parent] > 1:
             detail += (
-                f"{parent_name}'s gradient goes from {before} to {after}; it is used {times}, "
+                f"{subject}'s gradient goes from {before} to {after}; it is used {times}, "
                 "so more will be added."
             )
         else:
-            detail += f"{parent_name}'s gradient goes from {before} to {after}."
+            detail += f"{subject}'s gradient goes from {before} to {after}."
         captions.append((f"Step {step}: {headline}", detail))
     return captions
+
+
+def _capital(name: str) -> str:
+    """A name made up here ("node 3") with a capital letter, to start a sentence; labels are
+    left as they are (x is not X)."""
+    return "N" + name[1:] if re.fullmatch(r"node \d+", name) else name
 
 
 def _in_derivative(name: str) -> str:
@@ -457,7 +464,7 @@ def _visit_caption(
     if frame.grad is None:
         return (
             f"Step {step}: {name} needs no gradient",
-            f"{name} does not require grad, so no gradient was passed to it.",
+            f"{_capital(name)} does not require grad, so no gradient was passed to it.",
         )
     if node.parents:
         return (
@@ -471,7 +478,10 @@ def _visit_caption(
         what = "a leaf (an input): nothing was computed to make it, so nothing is passed on"
     else:
         what = "a constant of the formula: nothing learns it, and nothing is passed on"
-    return (f"Step {step}: {name} is reached: {derivative} = {grad}", f"{name} is {what}.")
+    return (
+        f"Step {step}: {name} is reached: {derivative} = {grad}",
+        f"{_capital(name)} is {what}.",
+    )
 
 
 def _and(items: Sequence[str]) -> str:
@@ -506,7 +516,7 @@ def _annotated_svg(
         for name in [name for name in element.attrib if name.startswith("{")]:
             value = element.attrib.pop(name)
             element.set("xlink:" + name.rpartition("}")[2], value)
-    _pad(tree, 10.0)  # room for the badges at the top-left corners of the nodes
+    _pad(tree, 10.0)  # room for the badges on the nodes' corners
     ports = _module_ports(dot_source)
     edges: list[tuple[int, Any, str]] = []
     for group in tree.iter("g"):
@@ -626,11 +636,11 @@ def _split_cells(group: Any, values: list[int], numbers: list[int]) -> None:
 
 
 def _add_badge(group: Any, shape: Any, number: int) -> None:
-    """A small numbered disc at the shape's top-left corner: the node's place in the sweep."""
+    """A small numbered disc at the shape's top-right corner: the node's place in the sweep."""
     coordinates = [float(x) for x in _NUMBER.findall(shape.get("d") or shape.get("points", ""))]
     if len(coordinates) < 2:
         return
-    x, y = min(coordinates[0::2]), min(coordinates[1::2])
+    x, y = max(coordinates[0::2]), min(coordinates[1::2])
     badge = ElementTree.SubElement(group, "g", {"class": "badge"})
     ElementTree.SubElement(badge, "circle", {"cx": f"{x:.1f}", "cy": f"{y:.1f}", "r": "7.5"})
     label = ElementTree.SubElement(
@@ -678,10 +688,7 @@ def _page(
             entry["parent"] = frame.parent
             entry["edge"] = f"{frame.node}:{frame.parent}:{occurrence}"
             if frame.local is not None:
-                entry["bubble"] = (
-                    f"{_short(frame.local)} × {_short(frame.upstream)} = "
-                    f"{_short(frame.contribution)}"
-                )
+                entry["bubble"] = _product(frame)
             else:
                 entry["bubble"] = _bubble(frame.contribution)
         frames.append(entry)
@@ -709,6 +716,14 @@ def _page(
         style=_STYLE,
         script=_SCRIPT,
     )
+
+
+def _product(frame: Frame) -> str:
+    """``local × upstream = contribution`` for a Value, a negative factor in brackets."""
+    upstream = _short(frame.upstream)
+    if upstream.startswith("-"):
+        upstream = f"({upstream})"
+    return f"{_short(frame.local)} × {upstream} = {_short(frame.contribution)}"
 
 
 def _bubble(contribution: Any) -> str:
