@@ -55,7 +55,7 @@ A graph of n values takes about 2n frames; past a few hundred no learner follows
 """
 
 _TINY_ARRAY = 4  # gradients of at most this many elements are shown in full, else their norm
-_SHORT_NAME = 22  # characters an unlabelled node's made-up name (e.g. "x × y") may have
+_SHORT_NAME = 18  # characters an unlabelled node's made-up name (e.g. "x × y") may have
 
 
 # ------------------------------------------------------------------------ recording
@@ -816,8 +816,8 @@ svg [data-value].active > path, svg [data-value].active > polygon {
   stroke: var(--accent); stroke-width: 3.5px; }
 svg [data-value].receiving > path, svg [data-value].receiving > polygon {
   stroke: var(--receive); stroke-width: 3.5px; }
-svg text[data-grad].final { fill: var(--ink); font-weight: bold; }
-svg text[data-grad].changed { fill: var(--receive); font-weight: bold; }
+svg text[data-grad].final { fill: var(--ink); }
+svg text[data-grad].changed { fill: var(--receive); }
 svg .badge circle { fill: #fff; stroke: #9ca3af; }
 svg .badge text { fill: #6b7280; font: bold 9px Arial, sans-serif; }
 svg .done .badge circle { fill: #374151; stroke: #374151; }
