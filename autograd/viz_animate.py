@@ -417,7 +417,7 @@ def _captions(
         times = _TIMES.get(uses[frame.parent], f"{uses[frame.parent]} times")
         if received[frame.parent] > 1:
             detail += (
-                f"{subject} is used {times}: its gradient grows from {before} to {after} "
+                f"{subject} is used {times}: its gradient {_grows(frame)} from {before} to {after} "
                 f"(share {received[frame.parent]} of {uses[frame.parent]})."
             )
         elif frame.before is None:
@@ -436,6 +436,15 @@ def _captions(
             detail += f"{subject}'s gradient goes from {before} to {after}."
         captions.append((f"Step {step}: {headline}", detail))
     return captions
+
+
+def _grows(frame: Frame) -> str:
+    """'grows' when a share makes the gradient larger in size, else 'changes'."""
+    if frame.before is None or frame.grad is None:
+        return "grows"
+    before = np.linalg.norm(np.asarray(frame.before, dtype=np.float64))
+    after = np.linalg.norm(np.asarray(frame.grad, dtype=np.float64))
+    return "grows" if after >= before else "changes"
 
 
 def _capital(name: str) -> str:

@@ -195,3 +195,12 @@ def test_every_step_points_at_a_piece_of_the_picture(tmp_path):
         i = topological_order(loss).index(parameter)
         cell = re.search(rf'<g class="cell" data-value="{i}">(.*?)</g>', text, re.S)
         assert cell is not None and parameter.label in cell.group(1)
+
+
+def test_a_share_that_shrinks_a_gradient_is_not_said_to_grow_it(tmp_path):
+    x = Value(1.0, label="x")
+    out = x * 2.0 + x * -3.0  # shares 2 and -3, in either order: |second sum| < |first share|
+    data = page_data(animate_backward(out, tmp_path / "b.html"))
+    second = [frame for frame in data["frames"] if frame.get("parent") == 0][1]
+    assert "x is used twice: its gradient changes from" in second["detail"]
+    assert second["value"] == -1.0
