@@ -195,8 +195,9 @@ def animate_backward(
 
     Raises:
         ValueError: the graph has more than ``max_nodes`` values (the message says what
-            to do); nothing has run then.
-        TypeError: ``root`` is not a Value or Tensor.
+            to do), or ``rankdir`` is not LR, TB, RL or BT; nothing has run then.
+        TypeError: ``root`` is not a Value or Tensor, or ``module`` has no
+            ``named_parameters()``; nothing has run then.
         ImportError: the Python package ``graphviz`` is not installed.
         autograd.viz.GraphvizNotFoundError: Graphviz's ``dot`` program is not installed.
         RuntimeError: from ``root.backward()`` (e.g. a Tensor of several elements).
@@ -206,6 +207,15 @@ def animate_backward(
         raise TypeError(
             "animate_backward: root must be a Value or a Tensor (the output whose backward "
             f"pass to show), not {type(root).__name__}"
+        )
+    if rankdir not in ("LR", "TB", "RL", "BT"):
+        raise ValueError(
+            f"animate_backward: rankdir must be one of LR, TB, RL, BT, not {rankdir!r}"
+        )
+    if module is not None and not callable(getattr(module, "named_parameters", None)):
+        raise TypeError(
+            "animate_backward: module must have a named_parameters() method yielding "
+            f"(name, parameter) pairs, like nn.Module; got {type(module).__name__}"
         )
     order = topological_order(root)
     _check_size(order, max_nodes)
@@ -350,7 +360,7 @@ def _names(
 def _roles(order: list[Any], root: Any, module: Any) -> list[str]:
     """output / intermediate / parameter / input / constant, as draw_graph colours them."""
     parameters = set()
-    if module is not None and callable(getattr(module, "named_parameters", None)):
+    if module is not None:  # animate_backward checked it has named_parameters()
         parameters = {id(p) for _, p in module.named_parameters()}
     roles = []
     for node in order:

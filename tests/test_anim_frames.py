@@ -204,3 +204,17 @@ def test_a_share_that_shrinks_a_gradient_is_not_said_to_grow_it(tmp_path):
     second = [frame for frame in data["frames"] if frame.get("parent") == 0][1]
     assert "x is used twice: its gradient changes from" in second["detail"]
     assert second["value"] == -1.0
+
+
+@pytest.mark.parametrize(
+    ("options", "error", "message"),
+    [
+        ({"rankdir": "up"}, ValueError, "rankdir must be one of LR, TB, RL, BT"),
+        ({"module": object()}, TypeError, "module must have a named_parameters() method"),
+    ],
+)
+def test_bad_options_are_refused_before_backward_runs(tmp_path, options, error, message):
+    x = Value(3.0, label="x")
+    with pytest.raises(error, match=re.escape(message)):
+        animate_backward(x * x, tmp_path / "b.html", **options)
+    assert x.grad == 0.0
