@@ -264,7 +264,7 @@ def _check_size(order: list[Any], max_nodes: int) -> None:
         return
     steps = len(order) + sum(len(node.parents) for node in order)
     raise ValueError(
-        f"animate_backward: the graph has {len(order)} values ({steps} steps of backward), "
+        f"animate_backward: the graph has {len(order)} values (up to {steps} steps of backward), "
         f"more than max_nodes={max_nodes} values; no learner follows an animation this long "
         f"and Graphviz is slow on big graphs. Pass max_nodes={len(order)} (or more) to "
         "animate it anyway, or animate a smaller piece: one neuron's output, one example's "
