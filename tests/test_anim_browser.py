@@ -127,3 +127,40 @@ def test_a_screenshot_of_a_frame_is_not_blank(tmp_path):
     assert (pixels.min(axis=1) < 200).mean() > 0.01  # more than a few specks of ink
     orange = np.abs(pixels - (0xEA, 0x58, 0x0C)).max(axis=1) < 30  # the active node's outline
     assert orange.sum() > 200
+
+
+DRIVER = """<script>
+(function () {  // presses the page's controls as a reader would, noting the frame after each
+  var seen = [];
+  function frame() { seen.push(Number(document.getElementById("cg-state").dataset.frame)); }
+  function key(name) {
+    document.body.dispatchEvent(new KeyboardEvent("keydown", {key: name, bubbles: true}));
+  }
+  document.getElementById("cg-next").click(); frame();
+  document.getElementById("cg-next").click(); frame();
+  key("ArrowLeft"); frame();
+  key("End"); frame();
+  document.getElementById("cg-prev").click(); frame();
+  var slider = document.getElementById("cg-slider");
+  slider.value = 4; slider.dispatchEvent(new Event("input")); frame();
+  key("Home"); frame();
+  seen.push(document.getElementById("cg-prev").disabled ? "first" : "not first");
+  key(" ");  // plays: a step every 1.5 s (of the browser's virtual time)
+  setTimeout(function () {
+    frame();
+    document.body.setAttribute("data-seen", JSON.stringify(seen));
+  }, 2000);
+})();
+</script>
+</body>"""
+
+
+def test_the_buttons_keys_and_slider_move_between_frames(tmp_path):
+    x = Value(3.0, label="x")
+    page = animate_backward(x * x + x, tmp_path / "backward.html")  # 7 frames
+    driven = tmp_path / "driven.html"
+    driven.write_text(page.read_text(encoding="utf-8").replace("</body>", DRIVER), "utf-8")
+    dom = browse(driven, "frame=1", tmp_path, "--dump-dom")
+    match = re.search(r'data-seen="([^"]*)"', dom)
+    assert match, "the driver did not run"
+    assert json.loads(html.unescape(match.group(1))) == [2, 3, 2, 7, 6, 5, 1, "first", 2]
