@@ -1,13 +1,14 @@
 # chaingrad: `make demo` runs the demos, `make test` runs the tests.
 # Each target does its own set-up from nothing: a virtual environment in .venv with the
-# project and its extras, Graphviz's `dot`, and the MNIST data in the user's cache.
+# project and its extras, Graphviz's `dot`, headless Chromium (for the tests of the backward
+# animation) and the MNIST data in the user's cache.
 
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo docs test lint setup graphviz data bench clean
+.PHONY: demo docs test lint setup graphviz chromium data bench clean
 
 demo: setup graphviz data
 	$(PY) -m demos.xor --json runs/xor/result.json
@@ -21,7 +22,7 @@ docs: setup graphviz
 	$(PY) -m docs.make_pictures
 
 # The tests start with the whole lint: what `make lint` rejects, CI rejects.
-test: lint graphviz data
+test: lint graphviz chromium data
 	$(PY) -m pytest
 
 # ruff and mypy are pinned in pyproject.toml, so every machine gives the same verdict.
@@ -53,6 +54,15 @@ graphviz:
 	      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz; \
 	    else echo "Graphviz's dot program is missing. Install it: sudo apt-get install graphviz (Debian/Ubuntu), brew install graphviz (macOS)"; exit 1; fi; }
 	@command -v dot >/dev/null 2>&1 || { echo "Graphviz's dot program is still missing after installing graphviz"; exit 1; }
+
+# tests/test_anim_browser.py loads the backward animation in Debian's headless Chromium.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || \
+	  { if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	      echo "Installing Chromium (headless, for the browser tests) with apt-get"; \
+	      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	    else echo "Chromium is missing; the browser tests need it. Install it: sudo apt-get install chromium (Debian/Ubuntu)"; exit 1; fi; }
+	@command -v chromium >/dev/null 2>&1 || { echo "chromium is still missing after installing chromium"; exit 1; }
 
 data: setup
 	$(PY) -m nn.datasets

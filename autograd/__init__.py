@@ -29,6 +29,7 @@ from autograd.tensor_fused import (
     squared_error,
 )
 from autograd.value import Value, sum_values, weighted_sum
+from autograd.viz_animate import animate_backward
 from autograd.viz_graph import draw_graph
 
 # The one place the version is written: pyproject.toml reads it from here when building.
@@ -44,6 +45,7 @@ __all__ = [
     "GradcheckError",
     "Tensor",
     "Value",
+    "animate_backward",
     "binary_cross_entropy",
     "check_labels",
     "detect_anomaly",

@@ -16,9 +16,13 @@ From Python::
 From the command line (the expression is parsed, never evaluated as Python)::
 
     python -m autograd.viz "(x*y + x).tanh()" --var x=2 --var y=-1 -o graph.svg [--local-grads]
+    python -m autograd.viz "(x*y + x).tanh()" --var x=2 --var y=-1 --animate -o backprop.html
 
 The suffix of ``-o`` picks the format (.svg, .png, .pdf, or .dot/.gv for the DOT text); the
 directory must exist. Graphs of more than ``--max-nodes`` values (500) are refused.
+``--animate`` writes instead an HTML page that replays backward() step by step
+(:func:`autograd.animate_backward`; ``-o`` must end in .html; at most 200 values unless
+``--max-nodes`` says otherwise).
 
 Building a graph and its DOT text (``graph.source``) needs only the Python package
 ``graphviz``; writing SVG needs Graphviz's ``dot`` program (``apt-get install graphviz``,
@@ -47,6 +51,8 @@ from typing import TYPE_CHECKING, Any
 from autograd.files import write_atomically
 from autograd.graph import topological_order
 from autograd.value import Value
+from autograd.viz_animate import DEFAULT_MAX_NODES as ANIMATE_MAX_NODES
+from autograd.viz_animate import animate_backward
 from autograd.viz_expression import METHODS_TEXT, ExpressionError, build_expression
 from autograd.viz_graph import DEFAULT_MAX_NODES, draw_graph, import_viz_graphviz
 
@@ -89,6 +95,9 @@ OUTPUT_FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".
 ``.dot``/``.gv`` write the DOT text itself (no Graphviz program needed).
 """
 
+ANIMATION_SUFFIXES = (".html", ".htm")
+"""The suffixes ``-o`` takes with ``--animate``, which writes an HTML page."""
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``python -m autograd.viz``: draw an expression's graph, with gradients, to a file.
@@ -102,7 +111,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     parser = _parser()
     args = parser.parse_args(argv)
-    output_format = _check_output(parser, args.output)
+    if args.output is None:
+        args.output = "backward.html" if args.animate else "graph.svg"
+    if args.max_nodes is None:
+        args.max_nodes = ANIMATE_MAX_NODES if args.animate else DEFAULT_MAX_NODES
+    output_format = _check_output(parser, args.output, args.animate)
     variables: dict[str, Value] = {}
     for name, number in args.var:
         if name in variables:
@@ -118,6 +131,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"the expression's graph has {size} values, more than --max-nodes {args.max_nodes}; "
             f"pass --max-nodes {size} to draw it anyway (Graphviz is slow on big graphs)"
         )
+    if args.animate:
+        return _animate(args, result, variables)
     result.backward()
     try:
         viz_graphviz = import_viz_graphviz("python -m autograd.viz")
@@ -153,16 +168,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def _check_output(parser: argparse.ArgumentParser, output: str) -> str:
+def _check_output(parser: argparse.ArgumentParser, output: str, animate: bool = False) -> str:
     """The format ``-o output`` asks for; a usage error unless it can be written there.
 
-    Refused before any work: an unknown suffix, a directory that does not exist (it is not
-    created: a typo in the path should not leave new directories behind), a directory we
-    cannot write into, and an existing path that is not a regular file.
+    Refused before any work: an unknown suffix (with ``--animate``, anything but .html), a
+    directory that does not exist (it is not created: a typo in the path should not leave
+    new directories behind), a directory we cannot write into, and an existing path that is
+    not a regular file.
     """
     target = Path(output)
     accepted = ", ".join(OUTPUT_FORMATS)
     output_format = OUTPUT_FORMATS.get(target.suffix.lower())
+    if animate:
+        if target.suffix.lower() not in ANIMATION_SUFFIXES:
+            parser.error(
+                f"-o {output}: --animate writes an HTML page; end the name with .html "
+                "(or leave out --animate to draw a picture)"
+            )
+        output_format = "html"
+    elif target.suffix.lower() in ANIMATION_SUFFIXES:
+        parser.error(
+            f"-o {output}: an HTML page is what --animate writes (backward, step by step); "
+            f"add --animate, or end the name with {accepted} for a picture"
+        )
     if output_format is None:
         suffix = repr(target.suffix) if target.suffix else "no suffix"
         parser.error(f"-o {output}: {suffix} is not an output format; end the name with {accepted}")
@@ -179,6 +207,37 @@ def _check_output(parser: argparse.ArgumentParser, output: str) -> str:
     except OSError as error:  # e.g. a name too long for the file system
         parser.error(f"-o {output}: {error.strerror or error}")
     return output_format
+
+
+def _animate(args: argparse.Namespace, result: Value, variables: dict[str, Value]) -> int:
+    """``--animate``: run backward and write the step-by-step page; the exit status."""
+    try:
+        viz_graphviz = import_viz_graphviz("python -m autograd.viz --animate")
+    except ImportError as error:  # the Python package graphviz is not installed
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    try:
+        path = animate_backward(
+            result,
+            args.output,
+            max_nodes=args.max_nodes,
+            rankdir=args.rankdir,
+            title=f"backward() of {args.expression.strip()}",
+        )
+    except viz_graphviz.GraphvizNotFoundError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except subprocess.CalledProcessError as error:  # graphviz raises its own subclass
+        print(f"error: Graphviz's dot failed on this graph: {_dot_failure(error)}", file=sys.stderr)
+        return 1
+    except OSError as error:
+        print(f"error: cannot write {args.output}: {error.strerror or error}", file=sys.stderr)
+        return 1
+    _print(f"{args.expression.strip()} = {result.data:.6g}")
+    for name, variable in variables.items():
+        _print(f"  d/d{name} = {variable.grad:.6g}")
+    _print(f"wrote {path}: backward() step by step; open it in a browser")
+    return 0
 
 
 def _render(graph: graphviz.Digraph, output: str, output_format: str) -> Path:
@@ -234,11 +293,17 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "-o",
         "--output",
-        default="graph.svg",
+        default=None,
         metavar="FILE",
         help="file to write, in an existing directory; its suffix picks the format: "
         + ", ".join(OUTPUT_FORMATS)
-        + " (default: graph.svg)",
+        + " (default: graph.svg), or .html with --animate (default: backward.html)",
+    )
+    parser.add_argument(
+        "--animate",
+        action="store_true",
+        help="write an HTML page that replays backward() step by step, a frame per step "
+        "(open it in a browser; -o must end in .html)",
     )
     parser.add_argument(
         "--local-grads",
@@ -249,9 +314,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--max-nodes",
         type=_positive_int,
-        default=DEFAULT_MAX_NODES,
+        default=None,
         metavar="N",
-        help=f"refuse graphs of more than N values (default: {DEFAULT_MAX_NODES})",
+        help=f"refuse graphs of more than N values (default: {DEFAULT_MAX_NODES}, "
+        f"{ANIMATE_MAX_NODES} with --animate)",
     )
     return parser
 

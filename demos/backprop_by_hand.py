@@ -21,6 +21,9 @@ which is which), biases 0.35 (hidden) and 0.60 (output). Its loss Σ ½(t - o)²
 mean over two outputs, so its published results (L = 0.298371109,
 ∂L/∂w⁽²⁾₁₁ = 0.082167041, ∂L/∂w⁽¹⁾₁₁ = 0.000438568) are checked too.
 
+It also writes ``backward.html`` (:func:`autograd.animate_backward`): the engine's backward
+pass on this graph, step by step, in a browser.
+
 Run: ``python -m demos.backprop_by_hand [--json PATH] [--out DIR]``. Exits with status 1
 if a hand-derived gradient and the engine's differ by more than 1e-12 (relative), or if the
 hand-derived numbers miss Mazur's published ones by 1e-9 or more.
@@ -38,7 +41,7 @@ import graphviz
 import numpy as np
 
 import nn
-from autograd import Value, draw_graph
+from autograd import Value, animate_backward, draw_graph
 from demos.common import (
     bias_name,
     check_outputs,
@@ -127,21 +130,27 @@ def build_network(weights: list, biases: list) -> nn.MLP:
     return model
 
 
-def by_engine(
-    model: nn.MLP, x: Sequence[float], y: Sequence[float]
-) -> tuple[Any, dict[str, float]]:
-    """The loss Value (after backward) and every parameter's ``.grad``, by label.
-
-    The graph behind the loss names what the docstring names: x₁, x₂, z⁽¹⁾ⱼ, hⱼ, z⁽²⁾ₖ,
-    aₖ and L (the targets and the 1/n of the mean are constants).
-    """
-    model.zero_grad()
+def labelled_loss(model: nn.MLP, x: Sequence[float], y: Sequence[float]) -> Value:
+    """The forward pass: the loss Value, its graph naming what the docstring names: x₁, x₂,
+    z⁽¹⁾ⱼ, hⱼ, z⁽²⁾ₖ, aₖ and L (the targets and the 1/n of the mean are constants)."""
     inputs = [Value(xi, label=f"x{subscript(i)}") for i, xi in enumerate(x, start=1)]
     outputs = labelled_forward(model, inputs, [("z⁽¹⁾", "h"), ("z⁽²⁾", "a")])
     loss = nn.mse_loss(outputs, list(y))
     loss.label = "L"
+    return loss
+
+
+def by_engine(
+    model: nn.MLP, x: Sequence[float], y: Sequence[float]
+) -> tuple[Any, dict[str, float]]:
+    """The loss Value (after backward) and every parameter's ``.grad``, by label."""
+    model.zero_grad()
+    loss = labelled_loss(model, x, y)
     loss.backward()
     return loss, {p.label: p.grad for p in model.parameters()}
+
+
+GRAPH_TITLE = "backpropagation by hand: the 2-2-2 network on Mazur's numbers"
 
 
 def loss_graph(loss: Value, model: nn.MLP) -> graphviz.Digraph:
@@ -151,12 +160,17 @@ def loss_graph(loss: Value, model: nn.MLP) -> graphviz.Digraph:
     a₂, each neuron's parameters grouped in its order (w⁽ˡ⁾₁ⱼ, w⁽ˡ⁾₂ⱼ, b⁽ˡ⁾ⱼ), every edge
     labelled with its local derivative.
     """
-    return draw_graph(
-        loss,
-        module=model,
-        show_local_grads=True,
-        rankdir="TB",
-        name="backpropagation by hand: the 2-2-2 network on Mazur's numbers",
+    return draw_graph(loss, module=model, show_local_grads=True, rankdir="TB", name=GRAPH_TITLE)
+
+
+def animate(model: nn.MLP, path: Path) -> Path:
+    """Write the page that replays the engine's backward pass through the same graph, laid
+    out as :func:`loss_graph` draws it; the model's gradients end as :func:`by_engine`
+    leaves them (they are zeroed first, then backward runs once)."""
+    model.zero_grad()
+    loss = labelled_loss(model, INPUTS, TARGETS)
+    return animate_backward(
+        loss, path, module=model, rankdir="TB", title=f"backward(), step by step: {GRAPH_TITLE}"
     )
 
 
@@ -193,6 +207,7 @@ def run(out: Path = Path("runs/backprop_by_hand")) -> dict[str, Any]:
         for name, value in REFERENCE.items()
     )
     graph = write_graph(loss_graph(loss, model), output_dir(out) / "backprop_graph.svg")
+    animation = animate(model, out / "backward.html")
     worst = max(row["relative_difference"] for row in rows)
     return {
         "inputs": INPUTS,
@@ -205,6 +220,7 @@ def run(out: Path = Path("runs/backprop_by_hand")) -> dict[str, Any]:
         "matches_engine": worst <= TOLERANCE,
         "matches_reference": reference_ok,
         "graph": str(graph),
+        "animation": str(animation),
     }
 
 
@@ -230,6 +246,7 @@ def report(results: dict[str, Any]) -> str:
     )
     lines.append(f"Mazur's published numbers ({published}) {reference}")
     lines.append(f"wrote {results['graph']}")
+    lines.append(f"wrote {results['animation']} (backward step by step: open it in a browser)")
     return "\n".join(lines)
 
 
