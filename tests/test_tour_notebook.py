@@ -84,6 +84,8 @@ def test_the_tour_runs_top_to_bottom_and_shows_its_graphs_as_svg(executed, kerne
     assert all(o.data["image/svg+xml"].lstrip().startswith(("<?xml", "<svg")) for o in svgs)
     assert any("log scale" in o.data["image/svg+xml"] for o in svgs)
     assert any("image/png" in o.get("data", {}) for o in outputs(executed))  # XOR's features
+    pages = [o.data["text/html"] for o in outputs(executed) if "text/html" in o.get("data", {})]
+    assert any("<iframe srcdoc=" in page and "cg-state" in page for page in pages)  # backward
     text = "".join(o.get("text", "") for o in outputs(executed))
     accuracy = re.search(r"test accuracy (\d+\.\d)%", text)
     assert accuracy and float(accuracy.group(1)) >= 80.0, text
@@ -103,9 +105,9 @@ def test_the_committed_tour_has_no_outputs():
     assert code and all(cell.outputs == [] and cell.execution_count is None for cell in code)
 
 
-def test_the_tour_leaves_a_place_for_the_animated_backward_pass():
+def test_the_tour_animates_backward():
     notebook = nbformat.read(NOTEBOOK, as_version=4)
-    assert any("BACKWARD ANIMATED" in cell.source for cell in notebook.cells)
+    assert any("animate_backward(" in cell.source for cell in notebook.cells)
 
 
 def test_the_notebook_tools_are_pinned_in_the_dev_extra():
