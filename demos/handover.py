@@ -309,8 +309,11 @@ def _join(context: Any, timeout: float) -> None:
                     f"longer than {timeout:g} s and were stopped; train on fewer digits or "
                     "allow more time"
                 )
-    except torch.multiprocessing.ProcessRaisedException as error:
-        raise RuntimeError(f"train_distributed: a PyTorch process failed:\n{error}") from None
+    except (
+        torch.multiprocessing.ProcessRaisedException,  # an exception in the process
+        torch.multiprocessing.ProcessExitedException,  # a crash or a signal
+    ) as error:
+        raise RuntimeError(f"train_distributed: a PyTorch process failed: {error}") from None
     finally:
         for process in context.processes:
             if process.is_alive():
