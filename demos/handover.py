@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import io
 import math
 import socket
 import sys
@@ -46,6 +47,7 @@ import numpy as np
 
 import autograd
 import nn
+from autograd.files import write_atomically
 from demos import mnist
 from demos.common import check_outputs
 from demos.trained import load_trained
@@ -439,7 +441,9 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         f"differ by at most {spread:g}"
     )
     weights = args.out / "torch_state.pt"
-    torch.save({key: torch.from_numpy(value) for key, value in run.states[0].items()}, weights)
+    buffer = io.BytesIO()
+    torch.save({key: torch.from_numpy(value) for key, value in run.states[0].items()}, buffer)
+    write_atomically(weights, buffer.getvalue())  # as checkpoints are written
 
     nn.export.from_torch_state_dict(torch.load(weights, weights_only=True), model)
     predictions = mnist.evaluate(model, data.test_images, data.test_labels)
