@@ -5,6 +5,7 @@ A learner who outgrows chaingrad takes the trained weights along::
     torch_model = nn.export.to_torch(model)            # a torch.nn.Sequential, same outputs
     state = nn.export.to_torch_state_dict(model)       # for a torch.nn.Sequential you built
     nn.export.from_torch_state_dict(torch_model, model)  # and back, after training in PyTorch
+    model = nn.export.from_torch(torch_model)          # or a new chaingrad network from it
     nn.export.to_onnx(model, "model.onnx", (784,))     # for ONNX Runtime and its kin
 
 **One convention differs.** chaingrad's ``Linear`` stores its weight as (in, out), the
@@ -48,7 +49,14 @@ from nn.layers import Activation, Dropout, Identity, Linear, ReLU, Sequential, S
 from nn.mlp import MLP
 from nn.module import Module, validated_state
 
-__all__ = ["ONNX_OPSET", "from_torch_state_dict", "to_onnx", "to_torch", "to_torch_state_dict"]
+__all__ = [
+    "ONNX_OPSET",
+    "from_torch",
+    "from_torch_state_dict",
+    "to_onnx",
+    "to_torch",
+    "to_torch_state_dict",
+]
 
 ONNX_OPSET = 17
 """The ONNX operator set the exported models declare (ONNX Runtime 1.14 and later run it)."""
@@ -281,6 +289,66 @@ def from_torch_state_dict(source: Any, model: Module) -> Module:
         {key: value.T if key in weights else value for key, value in checked.items()}
     )
     return model
+
+
+def from_torch(module: Any) -> Sequential:
+    """The chaingrad :class:`nn.Sequential` computing what the ``torch.nn.Sequential``
+    ``module`` computes, with its weights: the way back from :func:`to_torch`.
+
+    Layer for layer: ``torch.nn.Linear`` (with a bias) → ``Linear`` (weight transposed to
+    (in, out), dtype float32 or float64 as PyTorch's); ``ReLU``, ``Sigmoid``, ``Tanh``,
+    ``Identity`` → the chaingrad layer of that name; ``Softplus()`` (beta 1) →
+    ``Activation("softplus")``; ``Dropout(p)`` → ``Dropout(p)``; a nested Sequential → a
+    nested one. The result is in training or evaluation mode as ``module`` is. chaingrad's
+    global generator is not used.
+
+    Raises:
+        ValueError: a layer with no chaingrad counterpart (named in the message): another
+            module, a Linear without bias or of another dtype, a Softplus with beta ≠ 1.
+        TypeError: ``module`` is not a ``torch.nn.Sequential``.
+    """
+    who = "nn.export.from_torch"
+    torch = _import("torch", who)
+    if not isinstance(module, torch.nn.Sequential):
+        raise TypeError(
+            f"{who}: expected a torch.nn.Sequential, got {type(module).__name__}; for a "
+            "state dict, build the chaingrad network and use from_torch_state_dict"
+        )
+    model = _chaingrad_module(torch, module, "", who)
+    from_torch_state_dict(module, model)
+    return model.train(module.training)
+
+
+def _chaingrad_module(torch: Any, layer: Any, key: str, who: str) -> Any:
+    kinds: dict[Any, type[Module]] = {torch.nn.ReLU: ReLU, torch.nn.Sigmoid: Sigmoid}
+    kinds.update({torch.nn.Tanh: Tanh, torch.nn.Identity: Identity})
+    problem = "has no chaingrad counterpart"
+    if type(layer) is torch.nn.Sequential:
+        return Sequential(
+            *(
+                _chaingrad_module(torch, child, f"{key}.{index}" if key else str(index), who)
+                for index, child in enumerate(layer)
+            )
+        )
+    if type(layer) is torch.nn.Linear:
+        dtype = np.dtype(str(layer.weight.dtype).removeprefix("torch."))
+        if layer.bias is not None and dtype in (np.float32, np.float64):
+            # rng=0: a generator of its own (the weights are overwritten next), so the
+            # global one that nn.manual_seed seeds is left where it was.
+            return Linear(layer.in_features, layer.out_features, rng=0, dtype=dtype)
+        problem = "has no bias" if layer.bias is None else f"holds {dtype} weights"
+        problem += ", but chaingrad's Linear has a bias and float32 or float64 weights"
+    elif type(layer) in kinds:
+        return kinds[type(layer)]()
+    elif type(layer) is torch.nn.Softplus and layer.beta == 1 and layer.threshold >= 20:
+        return Activation("softplus")
+    elif type(layer) is torch.nn.Dropout:
+        return Dropout(layer.p)
+    raise ValueError(
+        f"{who}: layer {key} is {layer!r:.80} (torch.nn.{type(layer).__name__}), which "
+        f"{problem}; the way back maps torch.nn.Linear, ReLU, Sigmoid, Tanh, Softplus(), "
+        "Identity, Dropout and Sequential"
+    )
 
 
 def _as_numpy(value: Any) -> Any:

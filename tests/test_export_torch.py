@@ -252,3 +252,48 @@ def test_without_torch_the_error_names_the_extra(monkeypatch: pytest.MonkeyPatch
     with pytest.raises(ImportError, match=r"nn.export.to_torch needs torch.*`interop` extra"):
         export.to_torch(model)
     assert set(export.to_torch_state_dict(model, numpy=True)) == {"0.weight", "0.bias"}
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_from_torch_rebuilds_the_network(activation: str, dtype) -> None:
+    model = random_network(activation, dtype, seed=20)
+    module = export.to_torch(model)
+    state = nn.init.generator(None).bit_generator.state
+    rebuilt = export.from_torch(module)
+    assert nn.init.generator(None).bit_generator.state == state  # global generator untouched
+    assert repr(rebuilt) == repr(model) and not rebuilt.training
+    x = random_inputs(dtype)
+    np.testing.assert_array_equal(chaingrad_outputs(rebuilt, x), chaingrad_outputs(model, x))
+
+
+def test_from_torch_rebuilds_a_network_built_in_torch() -> None:
+    module = torch.nn.Sequential(
+        torch.nn.Linear(3, 3), torch.nn.Softplus(), torch.nn.Sequential(torch.nn.Linear(3, 2))
+    )
+    model = export.from_torch(module)
+    x = random_inputs(np.float32, columns=3)
+    np.testing.assert_allclose(
+        chaingrad_outputs(model, x), torch_outputs(module, x), atol=TOLERANCE
+    )
+    np.testing.assert_array_equal(model[0].weight.data, module[0].weight.detach().numpy().T)
+
+
+@pytest.mark.parametrize(
+    "layer, message",
+    [
+        (torch.nn.GELU(), "torch.nn.GELU"),
+        (torch.nn.Linear(3, 3, bias=False), "has no bias"),
+        (torch.nn.Linear(3, 3, dtype=torch.float16), "holds float16 weights"),
+        (torch.nn.Softplus(beta=2), "torch.nn.Softplus"),
+    ],
+)
+def test_from_torch_refuses_a_layer_chaingrad_lacks_by_name(layer, message: str) -> None:
+    module = torch.nn.Sequential(torch.nn.Linear(3, 3), torch.nn.Sequential(layer))
+    with pytest.raises(ValueError, match=rf"layer 1\.0 .*{message}"):
+        export.from_torch(module)
+
+
+def test_from_torch_wants_a_sequential() -> None:
+    with pytest.raises(TypeError, match=r"expected a torch\.nn\.Sequential, got Linear"):
+        export.from_torch(torch.nn.Linear(2, 2))
