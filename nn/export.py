@@ -387,15 +387,15 @@ def to_onnx(
         OSError: ``path`` cannot be written.
     """
     who = "nn.export.to_onnx"
-    flat = [layer for _, layer in _named(_layers(model, who))]
-    prefixes = [prefix for prefix, _ in _named(_layers(model, who))]
+    named = list(_named(_layers(model, who)))  # nested Sequentials flattened
+    flat = [layer for _, layer in named]
     features = _features(input_shape, flat, who)
     dtype = _one_dtype(flat, who)
     onnx = _import("onnx", who)
     helper, numpy_helper = onnx.helper, onnx.numpy_helper
     nodes, initializers = [], []
     current, outputs = "input", features
-    for index, (prefix, layer) in enumerate(zip(prefixes, flat)):
+    for index, (prefix, layer) in enumerate(named):
         produced = f"{prefix}output"
         if layer.kind == "linear":
             assert layer.weight is not None and layer.bias is not None
