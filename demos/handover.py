@@ -64,7 +64,7 @@ def make_parser() -> argparse.ArgumentParser:
         prog="python -m demos.handover",
         usage="%(prog)s [options]  (see --help)",
         description=summary
-        + ' From the article "一文读懂神经网络" ("Neural networks in one read").',
+        + '\nFrom the article "一文读懂神经网络" ("Neural networks in one read").',
         epilog="examples:\n" + examples,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
