@@ -10,7 +10,8 @@ Losses: :func:`mse_loss`, :func:`quadratic_cost`, :func:`binary_cross_entropy`,
 :func:`binary_cross_entropy_with_logits`, :func:`cross_entropy`. Optimizers and
 learning-rate schedules: :mod:`nn.optim` (``SGD``, ``Adam``, ``AdamW``; ``StepLR``,
 ``CosineAnnealingLR``). Checkpoints: :func:`save`, :func:`load`. Data: :mod:`nn.datasets`
-(``mnist``, ``xor``). Initial weights: :func:`manual_seed`.
+(``mnist``, ``xor``). Initial weights: :func:`manual_seed`. The same network in PyTorch
+or ONNX: :mod:`nn.export`.
 """
 
 import autograd as _autograd
@@ -55,7 +56,7 @@ def _check_autograd_is_ours() -> None:
 _check_autograd_is_ours()
 
 # The rest of nn imports from autograd, so it comes after the check.
-from nn import datasets, optim
+from nn import datasets, export, optim
 from nn.checkpoint import CheckpointError, load, save
 from nn.init import manual_seed
 from nn.layers import Dropout, Identity, Linear, ReLU, Sequential, Sigmoid, Tanh, feedforward
@@ -86,6 +87,7 @@ __all__ = [
     "binary_cross_entropy_with_logits",
     "cross_entropy",
     "datasets",
+    "export",
     "feedforward",
     "load",
     "manual_seed",
