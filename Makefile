@@ -47,22 +47,24 @@ $(INSTALLED): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev,interop]'
 	touch $@
 
-graphviz:
-	@command -v dot >/dev/null 2>&1 || \
+# A system program the tests need, installed with apt-get when running as root (as CI does),
+# otherwise named with the command that installs it.
+# $(call system_program,COMMAND,DEBIAN PACKAGE,WHAT IT IS FOR)
+define system_program
+	@command -v $(1) >/dev/null 2>&1 || \
 	  { if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	      echo "Installing Graphviz (dot) with apt-get"; \
-	      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz; \
-	    else echo "Graphviz's dot program is missing. Install it: sudo apt-get install graphviz (Debian/Ubuntu), brew install graphviz (macOS)"; exit 1; fi; }
-	@command -v dot >/dev/null 2>&1 || { echo "Graphviz's dot program is still missing after installing graphviz"; exit 1; }
+	      echo "Installing $(2) ($(3)) with apt-get"; \
+	      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(2); \
+	    else echo "$(1) is missing ($(3)). Install it: sudo apt-get install $(2) (Debian/Ubuntu), brew install $(2) (macOS)"; exit 1; fi; }
+	@command -v $(1) >/dev/null 2>&1 || { echo "$(1) is still missing after installing $(2)"; exit 1; }
+endef
+
+graphviz:
+	$(call system_program,dot,graphviz,Graphviz's dot program: it draws the graphs)
 
 # tests/test_anim_browser.py loads the backward animation in Debian's headless Chromium.
 chromium:
-	@command -v chromium >/dev/null 2>&1 || \
-	  { if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	      echo "Installing Chromium (headless, for the browser tests) with apt-get"; \
-	      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
-	    else echo "Chromium is missing; the browser tests need it. Install it: sudo apt-get install chromium (Debian/Ubuntu)"; exit 1; fi; }
-	@command -v chromium >/dev/null 2>&1 || { echo "chromium is still missing after installing chromium"; exit 1; }
+	$(call system_program,chromium,chromium,a headless browser for the animation's tests)
 
 data: setup
 	$(PY) -m nn.datasets

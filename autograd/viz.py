@@ -131,23 +131,31 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"the expression's graph has {size} values, more than --max-nodes {args.max_nodes}; "
             f"pass --max-nodes {size} to draw it anyway (Graphviz is slow on big graphs)"
         )
-    if args.animate:
-        return _animate(args, result, variables)
-    result.backward()
+    who = "python -m autograd.viz" + (" --animate" if args.animate else "")
     try:
-        viz_graphviz = import_viz_graphviz("python -m autograd.viz")
+        viz_graphviz = import_viz_graphviz(who)
     except ImportError as error:  # the Python package graphviz is not installed
         print(f"error: {error}", file=sys.stderr)
         return 1
-    graph = draw_graph(
-        result,
-        show_local_grads=args.local_grads,
-        rankdir=args.rankdir,
-        max_nodes=args.max_nodes,
-        name=args.expression.strip(),  # the SVG's title
-    )
     try:
-        path = _render(graph, args.output, output_format)
+        if args.animate:  # runs backward itself, recording each step
+            path = animate_backward(
+                result,
+                args.output,
+                max_nodes=args.max_nodes,
+                rankdir=args.rankdir,
+                title=f"backward() of {args.expression.strip()}",
+            )
+        else:
+            result.backward()
+            graph = draw_graph(
+                result,
+                show_local_grads=args.local_grads,
+                rankdir=args.rankdir,
+                max_nodes=args.max_nodes,
+                name=args.expression.strip(),  # the SVG's title
+            )
+            path = _render(graph, args.output, output_format)
     except viz_graphviz.GraphvizNotFoundError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
@@ -164,7 +172,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     _print(f"{args.expression.strip()} = {result.data:.6g}")
     for name, variable in variables.items():
         _print(f"  d/d{name} = {variable.grad:.6g}")
-    _print(f"wrote {path}")
+    what = ": backward() step by step; open it in a browser" if args.animate else ""
+    _print(f"wrote {path}{what}")
     return 0
 
 
@@ -207,37 +216,6 @@ def _check_output(parser: argparse.ArgumentParser, output: str, animate: bool = 
     except OSError as error:  # e.g. a name too long for the file system
         parser.error(f"-o {output}: {error.strerror or error}")
     return output_format
-
-
-def _animate(args: argparse.Namespace, result: Value, variables: dict[str, Value]) -> int:
-    """``--animate``: run backward and write the step-by-step page; the exit status."""
-    try:
-        viz_graphviz = import_viz_graphviz("python -m autograd.viz --animate")
-    except ImportError as error:  # the Python package graphviz is not installed
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    try:
-        path = animate_backward(
-            result,
-            args.output,
-            max_nodes=args.max_nodes,
-            rankdir=args.rankdir,
-            title=f"backward() of {args.expression.strip()}",
-        )
-    except viz_graphviz.GraphvizNotFoundError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    except subprocess.CalledProcessError as error:  # graphviz raises its own subclass
-        print(f"error: Graphviz's dot failed on this graph: {_dot_failure(error)}", file=sys.stderr)
-        return 1
-    except OSError as error:
-        print(f"error: cannot write {args.output}: {error.strerror or error}", file=sys.stderr)
-        return 1
-    _print(f"{args.expression.strip()} = {result.data:.6g}")
-    for name, variable in variables.items():
-        _print(f"  d/d{name} = {variable.grad:.6g}")
-    _print(f"wrote {path}: backward() step by step; open it in a browser")
-    return 0
 
 
 def _render(graph: graphviz.Digraph, output: str, output_format: str) -> Path:

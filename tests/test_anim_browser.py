@@ -17,23 +17,13 @@ import subprocess
 from pathlib import Path
 
 import numpy as np
+from backward_steps import StepCounter
 from PIL import Image
 
 from autograd import Tensor, Value, animate_backward, topological_order
 from autograd.graph import watching_backward
 
 TIMEOUT = 60  # seconds; a page loads in about one
-
-
-class StepCounter:
-    def __init__(self) -> None:
-        self.steps = 0
-
-    def visit(self, node) -> None:
-        self.steps += 1
-
-    def passed(self, node, parent, local, contribution) -> None:
-        self.steps += 1
 
 
 def chromium() -> str:

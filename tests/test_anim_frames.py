@@ -8,24 +8,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from backward_steps import StepCounter
 
 from autograd import Tensor, Value, animate_backward, topological_order
 from autograd.graph import watching_backward
 from autograd.viz_animate import record_backward
 from demos import backprop_by_hand
-
-
-class StepCounter:
-    """Counts what backward() reports, independently of the animation's recorder."""
-
-    def __init__(self) -> None:
-        self.steps = 0
-
-    def visit(self, node) -> None:
-        self.steps += 1
-
-    def passed(self, node, parent, local, contribution) -> None:
-        self.steps += 1
 
 
 def expression() -> tuple[Value, Value, Value]:
