@@ -432,9 +432,21 @@ class Peer:
         self.epochs.append(figures)
         return figures
 
+    def close(self) -> None:
+        """Close the pipes and reap the worker (killing it if it has not finished)."""
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.close()
+        if self.process.poll() is None:
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process.stdout.close()
+
     def finish(self) -> dict:
         result = self.ask("finish")
-        self.process.wait()
+        self.close()
         per_epoch = {name: [e[name] for e in self.epochs] for name in EPOCH_FIGURES}
         return {
             "median": {name: statistics.median(values) for name, values in per_epoch.items()},
@@ -472,21 +484,26 @@ def run_workload(
 ) -> dict:
     """Interleave the peers epoch by epoch; return each peer's figures and the ratios."""
     running = [Peer(peer, name, threads, seed, limit) for peer in peers]
-    for peer in running:
-        peer.start()
-    for epoch in range(epochs):
-        shift = epoch % len(running)
-        for peer in running[shift:] + running[:shift]:
-            figures = peer.epoch()
-            print(
-                f"  {name:5s} {threads}T epoch {epoch + 1:2d}  {peer.name:12s}"
-                f" step {figures['step_median_seconds'] * 1e3:7.3f} ms"
-                f"  steps {figures['train_seconds']:7.3f} s"
-                f"  loader {figures['loader_seconds']:6.3f} s"
-                f"  loss {figures['train_loss']:.4f}",
-                flush=True,
-            )
-    results = {peer.name: peer.finish() for peer in running}
+    try:
+        for peer in running:
+            peer.start()
+        for epoch in range(epochs):
+            shift = epoch % len(running)
+            for peer in running[shift:] + running[:shift]:
+                figures = peer.epoch()
+                print(
+                    f"  {name:5s} {threads}T epoch {epoch + 1:2d}  {peer.name:12s}"
+                    f" step {figures['step_median_seconds'] * 1e3:7.3f} ms"
+                    f"  steps {figures['train_seconds']:7.3f} s"
+                    f"  loader {figures['loader_seconds']:6.3f} s"
+                    f"  loss {figures['train_loss']:.4f}",
+                    flush=True,
+                )
+        results = {peer.name: peer.finish() for peer in running}
+    finally:
+        for peer in running:
+            if not peer.process.stdout.closed:
+                peer.close()
     return {"peers": results, "ratios": ratios(results)}
 
 

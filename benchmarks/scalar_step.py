@@ -18,9 +18,10 @@ timed on its own. micrograd keeps a reference cycle per node (each node's ``_bac
 closure holds the node), so its graphs are freed only by a collection; a graph without cycles
 is freed by reference counting when the step returns, inside the step's time. A collection
 walks every live object in the process, whoever owns it, so the same collection is also timed
-with nothing to free ("idle", just before the step); an engine is charged step + collection
-- idle, and the ratios to micrograd are taken on that charge (and, for reference, on the step
-alone). An untimed collection before every step starts each from a clean heap.
+with nothing to free ("idle", just before the step); an engine is charged step + (collection
+- idle, or 0 if that is negative), and the ratios to micrograd are taken on that charge (and,
+for reference, on the step alone). An untimed collection before every step starts each from
+a clean heap.
 
 Peak memory of one step per engine is measured in separate runs under ``tracemalloc`` (its
 tracing slows Python down, so it never runs while steps are timed): the peak of traced
@@ -236,9 +237,9 @@ ROW_NOTE = {
 TIMING_NOTE = (
     "step = forward + backward + update; collect = an explicit gc.collect() timed right "
     "after each step; idle = the same collection with nothing to free, timed before the "
-    "step (walking the live heap, the same for every engine); charged = step + collect - "
-    "idle, each engine paying for freeing its own (cyclic) garbage; ratios are micrograd's "
-    "median over ours, on charged and on the step alone"
+    "step (walking the live heap, the same for every engine); charged = step + "
+    "max(collect - idle, 0), each engine paying for freeing its own (cyclic) garbage; "
+    "ratios are micrograd's median over ours, on charged and on the step alone"
 )
 
 
@@ -350,9 +351,9 @@ def chain_peak_bytes(length: int) -> int:
     return peak
 
 
-def new_trainers(seed: int) -> list:
+def new_trainers(seed: int, points: int = 100) -> list:
     """micrograd, chaingrad plain ops, chaingrad idiomatic, and any compiled trainers."""
-    points, labels = two_moons(seed=seed)
+    points, labels = two_moons(points, seed=seed)
     reference = MicrogradTrainer(points, labels, seed)
     weights = reference.weights()
     return [
@@ -367,17 +368,18 @@ def _median_ms(values: list[float]) -> float:
     return statistics.median(values) * 1000
 
 
-def run(steps: int, seed: int = 1337, chain_length: int = CHAIN_LENGTH) -> dict:
+def run(steps: int, seed: int = 1337, chain_length: int = CHAIN_LENGTH, points: int = 100) -> dict:
     """Time every engine with gc on and off, measure peak memory; the medians and ratios."""
     results: dict = {
         "machine": describe(),
         "steps": steps,
+        "points": points,
         "rows": dict(ROW_NOTE),
         "timing": TIMING_NOTE,
         "modes": {},
     }
     for mode, gc_enabled in (("gc_on", True), ("gc_off", False)):
-        trainers = new_trainers(seed)
+        trainers = new_trainers(seed, points)
         times = time_steps(trainers, steps, gc_enabled)
         numbers: dict = {
             "ms_per_step": {},
@@ -390,7 +392,7 @@ def run(steps: int, seed: int = 1337, chain_length: int = CHAIN_LENGTH) -> dict:
             numbers["ms_per_collect"][name] = _median_ms(t["collect"])
             numbers["ms_per_idle_collect"][name] = _median_ms(t["idle_collect"])
             numbers["ms_charged"][name] = _median_ms(
-                [s + c - i for s, c, i in zip(t["step"], t["collect"], t["idle_collect"])]
+                [s + max(c - i, 0.0) for s, c, i in zip(t["step"], t["collect"], t["idle_collect"])]
             )
         for key, figure in (
             ("speedup_vs_micrograd", "ms_charged"),
@@ -403,7 +405,7 @@ def run(steps: int, seed: int = 1337, chain_length: int = CHAIN_LENGTH) -> dict:
         results["modes"][mode] = numbers
         del trainers
         gc.collect()
-    trainers = new_trainers(seed)
+    trainers = new_trainers(seed, points)
     results["compiled"] = {
         t.name: {"compile_seconds": t.compile_seconds, "compile_peak_bytes": t.compile_peak_bytes}
         for t in trainers
@@ -431,7 +433,8 @@ def report(results: dict) -> str:
     """The results as a small table, with what each row includes."""
     lines = [summary(results["machine"])]
     lines.append(
-        f"micrograd's demo step (MLP 2-16-16-1, 100 moons), median of {results['steps']} "
+        f"micrograd's demo step (MLP 2-16-16-1, {results['points']} moons), "
+        f"median of {results['steps']} "
         "steps, engines interleaved"
     )
     for name, note in results["rows"].items():
