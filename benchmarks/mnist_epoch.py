@@ -57,6 +57,12 @@ from pathlib import Path
 
 import numpy as np
 
+# Run as a script (``python benchmarks/mnist_epoch.py``), this file must measure the checkout it
+# lives in, and find the ``benchmarks`` package: put the checkout first on the path.
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
 
 @dataclass(frozen=True)
 class Workload:
@@ -400,15 +406,14 @@ class Peer:
         env = dict(os.environ)
         for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
             env[name] = str(threads)
-        root = Path(__file__).resolve().parent.parent
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), env.get("PYTHONPATH")]))
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
         command = [sys.executable, "-m", "benchmarks.mnist_epoch", "--worker", peer]
         command += ["--workloads", workload, "--threads", str(threads), "--seed", str(seed)]
         if limit is not None:
             command += ["--limit", str(limit)]
         self.name = peer
         self.process = subprocess.Popen(
-            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=root, env=env
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT, env=env
         )
         self.epochs: list[dict] = []
         self.ready: dict = {}

@@ -7,6 +7,9 @@ the way the report says, and that PyTorch's hand-written-update row trains as to
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -76,3 +79,18 @@ def test_torch_hand_written_update_trains_as_torch_optim_does(workload: str) -> 
         labels = rng.integers(0, spec.sizes[-1], 16)
         assert manual(x, labels) == pytest.approx(idiomatic(x, labels), rel=1e-5)
     assert predict(x).shape == (16,)
+
+
+def test_runs_as_a_script_from_any_directory(tmp_path: Path) -> None:
+    # ``make bench`` runs ``python benchmarks/mnist_epoch.py``: the parent must find the
+    # ``benchmarks`` package and this checkout's engine without ``-m`` or PYTHONPATH.
+    script = Path(mnist_epoch.__file__)
+    out = tmp_path / "script.json"
+    command = [sys.executable, str(script), "--epochs", "1", "--limit", "64"]
+    command += ["--workloads", "A-ce", "--peers", "numpy", "--json", str(out)]
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    subprocess.run(command, cwd=tmp_path, env=env, check=True, capture_output=True, timeout=120)
+    assert (
+        json.loads(out.read_text())["threads"]["1"]["A-ce"]["peers"]["numpy"]["steps_per_epoch"]
+        == 2
+    )
