@@ -1,18 +1,39 @@
-"""Seconds per MNIST epoch: chaingrad's Tensor path, a hand-written NumPy MLP, and PyTorch CPU.
+"""Seconds per MNIST training step and epoch: chaingrad's Tensor path, hand-written NumPy, PyTorch.
 
-    python -m benchmarks.mnist_epoch                       # all workloads, 1 and 2 threads
-    python -m benchmarks.mnist_epoch --workloads A-ce B --epochs 3 --threads 1 --json out.json
+    python -m benchmarks.mnist_epoch                       # all workloads, 1 BLAS thread, 5 epochs
+    python -m benchmarks.mnist_epoch --quick               # 2 epochs on 10,000 digits, a smoke run
+    python -m benchmarks.mnist_epoch --workloads A-ce B --epochs 3 --threads 1 2 --json out.json
 
 Every peer trains the same network from the same initial weights (PyTorch's default
 U(±1/√fan_in), drawn once from the seed) on the same batches (one shuffle per epoch from the
-seed, last partial batch kept), in float32, on all 60,000 training digits, with the loss
-averaged over the batch. Seconds per epoch is the wall time of the training loop only (batch
-gather, forward, backward, update), and the figure reported is the median over the epochs.
+seed, last partial batch kept), in float32, with the loss averaged over the batch. The peers:
+
+* ``ours``: chaingrad — ``nn.feedforward`` (fused Linear layers), the fused loss, ``nn.optim``;
+  the step includes ``optimizer.zero_grad()`` and ``optimizer.step()``.
+* ``numpy``: the hand-written MLP of :mod:`benchmarks.numpy_mlp` — manual backprop into
+  preallocated buffers, in-place updates, no autograd: the cost of the arithmetic alone.
+* ``torch``: PyTorch CPU, the idiomatic loop — ``torch.nn.Sequential``, ``F.cross_entropy``,
+  ``torch.optim``; the step includes ``optimizer.zero_grad(set_to_none=True)`` and
+  ``optimizer.step()`` with their Python machinery.
+* ``torch-manual``: the same PyTorch model and loss with a hand-written update under
+  ``torch.no_grad()`` (``p.add_(p.grad, alpha=-lr)``, i.e. ``p -= lr * p.grad`` without the
+  temporary, momentum and Adam written out the same way), then ``p.grad = None``.
+
+What is timed, per epoch: every training step (forward, backward, update on a batch that is
+already float32) with its own clock, and apart from it the loader (gathering the batch's rows
+and converting uint8 → float32), the same code for every peer. Reported: the median step,
+the epoch's total of steps (loader excluded) and the loader's total. Ratios to NumPy are
+paired: each epoch's figure divided by the same epoch's NumPy figure, then the median of
+those ratios, so that a slow spell on a shared machine slows both sides of a ratio.
 
 Each peer runs in its own subprocess, so its peak RSS (``ru_maxrss``) is its own, and the
 BLAS thread count is fixed there before NumPy is imported (OMP/OPENBLAS/MKL_NUM_THREADS, plus
-``torch.set_num_threads``). The parent interleaves the peers epoch by epoch (rotating who goes
-first), so a noisy neighbour on a shared machine slows everyone alike.
+``torch.set_num_threads``); the worker reports the count threadpoolctl sees. The parent
+interleaves the peers epoch by epoch (rotating who goes first).
+
+Compiled rows (graph capture: a step traced once and replayed) belong here as one more peer in
+``MAKERS``, e.g. ``"ours-compiled"``, with its compile time reported from the worker's
+"ready" reply; this version of the engine has no graph capture, so there is no such row yet.
 
 PyTorch is an optional peer: ``pip install torch==2.13.0``. Without it the others still run.
 """
@@ -23,6 +44,7 @@ import argparse
 import importlib.util
 import itertools
 import json
+import math
 import os
 import resource
 import statistics
@@ -34,6 +56,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+# Run as a script (``python benchmarks/mnist_epoch.py``), this file must measure the checkout it
+# lives in, and find the ``benchmarks`` package: put the checkout first on the path.
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
 
 @dataclass(frozen=True)
@@ -55,7 +83,7 @@ WORKLOADS: dict[str, Workload] = {
     "B": Workload((784, 128, 10), "relu", "ce", "sgd", lr=0.05, batch_size=64, momentum=0.9),
     "C": Workload((784, 512, 256, 10), "relu", "ce", "adam", lr=1e-3, batch_size=128),
 }
-PEERS = ("ours", "numpy", "torch")
+PEERS = ("ours", "numpy", "torch", "torch-manual")
 TORCH_HINT = "pip install torch==2.13.0"
 
 # A training step: float32 images (B, 784) in [0, 1] and int64 labels (B,) -> the batch's loss.
@@ -87,12 +115,12 @@ def initial_state(sizes: tuple[int, ...], seed: int) -> dict[str, np.ndarray]:
 
 
 class Batches:
-    """Float32 batches of shuffled training images, gathered into reused buffers.
+    """Float32 batches of shuffled training images, gathered into reused buffers: the loader.
 
     One permutation per epoch from ``rng``; the last, partial batch is kept. Pixels are
     uint8 in storage and scaled to [0, 1] as each batch is gathered, exactly as
-    ``nn.datasets.batches`` does, but into buffers reused from batch to batch — the same
-    gather for every peer, so it adds the same small cost to each.
+    ``nn.datasets.batches`` does, but into buffers reused from batch to batch. Every peer
+    uses this same loader, and its time is measured apart from the training step's.
     """
 
     def __init__(self, images: np.ndarray, labels: np.ndarray, batch_size: int, seed: int):
@@ -162,14 +190,21 @@ def make_numpy(workload: Workload, state: dict[str, np.ndarray]) -> tuple[Step, 
     return model.train_step, model.predict
 
 
-def make_torch(workload: Workload, state: dict[str, np.ndarray]) -> tuple[Step, Predict]:
-    """PyTorch CPU: torch.nn.Sequential, F.cross_entropy, torch.optim — the idiomatic loop."""
+def make_torch(
+    workload: Workload, state: dict[str, np.ndarray], manual_update: bool = False
+) -> tuple[Step, Predict]:
+    """PyTorch CPU: torch.nn.Sequential and F.cross_entropy; torch.optim, or a hand-written update.
+
+    With ``manual_update`` the step updates the parameters itself under ``torch.no_grad()``
+    (SGD, PyTorch's momentum form, or bias-corrected Adam, all with in-place tensor ops) and
+    sets ``p.grad = None``, so the optimizer's and zero_grad's Python machinery is not timed.
+    """
     import torch
     import torch.nn.functional as F
 
     activations = {"sigmoid": torch.nn.Sigmoid, "relu": torch.nn.ReLU, "tanh": torch.nn.Tanh}
     layers: list[torch.nn.Module] = []
-    pairs = list(zip(workload.sizes[:-1], workload.sizes[1:]))
+    pairs = list(itertools.pairwise(workload.sizes))
     for k, (fan_in, fan_out) in enumerate(pairs):
         layers.append(torch.nn.Linear(fan_in, fan_out))
         if k < len(pairs) - 1:
@@ -180,24 +215,41 @@ def make_torch(workload: Workload, state: dict[str, np.ndarray]) -> tuple[Step, 
             # torch stores (out, in); chaingrad (in, out).
             model[2 * k].weight.copy_(torch.from_numpy(state[f"{2 * k}.weight"].T.copy()))
             model[2 * k].bias.copy_(torch.from_numpy(state[f"{2 * k}.bias"]))
-    if workload.optimizer == "sgd":
-        optimizer = torch.optim.SGD(model.parameters(), lr=workload.lr, momentum=workload.momentum)
-    else:
-        optimizer = torch.optim.Adam(model.parameters(), lr=workload.lr)
+    params = list(model.parameters())
     classes = workload.sizes[-1]
 
-    def step(x: np.ndarray, labels: np.ndarray) -> float:
+    def loss_of(x: np.ndarray, labels: np.ndarray) -> torch.Tensor:
         out = model(torch.from_numpy(x))
         target = torch.from_numpy(labels)
         if workload.loss == "ce":
-            loss = F.cross_entropy(out, target)
+            return F.cross_entropy(out, target)
+        error = torch.sigmoid(out) - F.one_hot(target, classes).to(out.dtype)
+        return 0.5 * (error * error).sum(dim=1).mean()
+
+    if not manual_update:
+        if workload.optimizer == "sgd":
+            optimizer = torch.optim.SGD(params, lr=workload.lr, momentum=workload.momentum)
         else:
-            error = torch.sigmoid(out) - F.one_hot(target, classes).to(out.dtype)
-            loss = 0.5 * (error * error).sum(dim=1).mean()
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        return loss.item()
+            optimizer = torch.optim.Adam(params, lr=workload.lr)
+
+        def step(x: np.ndarray, labels: np.ndarray) -> float:
+            loss = loss_of(x, labels)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            return loss.item()
+
+    else:
+        update = _torch_manual_update(workload, params)
+
+        def step(x: np.ndarray, labels: np.ndarray) -> float:
+            loss = loss_of(x, labels)
+            loss.backward()
+            with torch.no_grad():
+                update()
+            for p in params:
+                p.grad = None
+            return loss.item()
 
     def predict(x: np.ndarray) -> np.ndarray:
         with torch.no_grad():
@@ -206,7 +258,69 @@ def make_torch(workload: Workload, state: dict[str, np.ndarray]) -> tuple[Step, 
     return step, predict
 
 
-MAKERS = {"ours": make_ours, "numpy": make_numpy, "torch": make_torch}
+def _torch_manual_update(workload: Workload, params: list) -> Callable[[], None]:
+    """The update a PyTorch user writes by hand, in place; call it under ``torch.no_grad()``."""
+    import torch
+
+    lr = workload.lr
+    if workload.optimizer == "sgd" and not workload.momentum:
+
+        def sgd() -> None:
+            for p in params:
+                p.add_(p.grad, alpha=-lr)  # p -= lr * p.grad, without the temporary
+
+        return sgd
+    if workload.optimizer == "sgd":
+        velocity = [torch.zeros_like(p) for p in params]
+
+        def momentum() -> None:
+            for p, v in zip(params, velocity):
+                v.mul_(workload.momentum).add_(p.grad)  # v = μv + g
+                p.add_(v, alpha=-lr)
+
+        return momentum
+    beta1, beta2, eps = 0.9, 0.999, 1e-8
+    first = [torch.zeros_like(p) for p in params]
+    second = [torch.zeros_like(p) for p in params]
+    count = [0]
+
+    def adam() -> None:
+        count[0] += 1
+        c1, c2 = 1.0 - beta1 ** count[0], 1.0 - beta2 ** count[0]
+        for p, m, v in zip(params, first, second):
+            m.mul_(beta1).add_(p.grad, alpha=1.0 - beta1)
+            v.mul_(beta2).addcmul_(p.grad, p.grad, value=1.0 - beta2)
+            denominator = v.sqrt().div_(math.sqrt(c2)).add_(eps)
+            p.addcdiv_(m, denominator, value=-lr / c1)
+
+    return adam
+
+
+# One maker per peer. A compiled peer ("ours-compiled": the step traced once and replayed)
+# goes here when the engine has graph capture; PEERS and the legend below name it too.
+MAKERS: dict[str, Callable[..., tuple[Step, Predict]]] = {
+    "ours": make_ours,
+    "numpy": make_numpy,
+    "torch": make_torch,
+    "torch-manual": lambda workload, state: make_torch(workload, state, manual_update=True),
+}
+
+LEGEND = {
+    "ours": "chaingrad Tensors: nn.feedforward (fused Linear), fused loss, nn.optim "
+    "(zero_grad + step included)",
+    "numpy": "hand-written NumPy MLP (benchmarks/numpy_mlp.py): manual backprop, "
+    "preallocated buffers, in-place update",
+    "torch": "PyTorch CPU, torch.optim: optimizer.zero_grad(set_to_none=True) and "
+    "optimizer.step() machinery included",
+    "torch-manual": "PyTorch CPU, hand-written in-place update under torch.no_grad(), "
+    "then p.grad = None (no torch.optim)",
+}
+TIMING_NOTE = (
+    "step = forward + backward + update on a ready float32 batch (median over the epoch); "
+    "epoch = total of the epoch's steps, loader excluded; loader = batch gather + "
+    "uint8->float32, same code for every peer; ratios are paired per epoch (same epoch "
+    "divided), then the median over epochs"
+)
 
 
 # ------------------------------------------------------------------------- worker subprocess
@@ -223,30 +337,55 @@ def _reply(message: dict) -> None:
     sys.stdout.flush()
 
 
-def worker(peer: str, workload_name: str, threads: int, seed: int) -> None:
+def train_epoch(step: Step, batches: Batches) -> dict:
+    """One epoch with the loader and each step timed apart; the epoch's figures."""
+    step_seconds: list[float] = []
+    loader_seconds = 0.0
+    total_loss = 0.0
+    clock = time.perf_counter
+    epoch = batches.epoch()
+    start = clock()
+    while True:
+        before_batch = clock()
+        batch = next(epoch, None)
+        before_step = clock()
+        loader_seconds += before_step - before_batch
+        if batch is None:
+            break
+        total_loss += step(*batch)
+        step_seconds.append(clock() - before_step)
+    wall = clock() - start
+    return {
+        "wall_seconds": wall,
+        "loader_seconds": loader_seconds,
+        "train_seconds": math.fsum(step_seconds),
+        "step_median_seconds": statistics.median(step_seconds),
+        "steps": len(step_seconds),
+        "train_loss": total_loss / len(step_seconds),
+    }
+
+
+def worker(peer: str, workload_name: str, threads: int, seed: int, limit: int | None) -> None:
     """Serve the parent over stdin/stdout: "epoch" trains one epoch, "finish" evaluates."""
-    if peer == "torch":
+    if peer.startswith("torch"):
         import torch
 
         torch.set_num_threads(threads)
     np.seterr(over="ignore")  # σ(z) = 1/(1+e^{-z}) overflows to the right answer, 0
+    from benchmarks.machine import blas_threads
+
     workload = WORKLOADS[workload_name]
     data = load_mnist()
+    images, labels = data.train_images[:limit], data.train_labels[:limit]
     step, predict = MAKERS[peer](workload, initial_state(workload.sizes, seed))
-    batches = Batches(data.train_images, data.train_labels, workload.batch_size, seed + 1)
+    batches = Batches(images, labels, workload.batch_size, seed + 1)
     from nn.datasets import to_float
 
     test_images = to_float(data.test_images)
-    _reply({"ready": True})
+    _reply({"ready": True, "blas_threads": blas_threads()})
     for command in sys.stdin:
         if command.strip() == "epoch":
-            total, count = 0.0, 0
-            start = time.perf_counter()
-            for x, labels in batches.epoch():
-                total += step(x, labels)
-                count += 1
-            seconds = time.perf_counter() - start
-            _reply({"seconds": seconds, "train_loss": total / count})
+            _reply(train_epoch(step, batches))
         elif command.strip() == "finish":
             accuracy = float(np.mean(predict(test_images) == data.test_labels))
             _reply({"test_accuracy": accuracy, "peak_rss_mb": peak_rss_mb()})
@@ -255,25 +394,29 @@ def worker(peer: str, workload_name: str, threads: int, seed: int) -> None:
 
 # ------------------------------------------------------------------------------------ parent
 
+EPOCH_FIGURES = ("wall_seconds", "loader_seconds", "train_seconds", "step_median_seconds")
+
 
 class Peer:
     """A worker subprocess running one peer on one workload at a fixed thread count."""
 
-    def __init__(self, peer: str, workload: str, threads: int, seed: int) -> None:
+    def __init__(
+        self, peer: str, workload: str, threads: int, seed: int, limit: int | None
+    ) -> None:
         env = dict(os.environ)
         for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
             env[name] = str(threads)
-        root = Path(__file__).resolve().parent.parent
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), env.get("PYTHONPATH")]))
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
         command = [sys.executable, "-m", "benchmarks.mnist_epoch", "--worker", peer]
         command += ["--workloads", workload, "--threads", str(threads), "--seed", str(seed)]
+        if limit is not None:
+            command += ["--limit", str(limit)]
         self.name = peer
         self.process = subprocess.Popen(
-            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=root, env=env
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT, env=env
         )
-        self.seconds: list[float] = []
-        self.train_loss: list[float] = []
-        self.result: dict = {}
+        self.epochs: list[dict] = []
+        self.ready: dict = {}
 
     def ask(self, command: str) -> dict:
         assert self.process.stdin is not None and self.process.stdout is not None
@@ -286,95 +429,184 @@ class Peer:
             raise RuntimeError(f"benchmark worker {self.name!r} exited with status {code}")
         return json.loads(line)
 
-    def epoch(self) -> float:
-        reply = self.ask("epoch")
-        self.seconds.append(reply["seconds"])
-        self.train_loss.append(reply["train_loss"])
-        return reply["seconds"]
+    def start(self) -> None:
+        self.ready = self.ask("")  # wait until data and model are ready
+
+    def epoch(self) -> dict:
+        figures = self.ask("epoch")
+        self.epochs.append(figures)
+        return figures
+
+    def close(self) -> None:
+        """Close the pipes and reap the worker (killing it if it has not finished)."""
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.close()
+        if self.process.poll() is None:
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process.stdout.close()
 
     def finish(self) -> dict:
-        self.result = self.ask("finish")
-        self.process.wait()
+        result = self.ask("finish")
+        self.close()
+        per_epoch = {name: [e[name] for e in self.epochs] for name in EPOCH_FIGURES}
         return {
-            "seconds_per_epoch": statistics.median(self.seconds),
-            "seconds": self.seconds,
-            "train_loss": self.train_loss,
-            **self.result,
+            "median": {name: statistics.median(values) for name, values in per_epoch.items()},
+            "per_epoch": per_epoch,
+            "steps_per_epoch": self.epochs[0]["steps"],
+            "train_loss": [e["train_loss"] for e in self.epochs],
+            "blas_threads": self.ready.get("blas_threads"),
+            **result,
         }
 
 
-def run_workload(name: str, peers: list[str], threads: int, epochs: int, seed: int) -> dict:
-    """Interleave the peers epoch by epoch; return each peer's figures."""
-    running = [Peer(peer, name, threads, seed) for peer in peers]
-    for peer in running:
-        peer.ask("")  # wait until data and model are ready
-    for epoch in range(epochs):
-        shift = epoch % len(running)
-        for peer in running[shift:] + running[:shift]:
-            seconds = peer.epoch()
-            print(
-                f"  {name:5s} {threads}T epoch {epoch + 1:2d}  {peer.name:5s} {seconds:7.3f} s"
-                f"  loss {peer.train_loss[-1]:.4f}",
-                flush=True,
-            )
-    return {peer.name: peer.finish() for peer in running}
+def paired_ratio(results: dict, a: str, b: str, figure: str) -> float | None:
+    """Median over epochs of ``a``'s figure divided by ``b``'s in the same epoch."""
+    if a not in results or b not in results:
+        return None
+    pairs = zip(results[a]["per_epoch"][figure], results[b]["per_epoch"][figure])
+    return statistics.median(x / y for x, y in pairs)
 
 
-def ratio(results: dict, a: str, b: str) -> str:
-    if a in results and b in results:
-        return f"{results[a]['seconds_per_epoch'] / results[b]['seconds_per_epoch']:.2f}x"
-    return "-"
+def ratios(results: dict) -> dict[str, float]:
+    """Ours against each other peer, per step and per epoch (loader excluded), paired per epoch."""
+    table = {}
+    for other in results:
+        if other == "ours":
+            continue
+        for key, figure in (("step", "step_median_seconds"), ("epoch", "train_seconds")):
+            value = paired_ratio(results, "ours", other, figure)
+            if value is not None:
+                table[f"ours/{other} {key}"] = value
+    return table
 
 
-def print_table(report: dict, peers: list[str]) -> None:
+def run_workload(
+    name: str, peers: list[str], threads: int, epochs: int, seed: int, limit: int | None
+) -> dict:
+    """Interleave the peers epoch by epoch; return each peer's figures and the ratios."""
+    running = [Peer(peer, name, threads, seed, limit) for peer in peers]
+    try:
+        for peer in running:
+            peer.start()
+        for epoch in range(epochs):
+            shift = epoch % len(running)
+            for peer in running[shift:] + running[:shift]:
+                figures = peer.epoch()
+                print(
+                    f"  {name:5s} {threads}T epoch {epoch + 1:2d}  {peer.name:12s}"
+                    f" step {figures['step_median_seconds'] * 1e3:7.3f} ms"
+                    f"  steps {figures['train_seconds']:7.3f} s"
+                    f"  loader {figures['loader_seconds']:6.3f} s"
+                    f"  loss {figures['train_loss']:.4f}",
+                    flush=True,
+                )
+        results = {peer.name: peer.finish() for peer in running}
+    finally:
+        for peer in running:
+            if not peer.process.stdout.closed:
+                peer.close()
+    return {"peers": results, "ratios": ratios(results)}
+
+
+def format_tables(report: dict, peers: list[str]) -> str:
+    """The report as one table per thread count: figures per peer, then ratios per workload."""
+    lines = []
     for threads, by_workload in report.items():
-        print(f"\nBLAS threads: {threads}   (s/epoch = median over epochs)")
-        header = f"{'workload':8s}" + "".join(f"{p + ' s':>9s}" for p in peers)
-        header += f"{'ours/np':>9s}{'ours/torch':>11s}"
-        header += "".join(f"{p + ' MB':>10s}" for p in peers)
-        header += "".join(f"{p + ' acc':>11s}" for p in peers)
-        print(header)
-        for name, results in by_workload.items():
-            row = f"{name:8s}"
-            row += "".join(f"{results[p]['seconds_per_epoch']:9.3f}" for p in peers)
-            row += f"{ratio(results, 'ours', 'numpy'):>9s}{ratio(results, 'ours', 'torch'):>11s}"
-            row += "".join(f"{results[p]['peak_rss_mb']:10.0f}" for p in peers)
-            row += "".join(f"{results[p]['test_accuracy']:11.2%}" for p in peers)
-            print(row)
+        seen = {
+            f"{library} {count}"
+            for outcome in by_workload.values()
+            for result in outcome["peers"].values()
+            for library, count in (result["blas_threads"] or {}).items()
+        }
+        lines.append(
+            f"\nBLAS threads: {threads} (threadpoolctl in the workers: "
+            f"{', '.join(sorted(seen)) or 'unknown'}; torch.set_num_threads({threads}))"
+        )
+        lines.append("medians over epochs")
+        header = f"{'workload':9s}{'peer':13s}{'step ms':>9s}{'steps s/ep':>11s}"
+        header += f"{'loader s/ep':>12s}{'peak MB':>9s}{'test acc':>10s}"
+        lines.append(header)
+        for name, outcome in by_workload.items():
+            for peer in peers:
+                r = outcome["peers"][peer]
+                m = r["median"]
+                lines.append(
+                    f"{name:9s}{peer:13s}{m['step_median_seconds'] * 1e3:9.3f}"
+                    f"{m['train_seconds']:11.3f}{m['loader_seconds']:12.3f}"
+                    f"{r['peak_rss_mb']:9.0f}{r['test_accuracy']:10.2%}"
+                )
+        others = [p for p in peers if p != "ours"]
+        lines.append("ratios ours/peer, paired per epoch (median): step | epoch")
+        lines.append(f"{'workload':9s}" + "".join(f"{'ours/' + p:>22s}" for p in others))
+        for name, outcome in by_workload.items():
+            row = f"{name:9s}"
+            for p in others:
+                step = outcome["ratios"].get(f"ours/{p} step")
+                epoch = outcome["ratios"].get(f"ours/{p} epoch")
+                row += f"{step:>13.2f}x |{epoch:>6.2f}x" if step is not None else f"{'-':>22s}"
+            lines.append(row)
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--epochs", type=int, help="epochs per peer (default 5; --quick: 2)")
     parser.add_argument("--workloads", nargs="+", default=list(WORKLOADS), choices=WORKLOADS)
-    parser.add_argument("--threads", nargs="+", type=int, default=[1, 2])
+    parser.add_argument("--threads", nargs="+", type=int, default=[1], help="BLAS thread counts")
     parser.add_argument("--peers", nargs="+", default=list(PEERS), choices=PEERS)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--limit", type=int, help="train on the first N digits only (default all; --quick: 10000)"
+    )
+    parser.add_argument("--quick", action="store_true", help="2 epochs on 10,000 digits")
     parser.add_argument("--json", type=Path, help="write every figure to this JSON file")
     parser.add_argument("--worker", choices=PEERS, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
-        worker(args.worker, args.workloads[0], args.threads[0], args.seed)
+        worker(args.worker, args.workloads[0], args.threads[0], args.seed, args.limit)
         return
+    epochs = args.epochs if args.epochs is not None else (2 if args.quick else 5)
+    limit = args.limit if args.limit is not None else (10_000 if args.quick else None)
+    if epochs < 1 or (limit is not None and limit < 1):
+        parser.error("--epochs and --limit must be at least 1")
+
+    from benchmarks.machine import describe, summary
 
     peers = list(args.peers)
-    if "torch" in peers and importlib.util.find_spec("torch") is None:
+    if importlib.util.find_spec("torch") is None:
         print(f"PyTorch is not installed, so it is left out; to compare with it: {TORCH_HINT}")
-        peers.remove("torch")
+        peers = [p for p in peers if not p.startswith("torch")]
+    machine = describe()
+    print(summary(machine))
+    print(f"epochs: {epochs}, training digits: {limit or 'all 60,000'}, seed {args.seed}")
+    for peer in peers:
+        print(f"  {peer:13s}{LEGEND[peer]}")
+    print("  " + TIMING_NOTE)
+    print("  compiled rows: none (this engine has no graph capture yet)")
     report: dict[int, dict] = {}
     for threads in args.threads:
         report[threads] = {}
         for name in args.workloads:
-            report[threads][name] = run_workload(name, peers, threads, args.epochs, args.seed)
-    print_table(report, peers)
+            report[threads][name] = run_workload(name, peers, threads, epochs, args.seed, limit)
+    print(format_tables(report, peers))
     if args.json:
         payload = {
-            "epochs": args.epochs,
+            "machine": machine,
+            "epochs": epochs,
+            "limit": limit,
             "seed": args.seed,
+            "peers": {peer: LEGEND[peer] for peer in peers},
+            "timing": TIMING_NOTE,
+            "compiled": None,
             "workloads": {name: WORKLOADS[name].__dict__ for name in args.workloads},
             "threads": {str(t): r for t, r in report.items()},
         }
-        args.json.write_text(json.dumps(payload, indent=2))
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(payload, indent=2) + "\n")
         print(f"\nwrote {args.json}")
 
 

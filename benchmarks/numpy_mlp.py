@@ -10,6 +10,12 @@ Tricks a hand-written version is allowed (and that autograd cannot easily do):
   plain SGD, times (1-β₁) for Adam), so the matrix product writes the update directly;
 - the gradient with respect to the input images is never computed;
 - Adam runs over all parameters as one flat array, in cache-sized chunks.
+
+Tight, and kept correct by tests against chaingrad's gradients: nothing is allocated in the
+hot loop that a preallocated buffer can hold (``out=`` everywhere), reductions are the ufunc
+methods ``np.add.reduce`` / ``np.maximum.reduce`` (no ``ndarray.mean``/``np.sum`` wrappers),
+the one-hot target is never built (each row's label is one index into the flattened output),
+ReLU's derivative is ``sign(a)`` (no boolean mask and cast), and updates are in place.
 """
 
 from __future__ import annotations
@@ -82,7 +88,7 @@ class NumpyMLP:
             self.first_moment = np.zeros(total, dtype=FLOAT)
             self.second_moment = np.zeros(total, dtype=FLOAT)
             self.scratch = np.empty(total, dtype=FLOAT)
-        self._buffers: dict[int, dict[str, list[np.ndarray]]] = {}
+        self._buffers: dict[int, dict] = {}
 
     @staticmethod
     def _views(flat: np.ndarray, shapes: list[tuple[int, ...]]) -> list[np.ndarray]:
@@ -115,23 +121,30 @@ class NumpyMLP:
             w[...] = state[f"{2 * k}.weight"]
             b[...] = state[f"{2 * k}.bias"]
 
-    def _batch_buffers(self, batch: int) -> dict[str, list[np.ndarray]]:
-        """Activations and δs for one batch size (the last batch of an epoch is smaller)."""
+    def _batch_buffers(self, batch: int) -> dict:
+        """Activations, δs and index buffers for one batch size (an epoch's last batch is smaller).
+
+        ``row_offsets`` holds ``row · classes``, so ``row_offsets + labels`` indexes each row's
+        label in the flattened output without building a (B, classes) one-hot matrix.
+        """
         if batch not in self._buffers:
             widths = self.sizes[1:]
             self._buffers[batch] = {
                 "a": [np.empty((batch, n), dtype=FLOAT) for n in widths],
                 "delta": [np.empty((batch, n), dtype=FLOAT) for n in widths],
                 "scratch": [np.empty((batch, n), dtype=FLOAT) for n in widths],
-                "column": [np.empty((batch, 1), dtype=FLOAT)],
-                "row": [np.arange(batch)],
+                "column": np.empty((batch, 1), dtype=FLOAT),
+                "picked": np.empty(batch, dtype=FLOAT),
+                "row_offsets": np.arange(batch, dtype=np.int64) * widths[-1],
+                "label_index": np.empty(batch, dtype=np.int64),
             }
         return self._buffers[batch]
 
-    def forward(self, x: np.ndarray, buffers: dict[str, list[np.ndarray]] | None = None):
+    def forward(self, x: np.ndarray, buffers: dict | None = None) -> np.ndarray:
         """The output layer's pre-activations (logits) for a float32 batch ``x``.
 
-        Hidden activations are kept in ``buffers["a"]`` for the backward pass.
+        Hidden activations are kept in ``buffers["a"]`` for the backward pass. The array
+        returned is one of those buffers: copy it to keep it past the next call.
         """
         buffers = buffers if buffers is not None else self._batch_buffers(len(x))
         a = x
@@ -158,44 +171,65 @@ class NumpyMLP:
         if self.activation == "sigmoid":
             np.subtract(1.0, a, out=scratch)  # σ' = a(1 - a)
             scratch *= a
-            delta *= scratch
         elif self.activation == "relu":
-            np.multiply(delta, a > 0.0, out=delta)
+            np.sign(a, out=scratch)  # a = max(z, 0) ≥ 0, so sign(a) is relu'(z): 0 or 1
         else:
             np.multiply(a, a, out=scratch)  # tanh' = 1 - a²
             np.subtract(1.0, scratch, out=scratch)
-            delta *= scratch
+        delta *= scratch
 
-    def train_step(self, x: np.ndarray, labels: np.ndarray) -> float:
-        """One forward, backward and update on a float32 batch; returns the batch's mean loss."""
+    def _backward(self, x: np.ndarray, labels: np.ndarray, scale: float) -> float:
+        """Forward and backward on a float32 batch; returns the batch's mean loss.
+
+        Writes ``scale · ∂L/∂θ`` (L the mean loss over the batch) into ``flat_grad``: scaling
+        the output δ once costs one pass over a (B, classes) array, and every weight gradient
+        then comes out of its matrix product already scaled.
+        """
         batch = len(x)
         buffers = self._batch_buffers(batch)
         output = self.forward(x, buffers)
         delta = buffers["delta"][-1]
-        rows = buffers["row"][0]
+        label_index = buffers["label_index"]
+        np.add(buffers["row_offsets"], labels, out=label_index)
         if self.loss == "ce":
-            loss = _softmax_cross_entropy_delta(output, labels, delta, buffers["column"][0], rows)
+            loss = _softmax_cross_entropy_delta(
+                output, label_index, delta, buffers["column"], buffers["picked"]
+            )
         else:
-            loss = _sigmoid_mse_delta(output, labels, delta, buffers["scratch"][-1], rows)
-
-        # Scale δ once by what every weight gradient needs: the batch mean (1/B) and, for plain
-        # SGD, -lr as well, so that gW holds the update itself; for Adam, (1 - β₁).
-        if self.optimizer == "sgd" and not self.momentum:
-            delta *= -self.lr / batch
-        elif self.optimizer == "adam":
-            delta *= (1.0 - self.beta1) / batch
-        else:
-            delta *= 1.0 / batch
+            loss = _sigmoid_mse_delta(output, label_index, delta, buffers["scratch"][-1])
+        delta *= scale / batch
 
         activations = [x, *buffers["a"]]
         for k in range(len(self.weights) - 1, -1, -1):
             np.matmul(activations[k].T, delta, out=self.grads[2 * k])  # ∂L/∂W = aᵀδ
-            np.sum(delta, axis=0, out=self.grads[2 * k + 1])  # ∂L/∂b = Σ δ
+            np.add.reduce(delta, axis=0, out=self.grads[2 * k + 1])  # ∂L/∂b = Σ δ
             if k > 0:
                 previous = buffers["delta"][k - 1]
                 np.matmul(delta, self.weights[k].T, out=previous)  # δ_{k-1} = δ Wᵀ · f'
                 self._activation_backward(previous, activations[k], buffers["scratch"][k - 1])
                 delta = previous
+        return loss
+
+    def gradients(self, x: np.ndarray, labels: np.ndarray) -> tuple[float, dict[str, np.ndarray]]:
+        """The batch's mean loss and its gradients, keyed as ``state_dict``; no update."""
+        loss = self._backward(x, labels, 1.0)
+        grads = {}
+        for k in range(len(self.weights)):
+            grads[f"{2 * k}.weight"] = self.grads[2 * k].copy()
+            grads[f"{2 * k}.bias"] = self.grads[2 * k + 1].copy()
+        return loss, grads
+
+    def train_step(self, x: np.ndarray, labels: np.ndarray) -> float:
+        """One forward, backward and update on a float32 batch; returns the batch's mean loss."""
+        # What every weight gradient is multiplied by before the update: for plain SGD -lr,
+        # so that flat_grad holds the update itself; for Adam (1 - β₁), the factor of g in m.
+        if self.optimizer == "sgd" and not self.momentum:
+            scale = -self.lr
+        elif self.optimizer == "adam":
+            scale = 1.0 - self.beta1
+        else:
+            scale = 1.0
+        loss = self._backward(x, labels, scale)
         self._update()
         return loss
 
@@ -256,28 +290,36 @@ def _sigmoid_(z: np.ndarray) -> None:
 
 
 def _softmax_cross_entropy_delta(
-    logits: np.ndarray, labels: np.ndarray, delta: np.ndarray, column: np.ndarray, rows
+    logits: np.ndarray,
+    label_index: np.ndarray,
+    delta: np.ndarray,
+    column: np.ndarray,
+    picked: np.ndarray,
 ) -> float:
-    """Mean cross-entropy of the batch; writes δ = softmax(logits) - onehot (unscaled) to delta."""
-    np.max(logits, axis=1, keepdims=True, out=column)
+    """Mean cross-entropy of the batch; writes δ = softmax(logits) - onehot (unscaled) to delta.
+
+    ``label_index`` holds each row's label as an index into the flattened (B, classes) array.
+    """
+    np.maximum.reduce(logits, axis=1, keepdims=True, out=column)
     np.subtract(logits, column, out=delta)  # shifted logits: the largest is 0, exp cannot overflow
-    picked = delta[rows, labels]
+    flat = delta.reshape(-1)  # a view: delta is C-contiguous
+    np.take(flat, label_index, out=picked)  # shifted[label]
     np.exp(delta, out=delta)
-    np.sum(delta, axis=1, keepdims=True, out=column)
+    np.add.reduce(delta, axis=1, keepdims=True, out=column)
     delta /= column
-    delta[rows, labels] -= 1.0
+    flat[label_index] -= 1.0
     # -log softmax[label] = log Σ exp(shifted) - shifted[label]
     np.log(column, out=column)
-    return float(column.mean() - picked.mean())
+    return (float(np.add.reduce(column, axis=None)) - float(np.add.reduce(picked))) / len(delta)
 
 
 def _sigmoid_mse_delta(
-    z: np.ndarray, labels: np.ndarray, delta: np.ndarray, scratch: np.ndarray, rows
+    z: np.ndarray, label_index: np.ndarray, delta: np.ndarray, scratch: np.ndarray
 ) -> float:
     """Mean over the batch of ½‖σ(z) − onehot‖²; writes δ = (a − onehot)·a(1 − a) to delta."""
     _sigmoid_(z)
     np.copyto(delta, z)
-    delta[rows, labels] -= 1.0  # a - onehot
+    delta.reshape(-1)[label_index] -= 1.0  # a - onehot
     loss = 0.5 * float(np.vdot(delta, delta)) / len(z)
     np.subtract(1.0, z, out=scratch)
     scratch *= z

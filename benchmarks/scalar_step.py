@@ -12,14 +12,31 @@ A step is forward, backward and update, timed for three engines, interleaved ste
   the loss and ``nn.optim.SGD``, from the same weights.
 
 Each is timed with Python's garbage collector on (as users run it) and off
-(``gc.disable()`` while timing); the median over ``--steps`` steps is reported. A full
-collection runs, untimed, before every timed step so that one engine's garbage is never
-collected on another engine's clock.
+(``gc.disable()`` during the step). Freeing a step's garbage is charged to the engine that
+made it: after every step an explicit ``gc.collect()`` runs on the engine's clock and is
+timed on its own. micrograd keeps a reference cycle per node (each node's ``_backward``
+closure holds the node), so its graphs are freed only by a collection; a graph without cycles
+is freed by reference counting when the step returns, inside the step's time. A collection
+walks every live object in the process, whoever owns it, so the same collection is also timed
+with nothing to free ("idle", just before the step); an engine is charged step + (collection
+- idle, or 0 if that is negative), and the ratios to micrograd are taken on that charge (and,
+for reference, on the step alone). An untimed collection before every step starts each from
+a clean heap.
+
+Peak memory of one step per engine is measured in separate runs under ``tracemalloc`` (its
+tracing slows Python down, so it never runs while steps are timed): the peak of traced
+allocations during the step, above what was allocated when the step began.
 
 Finally, backward through a chain of 1,000,000 Values (micrograd's recursive topological
-sort fails near 1,000; shown at depth 5,000).
+sort fails near 1,000; shown at depth 5,000), timed, and in a separate run its peak traced
+memory per node.
 
-Run: ``python benchmarks/scalar_step.py [--steps N] [--json PATH]``.
+Compiled rows (graph capture: a step traced once and replayed) plug in at
+``compiled_trainers``: each trainer it returns is timed, measured and reported like the
+others, and its compile time and memory go to ``results["compiled"]``. The engine has no
+graph capture yet, so there are no such rows.
+
+Run: ``python benchmarks/scalar_step.py [--steps N] [--quick] [--json PATH]``.
 Needs ``pip install micrograd==0.1.0``.
 """
 
@@ -33,12 +50,19 @@ import random
 import statistics
 import sys
 import time
+import tracemalloc
 from pathlib import Path
 
 import numpy as np
 
-import nn
-from autograd import Value, sum_values
+# Run as a script, this file must measure the checkout it lives in, not an installed copy.
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import nn  # noqa: E402
+from autograd import Value, sum_values  # noqa: E402
+from benchmarks.machine import describe, summary  # noqa: E402
 
 try:
     import micrograd.engine as micrograd_engine
@@ -188,28 +212,65 @@ def _state_dict(weights) -> dict[str, np.ndarray]:
     return state
 
 
+# ------------------------------------------------------------------ compiled
+
+
+def compiled_trainers(points: np.ndarray, labels: np.ndarray, weights) -> list:
+    """Trainers whose step is traced once and replayed (graph capture); none yet.
+
+    This is where compiled rows plug in. A compiled trainer has the same interface as the
+    others (``name``, ``step() -> loss``) and starts from ``weights``; it also has
+    ``compile_seconds`` and ``compile_peak_bytes`` (the capture's time and traced memory),
+    which ``run`` copies into ``results["compiled"]``. Until the engine has graph capture
+    this returns an empty list and the report says there are no compiled rows.
+    """
+    return []
+
+
 # ------------------------------------------------------------------ timing
 
+ROW_NOTE = {
+    "micrograd": "micrograd 0.1.0 MLP + the notebook's loss and update",
+    "chaingrad plain ops": "the same code on chaingrad Values: sum() of w * x, no fused nodes",
+    "chaingrad idiomatic": "nn.MLP (one fused node per neuron), sum_values, nn.optim.SGD",
+}
+TIMING_NOTE = (
+    "step = forward + backward + update; collect = an explicit gc.collect() timed right "
+    "after each step; idle = the same collection with nothing to free, timed before the "
+    "step (walking the live heap, the same for every engine); charged = step + "
+    "max(collect - idle, 0), each engine paying for freeing its own (cyclic) garbage; "
+    "ratios are micrograd's median over ours, on charged and on the step alone"
+)
 
-def time_steps(trainers: list, steps: int, gc_enabled: bool) -> dict[str, list[float]]:
-    """Run ``steps`` steps of every trainer, interleaved; seconds per step, by name.
+
+def time_steps(trainers: list, steps: int, gc_enabled: bool) -> dict[str, dict[str, list]]:
+    """Run ``steps`` steps of every trainer, interleaved; seconds per step and per collection.
 
     Also checks that all trainers compute the same loss (they start from the same weights
     and do the same arithmetic), so that the comparison is of equal work.
     """
-    times: dict[str, list[float]] = {t.name: [] for t in trainers}
+    times = {t.name: {"step": [], "collect": [], "idle_collect": []} for t in trainers}
     was_enabled = gc.isenabled()
+    clock = time.perf_counter
     try:
         for _ in range(steps):
             losses = []
             for trainer in trainers:
                 gc.collect()  # untimed: start every step from the same clean heap
+                start = clock()
+                gc.collect()  # timed, with nothing to free: the cost of walking the heap
+                idle = clock() - start
                 if not gc_enabled:
                     gc.disable()
-                start = time.perf_counter()
+                start = clock()
                 losses.append(trainer.step())
-                times[trainer.name].append(time.perf_counter() - start)
+                stepped = clock()
+                gc.collect()  # timed: the garbage this step left is this engine's to free
+                collected = clock()
                 gc.enable()
+                times[trainer.name]["step"].append(stepped - start)
+                times[trainer.name]["collect"].append(collected - stepped)
+                times[trainer.name]["idle_collect"].append(idle)
             # Same weights, same arithmetic: equal up to the order of floating-point sums.
             if not all(math.isclose(loss, losses[0], rel_tol=1e-6) for loss in losses):
                 raise RuntimeError(f"engines disagree on the loss: {losses}")
@@ -219,6 +280,28 @@ def time_steps(trainers: list, steps: int, gc_enabled: bool) -> dict[str, list[f
         else:
             gc.disable()
     return times
+
+
+def step_peak_bytes(trainers: list) -> dict[str, int]:
+    """Peak traced memory of one step per trainer (after one untraced warm-up step each).
+
+    The peak is counted above what was allocated when tracing started, so it is the step's
+    own working memory: its graph, gradients and temporaries.
+    """
+    for trainer in trainers:
+        trainer.step()
+    peaks = {}
+    for trainer in trainers:
+        gc.collect()
+        tracemalloc.start()
+        try:
+            baseline = tracemalloc.get_traced_memory()[0]
+            trainer.step()
+            gc.collect()  # micrograd's graph is freed here, inside the traced window
+            peaks[trainer.name] = tracemalloc.get_traced_memory()[1] - baseline
+        finally:
+            tracemalloc.stop()
+    return peaks
 
 
 def time_chain(length: int) -> tuple[float, float]:
@@ -249,37 +332,97 @@ def micrograd_chain_fails(length: int) -> str:
     return "ok"
 
 
-def new_trainers(seed: int) -> list:
-    points, labels = two_moons(seed=seed)
+def chain_peak_bytes(length: int) -> int:
+    """Peak traced memory of building and backpropagating ``x + 1 + 1 + ...`` (length nodes)."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        baseline = tracemalloc.get_traced_memory()[0]
+        x = Value(0.0)
+        y = x
+        for _ in range(length):
+            y = y + 1.0
+        y.backward()
+        peak = tracemalloc.get_traced_memory()[1] - baseline
+    finally:
+        tracemalloc.stop()
+    del x, y
+    gc.collect()
+    return peak
+
+
+def new_trainers(seed: int, points: int = 100) -> list:
+    """micrograd, chaingrad plain ops, chaingrad idiomatic, and any compiled trainers."""
+    points, labels = two_moons(points, seed=seed)
     reference = MicrogradTrainer(points, labels, seed)
     weights = reference.weights()
     return [
         reference,
         PlainOpsTrainer(points, labels, weights),
         IdiomaticTrainer(points, labels, weights),
+        *compiled_trainers(points, labels, weights),
     ]
 
 
-def run(steps: int, seed: int = 1337) -> dict:
-    """Time every engine with gc on and off; return the medians and ratios."""
-    results: dict = {"steps": steps, "python": sys.version.split()[0], "modes": {}}
+def _median_ms(values: list[float]) -> float:
+    return statistics.median(values) * 1000
+
+
+def run(steps: int, seed: int = 1337, chain_length: int = CHAIN_LENGTH, points: int = 100) -> dict:
+    """Time every engine with gc on and off, measure peak memory; the medians and ratios."""
+    results: dict = {
+        "machine": describe(),
+        "steps": steps,
+        "points": points,
+        "rows": dict(ROW_NOTE),
+        "timing": TIMING_NOTE,
+        "modes": {},
+    }
     for mode, gc_enabled in (("gc_on", True), ("gc_off", False)):
-        times = time_steps(new_trainers(seed), steps, gc_enabled)
-        medians = {name: statistics.median(t) for name, t in times.items()}
-        reference = medians["micrograd"]
-        results["modes"][mode] = {
-            "seconds_per_step": medians,
-            "speedup_vs_micrograd": {
-                name: reference / t for name, t in medians.items() if name != "micrograd"
-            },
+        trainers = new_trainers(seed, points)
+        times = time_steps(trainers, steps, gc_enabled)
+        numbers: dict = {
+            "ms_per_step": {},
+            "ms_per_collect": {},
+            "ms_per_idle_collect": {},
+            "ms_charged": {},
         }
+        for name, t in times.items():
+            numbers["ms_per_step"][name] = _median_ms(t["step"])
+            numbers["ms_per_collect"][name] = _median_ms(t["collect"])
+            numbers["ms_per_idle_collect"][name] = _median_ms(t["idle_collect"])
+            numbers["ms_charged"][name] = _median_ms(
+                [s + max(c - i, 0.0) for s, c, i in zip(t["step"], t["collect"], t["idle_collect"])]
+            )
+        for key, figure in (
+            ("speedup_vs_micrograd", "ms_charged"),
+            ("speedup_vs_micrograd_step_only", "ms_per_step"),
+        ):
+            reference = numbers[figure]["micrograd"]
+            numbers[key] = {
+                name: reference / ms for name, ms in numbers[figure].items() if name != "micrograd"
+            }
+        results["modes"][mode] = numbers
+        del trainers
         gc.collect()
-    build, backward = time_chain(CHAIN_LENGTH)
+    trainers = new_trainers(seed, points)
+    results["compiled"] = {
+        t.name: {"compile_seconds": t.compile_seconds, "compile_peak_bytes": t.compile_peak_bytes}
+        for t in trainers
+        if hasattr(t, "compile_seconds")
+    } or None
+    results["peak_step_bytes"] = step_peak_bytes(trainers)
+    del trainers
     gc.collect()
+    build, backward = time_chain(chain_length)
+    gc.collect()
+    peak = chain_peak_bytes(chain_length)
     results["chain"] = {
-        "length": CHAIN_LENGTH,
+        "length": chain_length,
         "build_seconds": build,
         "backward_seconds": backward,
+        "peak_bytes": peak,
+        "peak_bytes_per_node": peak / chain_length,
         "micrograd_depth": MICROGRAD_CHAIN_LENGTH,
         "micrograd_result": micrograd_chain_fails(MICROGRAD_CHAIN_LENGTH),
     }
@@ -287,19 +430,46 @@ def run(steps: int, seed: int = 1337) -> dict:
 
 
 def report(results: dict) -> str:
-    """The results as a small table."""
-    lines = [f"micrograd's demo step (MLP 2-16-16-1, 100 moons), median of {results['steps']}"]
+    """The results as a small table, with what each row includes."""
+    lines = [summary(results["machine"])]
+    lines.append(
+        f"micrograd's demo step (MLP 2-16-16-1, {results['points']} moons), "
+        f"median of {results['steps']} "
+        "steps, engines interleaved"
+    )
+    for name, note in results["rows"].items():
+        lines.append(f"  {name:<22} {note}")
+    lines.append(f"  {TIMING_NOTE}")
+    if results["compiled"] is None:
+        lines.append("  compiled rows: none (this engine has no graph capture yet)")
     for mode, numbers in results["modes"].items():
-        lines.append(f"  {mode.replace('_', ' ')}:")
-        seconds = numbers["seconds_per_step"]
-        for name, t in seconds.items():
+        lines.append(
+            f"{mode.replace('_', ' '):<24}{'step ms':>9}{'collect ms':>11}{'idle ms':>9}"
+            f"{'charged ms':>11}{'x micrograd':>12}{'(step only)':>12}"
+        )
+        for name, step in numbers["ms_per_step"].items():
             ratio = numbers["speedup_vs_micrograd"].get(name)
-            suffix = "" if ratio is None else f"   {ratio:6.1f}x micrograd"
-            lines.append(f"    {name:<22} {t * 1000:9.1f} ms/step{suffix}")
+            ratio_step = numbers["speedup_vs_micrograd_step_only"].get(name)
+            suffix = "" if ratio is None else f"{ratio:11.1f}x{ratio_step:11.1f}x"
+            lines.append(
+                f"  {name:<22}{step:9.1f}{numbers['ms_per_collect'][name]:11.1f}"
+                f"{numbers['ms_per_idle_collect'][name]:9.1f}"
+                f"{numbers['ms_charged'][name]:11.1f}{suffix}"
+            )
+    lines.append("peak traced memory of one step (tracemalloc, separate untimed runs, gc on):")
+    for name, peak in results["peak_step_bytes"].items():
+        lines.append(f"  {name:<22}{peak / 1e6:9.2f} MB")
+    if results["compiled"]:
+        for name, figures in results["compiled"].items():
+            lines.append(
+                f"  {name}: compile {figures['compile_seconds'] * 1000:.1f} ms, "
+                f"{figures['compile_peak_bytes'] / 1e6:.2f} MB traced"
+            )
     chain = results["chain"]
     lines.append(
         f"chain of {chain['length']:,} Values: build {chain['build_seconds']:.2f} s, "
-        f"backward {chain['backward_seconds']:.2f} s"
+        f"backward {chain['backward_seconds']:.2f} s; peak {chain['peak_bytes'] / 1e6:.0f} MB "
+        f"traced, {chain['peak_bytes_per_node']:.0f} bytes per node (separate run)"
     )
     message = chain["micrograd_result"]
     lines.append(f"micrograd, chain of {chain['micrograd_depth']:,}: {message[:70]}")
@@ -308,10 +478,14 @@ def report(results: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=11, help="timed steps per gc mode")
+    parser.add_argument("--steps", type=int, help="timed steps per gc mode (default 15)")
+    parser.add_argument(
+        "--quick", action="store_true", help="3 steps per mode and a chain of 100,000 Values"
+    )
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     args = parser.parse_args(argv)
-    if args.steps < 1:
+    steps = args.steps if args.steps is not None else (3 if args.quick else 15)
+    if steps < 1:
         parser.error("--steps must be at least 1")
     if micrograd_engine is None:
         print(
@@ -320,7 +494,7 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
-    results = run(args.steps)
+    results = run(steps, chain_length=100_000 if args.quick else CHAIN_LENGTH)
     print(report(results))
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
