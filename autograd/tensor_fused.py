@@ -173,8 +173,12 @@ def check_labels(labels: Any, shape: tuple[int, ...], op: str = "labels") -> np.
 
 def _out_of_range(labels: np.ndarray, classes: int) -> bool:
     """True if a label is negative or ≥ classes (labels: native-endian integers)."""
-    unsigned = _UNSIGNED[labels.dtype.itemsize]
-    if labels.dtype.kind == "u" or classes <= np.iinfo(labels.dtype).max:
+    dtype = labels.dtype
+    unsigned = _UNSIGNED[dtype.itemsize]
+    # The largest signed integer of this size (np.iinfo(dtype).max, without building an
+    # iinfo per batch): 127 for int8, 2**63 - 1 for int64.
+    largest_signed = (1 << (8 * dtype.itemsize - 1)) - 1
+    if dtype.kind == "u" or classes <= largest_signed:
         # Seen as unsigned, a negative label is larger than any signed value, so larger than
         # classes: one reduction checks both ends.
         return bool(labels.view(unsigned).max() >= classes)
