@@ -453,6 +453,7 @@ _RULES_ON_NODES = {
     *("+", "-", "*", "/", "neg", "@", "sum", "mean", "max", "reshape", "transpose"),
     *("linear", "softmax", "log_softmax", "softmax_cross_entropy", "mse", "squared_error"),
     *("getitem", "scatter", "binary_cross_entropy", "sigmoid_binary_cross_entropy"),
+    "sigmoid_squared_error",
 }
 
 
