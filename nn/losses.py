@@ -167,8 +167,10 @@ def _one_hot(op: str, labels: np.ndarray, shape: Shape, dtype: Any) -> np.ndarra
         )
     rows_and_classes = shape if len(shape) == 2 else (1, shape[-1])
     labels = autograd.check_labels(labels, rows_and_classes, op)
-    one_hot = _identity(shape[-1], np.dtype(dtype))[labels]
-    return one_hot.reshape(shape)  # row k of the identity is onehot(k)
+    # Row k of the identity is onehot(k). ndarray.take picks the rows as identity[labels]
+    # does, several times faster per batch than that fancy indexing.
+    one_hot = _identity(shape[-1], np.dtype(dtype)).take(labels, axis=0)
+    return one_hot.reshape(shape)
 
 
 @functools.lru_cache(maxsize=16)

@@ -156,3 +156,14 @@ def test_anomaly_mode_checks_the_fused_node() -> None:
     expected = "'sigmoid_squared_error' gave a non-finite"
     with detect_anomaly(), np.errstate(over="ignore"), pytest.raises(AnomalyError, match=expected):
         nn.quadratic_cost(logits.sigmoid(), huge)
+
+
+@pytest.mark.parametrize("label_dtype", [np.int64, np.int32, np.uint8])
+@pytest.mark.parametrize("batched", [True, False])
+def test_labels_cost_what_their_one_hot_rows_cost(label_dtype, batched) -> None:
+    z = Tensor(RNG.standard_normal((5, 4)), requires_grad=True)
+    labels, prediction = LABELS.astype(label_dtype), z.sigmoid()
+    if not batched:
+        labels, prediction = labels[0], prediction[0]
+    one_hot = np.eye(4)[labels]
+    assert nn.quadratic_cost(prediction, labels).data == nn.quadratic_cost(prediction, one_hot).data
