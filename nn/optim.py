@@ -164,6 +164,8 @@ def _hyperparameter(
     owner: str, name: str, value: Any, rule: str, accept: Callable[[float], bool]
 ) -> float:
     """``value`` as a float if ``accept`` takes it (NaN fails every comparison), else raise."""
+    if type(value) is float and accept(value):  # every step's case, without the ABC check
+        return value
     if isinstance(value, bool) or not isinstance(value, Real):
         raise TypeError(
             f"{owner}: {name} must be a real number, got {type(value).__name__} ({value!r:.40})"
