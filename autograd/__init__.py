@@ -25,6 +25,7 @@ from autograd.tensor_fused import (
     linear,
     mse,
     sigmoid_binary_cross_entropy,
+    sigmoid_squared_error,
     softmax_cross_entropy,
     squared_error,
 )
@@ -62,6 +63,7 @@ __all__ = [
     "mse",
     "no_grad",
     "sigmoid_binary_cross_entropy",
+    "sigmoid_squared_error",
     "softmax_cross_entropy",
     "squared_error",
     "sum_values",

@@ -23,10 +23,11 @@ as PyTorch shapes them.
 On Tensors, each op's backward rule is evaluated on the nodes themselves (see
 :class:`_NodeAsGraph`): the rules of ``+ - * / ** @``, ``sum``,
 ``mean``, ``max``, ``reshape``, ``transpose``, indexing, ``softmax``, ``log_softmax``, the fused
-``linear`` and losses (cross-entropies, ``mse``, ``squared_error``) and the op table are
-written with operations Tensors support, so one rule serves both the first-order pass and the
-gradient graph (a fused rule that reads an array saved by the forward pass recomputes it from
-the nodes there). An op added without that care is refused by name with ``create_graph=True``.
+``linear`` and losses (cross-entropies, ``mse``, ``squared_error``, ``sigmoid_squared_error``)
+and the op table are written with operations Tensors support, so one rule serves both the
+first-order pass and the gradient graph (a fused rule that reads an array saved by the
+forward pass recomputes it from the nodes there). An op added without that care is refused
+by name with ``create_graph=True``.
 """
 
 from __future__ import annotations
@@ -453,6 +454,7 @@ _RULES_ON_NODES = {
     *("+", "-", "*", "/", "neg", "@", "sum", "mean", "max", "reshape", "transpose"),
     *("linear", "softmax", "log_softmax", "softmax_cross_entropy", "mse", "squared_error"),
     *("getitem", "scatter", "binary_cross_entropy", "sigmoid_binary_cross_entropy"),
+    "sigmoid_squared_error",
 }
 
 

@@ -61,6 +61,18 @@ _data_assignments = 0
 _quiet = partial(np.errstate, divide="ignore", over="ignore", invalid="ignore")
 
 
+@np.errstate(divide="ignore", over="ignore", invalid="ignore")
+def _ieee(function: Callable[..., Any], *operands: Any) -> Any:
+    """``function(*operands)`` with IEEE results (inf, nan) and no NumPy warnings.
+
+    The ops a training step runs at every node use this rather than ``with _quiet():``: as a
+    decorator np.errstate costs half as much per call (no new errstate each time), and it is
+    safe when nested and in threads. (It wraps the arithmetic only, not the node's making:
+    anomaly mode finds the user's line by walking out of autograd's own frames.)
+    """
+    return function(*operands)
+
+
 class Tensor:
     """An array in a computation graph.
 
@@ -867,8 +879,7 @@ def _power(base: Any, exponent: Any) -> np.ndarray:
 def _binary(a: Tensor, b: Tensor, ufunc: Any, op: str, backward_rule: Any) -> Tensor:
     """An elementwise op of two broadcast operands; a shape mismatch names the op."""
     try:
-        with _quiet():  # inf - inf, 0 * inf, overflow: IEEE results, no warnings
-            data = ufunc(a.data, b.data)
+        data = _ieee(ufunc, a.data, b.data)  # inf - inf, 0 * inf, overflow
     except ValueError:
         raise ValueError(
             f"Tensor {op}: shapes {a.data.shape} and {b.data.shape} do not broadcast "
@@ -884,8 +895,7 @@ def _matmul(a: Tensor, b: Tensor) -> Tensor:
             "least one axis (use * to multiply by a scalar)"
         )
     try:
-        with _quiet():  # overflow to inf, inf·0 = nan
-            data = a.data @ b.data
+        data = _ieee(np.matmul, a.data, b.data)  # overflow to inf, inf·0 = nan
     except ValueError:
         raise ValueError(
             f"Tensor @: shapes {a.data.shape} and {b.data.shape} do not match: the last axis "
@@ -986,8 +996,7 @@ def _elementwise_method(op: ops.Elementwise) -> Callable[[Tensor], Tensor]:
     rule = _elementwise_rule(op)
 
     def method(self: Tensor) -> Tensor:
-        with _quiet():  # log(0), exp(1000), sqrt(-1): IEEE results, no warnings
-            data = forward(np, self._data)
+        data = _ieee(forward, np, self._data)  # log(0), exp(1000), sqrt(-1)
         return _result(data, (self,), rule, name)
 
     method.__name__ = name

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from autograd import ops
 from autograd.tensor import ArrayLike, Tensor, _operand, _quiet, _result
 
 
@@ -173,8 +174,12 @@ def check_labels(labels: Any, shape: tuple[int, ...], op: str = "labels") -> np.
 
 def _out_of_range(labels: np.ndarray, classes: int) -> bool:
     """True if a label is negative or ≥ classes (labels: native-endian integers)."""
-    unsigned = _UNSIGNED[labels.dtype.itemsize]
-    if labels.dtype.kind == "u" or classes <= np.iinfo(labels.dtype).max:
+    dtype = labels.dtype
+    unsigned = _UNSIGNED[dtype.itemsize]
+    # The largest signed integer of this size (np.iinfo(dtype).max, without building an
+    # iinfo per batch): 127 for int8, 2**63 - 1 for int64.
+    largest_signed = (1 << (8 * dtype.itemsize - 1)) - 1
+    if dtype.kind == "u" or classes <= largest_signed:
         # Seen as unsigned, a negative label is larger than any signed value, so larger than
         # classes: one reduction checks both ends.
         return bool(labels.view(unsigned).max() >= classes)
@@ -211,11 +216,16 @@ def squared_error(prediction: Tensor, target: ArrayLike, scale: float = 1.0) -> 
 def _squared_error(prediction: Any, target: Any, scale: float | None, op: str) -> Tensor:
     prediction, target = _same_shape_operands(op, "prediction", prediction, target, empty=True)
     difference = prediction.data - target.data
-    flat = difference.reshape(-1)
     if scale is None:  # the mean
-        scale = 1.0 / max(flat.size, 1)
-    loss = (flat @ flat) * difference.dtype.type(scale)
+        scale = 1.0 / max(difference.size, 1)
+    loss = _sum_of_squares(difference, scale)
     return _result(loss, (prediction, target), _squared_error_backward, op, (difference, scale))
+
+
+def _sum_of_squares(difference: np.ndarray, scale: float) -> np.ndarray:
+    """``scale · Σ difference²``, in the difference's dtype."""
+    flat = difference.reshape(-1)
+    return (flat @ flat) * difference.dtype.type(scale)
 
 
 def _squared_error_backward(node: Tensor, grad: np.ndarray) -> tuple:
@@ -228,6 +238,78 @@ def _squared_error_backward(node: Tensor, grad: np.ndarray) -> tuple:
         d_prediction if prediction.requires_grad else None,
         -d_prediction if target.requires_grad else None,
     )
+
+
+def sigmoid_squared_error(
+    logits: ArrayLike, target: ArrayLike, scale: float = 1.0, *, sigmoid: Tensor | None = None
+) -> Tensor:
+    """``scale · Σ (σ(logits) - target)²`` as one node: the sigmoid and the squared error.
+
+    Gives the numbers of ``squared_error(logits.sigmoid(), target, scale)``, value and
+    gradients alike, with one node fewer to backpropagate through. With a = σ(z), the
+    chain rule through both: ∂L/∂z = ∂L/∂a · ∂a/∂z = 2·scale·(a - y) · a(1 - a), the
+    second factor being the sigmoid's derivative from the op table (:mod:`autograd.ops`);
+    ∂L/∂y = -2·scale·(a - y). Shapes must be equal, as for :func:`squared_error`.
+
+    ``sigmoid`` is the node ``logits.sigmoid()`` when the caller has made it already (a
+    network whose last layer is a sigmoid): its values are reused, not computed again.
+    :func:`nn.quadratic_cost` does so, through :func:`sigmoid_input`.
+
+    Raises:
+        TypeError: an operand is not a Tensor, array or number.
+        ValueError: the shapes differ, or ``sigmoid`` is not ``logits.sigmoid()`` (a node of
+            the graph whose data nothing has assigned since it was made).
+    """
+    op = "sigmoid_squared_error"
+    logits, target = _same_shape_operands(op, "logits", logits, target, empty=True)
+    if sigmoid is None:
+        with _quiet():  # e^-z overflows to inf for very negative z: σ = 0, as Tensor.sigmoid
+            a = ops.SIGMOID.array(np, logits.data)
+    elif sigmoid_input(sigmoid) is logits:
+        a = sigmoid.data
+    else:
+        raise ValueError(
+            f"{op}: sigmoid must be the node logits.sigmoid() (made in this graph, its data "
+            f"unchanged since); got a Tensor made by {sigmoid.op or 'no op'!r}. Leave sigmoid "
+            "out and it is computed from the logits"
+        )
+    difference = a - target.data
+    scale = float(scale)
+    loss = _sum_of_squares(difference, scale)
+    saved = (a, difference, scale)
+    return _result(loss, (logits, target), _sigmoid_squared_error_backward, op, saved)
+
+
+def _sigmoid_squared_error_backward(node: Tensor, grad: np.ndarray) -> tuple:
+    logits, target = node.parents
+    a, difference, scale = node._saved
+    if isinstance(grad, Tensor):  # evaluated on nodes (create_graph): σ(z) as a node
+        a = logits.data.sigmoid()
+        difference = a - target.data
+    d_prediction = difference * (2 * scale * grad)  # ∂L/∂a, as squared_error's rule
+    d_logits = None
+    if logits.requires_grad:  # times ∂a/∂z, the table's sigmoid derivative
+        d_logits = d_prediction * ops.SIGMOID.derivative(logits.data, a)
+    return d_logits, -d_prediction if target.requires_grad else None
+
+
+def sigmoid_input(prediction: Any) -> Tensor | None:
+    """``z`` when ``prediction`` is the node ``z.sigmoid()`` recorded in a graph, else None.
+
+    None too when the data of ``prediction`` or of ``z`` was assigned since the sigmoid was
+    computed (``t.data = ...``, an optimizer step): then the values may no longer be σ(z),
+    and only the unfused graph can say so (its backward raises). Used to fuse a sigmoid with
+    the loss that follows it.
+    """
+    if not isinstance(prediction, Tensor) or prediction.op != "sigmoid":
+        return None
+    if not prediction.parents:  # not recorded: requires no grad, or made under no_grad()
+        return None
+    (logits,) = prediction.parents
+    made_at = prediction._made_at
+    if prediction._changed_at > made_at or logits._changed_at > made_at:
+        return None
+    return logits
 
 
 # Natural-log floor of the binary cross-entropy, as in PyTorch: log p is clamped at ≥ -100, so

@@ -1,0 +1,58 @@
+"""check_labels, the per-batch label check of the fused losses: every integer dtype's range
+is checked by arithmetic on its item size, without looking the range up per batch."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import autograd.tensor_fused as fused
+from autograd.tensor_fused import check_labels
+
+SIGNED = [np.int8, np.int16, np.int32, np.int64]
+UNSIGNED = [np.uint8, np.uint16, np.uint32, np.uint64]
+
+
+@pytest.fixture
+def no_iinfo(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make any call of np.iinfo from the checks fail the test."""
+
+    def refuse(dtype: object) -> None:
+        raise AssertionError(f"np.iinfo({dtype}) was called")
+
+    monkeypatch.setattr(fused.np, "iinfo", refuse)
+
+
+@pytest.mark.parametrize("dtype", SIGNED + UNSIGNED)
+def test_labels_in_range_pass_without_looking_up_the_dtype_range(no_iinfo, dtype) -> None:
+    labels = np.array([0, 9, 3], dtype=dtype)
+    assert np.array_equal(check_labels(labels, (3, 10)), labels)
+
+
+@pytest.mark.parametrize("dtype", SIGNED + UNSIGNED)
+def test_a_label_equal_to_the_class_count_is_refused(no_iinfo, dtype) -> None:
+    with pytest.raises(ValueError, match=r"labels must be in \[0, 10\)"):
+        check_labels(np.array([0, 10, 3], dtype=dtype), (3, 10))
+
+
+@pytest.mark.parametrize("dtype", SIGNED)
+def test_a_negative_label_is_refused(no_iinfo, dtype) -> None:
+    with pytest.raises(ValueError, match=r"labels must be in \[0, 10\).*from -1 to 3"):
+        check_labels(np.array([0, -1, 3], dtype=dtype), (3, 10))
+
+
+def test_a_negative_int8_label_is_refused_with_more_classes_than_int8_holds(no_iinfo) -> None:
+    # 200 classes exceed int8's 127: seen as uint8, -1 (255) would pass as a class index
+    # below 200 were both ends not checked separately.
+    labels = np.array([5, -1], dtype=np.int8)
+    with pytest.raises(ValueError, match=r"labels must be in \[0, 200\)"):
+        check_labels(labels, (2, 200))
+    assert np.array_equal(check_labels(np.array([5, 127], dtype=np.int8), (2, 200)), [5, 127])
+
+
+@pytest.mark.parametrize("dtype", [">i2", ">i8", ">u4"])
+def test_big_endian_labels_are_checked_and_returned_native(no_iinfo, dtype) -> None:
+    labels = check_labels(np.array([1, 2], dtype=dtype), (2, 3))
+    assert labels.dtype.isnative and labels.tolist() == [1, 2]
+    with pytest.raises(ValueError, match="labels must be in"):
+        check_labels(np.array([1, 3], dtype=dtype), (2, 3))
