@@ -70,7 +70,6 @@ data: setup
 	$(PY) -m nn.datasets
 
 bench: setup
-	$(PY) -m pip install --quiet -e '.[bench]'
 	$(PY) benchmarks/scalar_step.py
 	$(PY) benchmarks/mnist_epoch.py
 
