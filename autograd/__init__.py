@@ -15,6 +15,7 @@ non-finite numbers (:mod:`autograd.numerics`).
 
 from autograd.anomaly import AnomalyError, detect_anomaly
 from autograd.functional import grad, gradgradcheck, hessian, hvp, jacobian
+from autograd.gc_control import gc_paused
 from autograd.grad_mode import enable_grad, is_grad_enabled, no_grad
 from autograd.gradcheck import GradcheckError, gradcheck
 from autograd.graph import topological_order
@@ -52,6 +53,7 @@ __all__ = [
     "detect_anomaly",
     "draw_graph",
     "enable_grad",
+    "gc_paused",
     "grad",
     "gradcheck",
     "gradgradcheck",
