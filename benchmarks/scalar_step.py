@@ -9,7 +9,10 @@ A step is forward, backward and update, timed for three engines, interleaved ste
 * ``chaingrad plain ops`` - the same code written against chaingrad's ``Value`` (Python
   ``sum()`` over ``w * x`` products, no fused nodes), starting from micrograd's weights;
 * ``chaingrad idiomatic`` - ``nn.MLP`` (fused ``weighted_sum`` per neuron), ``sum_values`` for
-  the loss and ``nn.optim.SGD``, from the same weights.
+  the loss and ``nn.optim.SGD``, from the same weights;
+* ``chaingrad plain ops, gc_paused()`` and ``nn.MLP, gc_paused()`` - the two chaingrad steps
+  inside ``with autograd.gc_paused():`` (the collector paused while the graph is built and
+  backpropagated; with the collector off, they are the same steps as the two above).
 
 Each is timed with Python's garbage collector on (as users run it) and off
 (``gc.disable()`` during the step). Freeing a step's garbage is charged to the engine that
@@ -61,7 +64,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import nn  # noqa: E402
-from autograd import Value, sum_values  # noqa: E402
+from autograd import Value, gc_paused, sum_values  # noqa: E402
 from benchmarks.machine import describe, summary  # noqa: E402
 
 try:
@@ -203,6 +206,26 @@ class IdiomaticTrainer:
         return total_loss.data
 
 
+class PausedPlainOpsTrainer(PlainOpsTrainer):
+    """The plain-ops step inside ``with gc_paused():``."""
+
+    name = "chaingrad plain ops, gc_paused()"
+
+    def step(self) -> float:
+        with gc_paused():
+            return super().step()
+
+
+class PausedIdiomaticTrainer(IdiomaticTrainer):
+    """The nn.MLP step inside ``with gc_paused():``."""
+
+    name = "nn.MLP, gc_paused()"
+
+    def step(self) -> float:
+        with gc_paused():
+            return super().step()
+
+
 def _state_dict(weights) -> dict[str, np.ndarray]:
     """micrograd's per-neuron weights as chaingrad's MLP state dict ((in, out) per layer)."""
     state = {}
@@ -233,7 +256,10 @@ ROW_NOTE = {
     "micrograd": "micrograd 0.1.0 MLP + the notebook's loss and update",
     "chaingrad plain ops": "the same code on chaingrad Values: sum() of w * x, no fused nodes",
     "chaingrad idiomatic": "nn.MLP (one fused node per neuron), sum_values, nn.optim.SGD",
+    "chaingrad plain ops, gc_paused()": "chaingrad plain ops inside `with gc_paused():`",
+    "nn.MLP, gc_paused()": "chaingrad idiomatic inside `with gc_paused():`",
 }
+NAME_WIDTH = max(map(len, ROW_NOTE))  # the report's first column
 TIMING_NOTE = (
     "step = forward + backward + update; collect = an explicit gc.collect() timed right "
     "after each step; idle = the same collection with nothing to free, timed before the "
@@ -352,7 +378,7 @@ def chain_peak_bytes(length: int) -> int:
 
 
 def new_trainers(seed: int, points: int = 100) -> list:
-    """micrograd, chaingrad plain ops, chaingrad idiomatic, and any compiled trainers."""
+    """micrograd, chaingrad's four steps (two also inside gc_paused()), any compiled trainers."""
     points, labels = two_moons(points, seed=seed)
     reference = MicrogradTrainer(points, labels, seed)
     weights = reference.weights()
@@ -360,6 +386,8 @@ def new_trainers(seed: int, points: int = 100) -> list:
         reference,
         PlainOpsTrainer(points, labels, weights),
         IdiomaticTrainer(points, labels, weights),
+        PausedPlainOpsTrainer(points, labels, weights),
+        PausedIdiomaticTrainer(points, labels, weights),
         *compiled_trainers(points, labels, weights),
     ]
 
@@ -438,27 +466,27 @@ def report(results: dict) -> str:
         "steps, engines interleaved"
     )
     for name, note in results["rows"].items():
-        lines.append(f"  {name:<22} {note}")
+        lines.append(f"  {name:<{NAME_WIDTH}} {note}")
     lines.append(f"  {TIMING_NOTE}")
     if results["compiled"] is None:
         lines.append("  compiled rows: none (this engine has no graph capture yet)")
     for mode, numbers in results["modes"].items():
         lines.append(
-            f"{mode.replace('_', ' '):<24}{'step ms':>9}{'collect ms':>11}{'idle ms':>9}"
-            f"{'charged ms':>11}{'x micrograd':>12}{'(step only)':>12}"
+            f"{mode.replace('_', ' '):<{NAME_WIDTH + 2}}{'step ms':>9}{'collect ms':>11}"
+            f"{'idle ms':>9}{'charged ms':>11}{'x micrograd':>12}{'(step only)':>12}"
         )
         for name, step in numbers["ms_per_step"].items():
             ratio = numbers["speedup_vs_micrograd"].get(name)
             ratio_step = numbers["speedup_vs_micrograd_step_only"].get(name)
             suffix = "" if ratio is None else f"{ratio:11.1f}x{ratio_step:11.1f}x"
             lines.append(
-                f"  {name:<22}{step:9.1f}{numbers['ms_per_collect'][name]:11.1f}"
+                f"  {name:<{NAME_WIDTH}}{step:9.1f}{numbers['ms_per_collect'][name]:11.1f}"
                 f"{numbers['ms_per_idle_collect'][name]:9.1f}"
                 f"{numbers['ms_charged'][name]:11.1f}{suffix}"
             )
     lines.append("peak traced memory of one step (tracemalloc, separate untimed runs, gc on):")
     for name, peak in results["peak_step_bytes"].items():
-        lines.append(f"  {name:<22}{peak / 1e6:9.2f} MB")
+        lines.append(f"  {name:<{NAME_WIDTH}}{peak / 1e6:9.2f} MB")
     if results["compiled"]:
         for name, figures in results["compiled"].items():
             lines.append(

@@ -14,7 +14,13 @@ import pytest
 
 from benchmarks import scalar_step
 
-ENGINES = {"micrograd", "chaingrad plain ops", "chaingrad idiomatic"}
+ENGINES = {
+    "micrograd",
+    "chaingrad plain ops",
+    "chaingrad idiomatic",
+    "chaingrad plain ops, gc_paused()",
+    "nn.MLP, gc_paused()",
+}
 
 
 @pytest.fixture(scope="module")
