@@ -347,15 +347,16 @@ class _Plan:
         parameters = [
             i for i, node in enumerate(self.order) if not node.parents and self.needs_grad[i]
         ]
-        # Leaves' gradients accumulate from their current .grad; every other node's starts
-        # at 0 (the root's at 0 + 1), as in Value.backward.
+        # Leaves' gradients accumulate from their current .grad. Every other node's starts
+        # at 0, as in Value.backward: its first contribution is written `g = 0.0 + ...`
+        # (one statement, and the same bits: 0.0 + -0.0 is 0.0).
+        started = [False] * len(self.order)
         for i in parameters:
             lines.append(f"    g{i} = P[{self.parameter_index[id(self.order[i])]}].grad")
-        for i, node in enumerate(self.order):
-            if node.parents and self.needs_grad[i]:
-                lines.append(f"    g{i} = 0.0")
+            started[i] = True
         if self.needs_grad[root]:
-            lines.append(f"    g{root} += 1.0")
+            lines.append(f"    g{root} {'+=' if started[root] else '='} 1.0")
+            started[root] = True
         for i in reversed(range(len(self.order))):
             node = self.order[i]
             if not node.parents or not self.needs_grad[i]:
@@ -365,10 +366,13 @@ class _Plan:
                 p = self.slot[id(parent)]
                 if not self.needs_grad[p]:
                     continue
-                if local == "1.0":  # 1.0 · g is g, bit for bit
-                    lines.append(f"    g{p} += g{i}")
+                # 1.0 · g is g, bit for bit
+                contribution = f"g{i}" if local == "1.0" else f"{local} * g{i}"
+                if started[p]:
+                    lines.append(f"    g{p} += {contribution}")
                 else:
-                    lines.append(f"    g{p} += {local} * g{i}")
+                    lines.append(f"    g{p} = 0.0 + {contribution}")
+                    started[p] = True
         for i in parameters:
             lines.append(f"    P[{self.parameter_index[id(self.order[i])]}].grad = g{i}")
         lines.append(f"    return v{root}")

@@ -179,3 +179,16 @@ def test_a_pure_python_step_source_is_kept_for_reading():
     replay = capture(lambda x: w * x + 1.0, [w], 3.0)
     assert replay.node_count == 5  # w, x, w*x, the constant 1.0, the sum
     assert replay.source.startswith("def replay(")
+
+
+def test_signed_zeros_of_gradients_match_backward():
+    # The node w·x gets ∂L/∂(w·x) = 0.0 + (-0.0 · 1) = 0.0 from backward, not -0.0; with a
+    # gradient of -0.0 already in w, only that +0.0 leaves w.grad at +0.0.
+    w = Value(1.0)
+    replay = capture(lambda x: (w * x) * -0.0, [w], 1.0)
+    w.grad = -0.0
+    ((w * Value(1.0)) * -0.0).backward()
+    expected = bits(w.grad)
+    w.grad = -0.0
+    replay(1.0)
+    assert bits(w.grad) == expected == bits(0.0)
