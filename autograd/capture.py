@@ -4,12 +4,13 @@ A step written on Values builds a new graph of Python objects on every call: one
 per operation, then a topological sort, then the backward sweep. When the step computes the
 same graph every time (the same operations on new numbers), that work is repeated for
 nothing. :func:`capture` runs the step **once** on Values (the *trace*), and turns the graph it
-recorded into straight-line Python code over local float variables, compiled once::
+recorded into straight-line Python code over a list of floats (one slot per node), compiled
+once::
 
-    v7 = v3 + v5                 # forward: each node's number, from its parents' numbers
+    v[7] = v[3] + v[5]           # forward: each node's number, from its parents' numbers
     ...
-    g3 += g7                     # backward: ∂L/∂parent += ∂node/∂parent · ∂L/∂node
-    g5 += g7
+    g[3] += g[7]                 # backward: ∂L/∂parent += ∂node/∂parent · ∂L/∂node
+    g[5] += g[7]
 
 Calling the captured step with new input numbers runs that code: the loss and every
 parameter's ``.grad`` come out **bit for bit** equal to the uncompiled step's, because the
@@ -129,9 +130,11 @@ class CapturedStep:
         loss, input_values = self._trace(numbers)
         plan = _Plan(loss, self.parameters, input_values)
         self.node_count = len(plan.order)
-        self.source = plan.source()
+        sources = plan.source()
+        self.source = "\n".join(sources)
         namespace = dict(_NAMESPACE)
-        exec(compile(self.source, "<captured step>", "exec"), namespace)
+        for source in sources:
+            exec(compile(source, "<captured step>", "exec"), namespace)
         self._replay: Callable[[list[float], tuple[Value, ...], tuple[float, ...]], float]
         self._replay = namespace["replay"]
         self._constants = tuple(plan.constants)
@@ -254,7 +257,7 @@ class _Plan:
         self.signature: list[tuple[Any, ...]] = []
         self.forward: list[str] = []
         for i, node in enumerate(self.order):
-            self.forward.append(f"    v{i} = {self._forward(node)}")
+            self.forward.append(f"    v[{i}] = {self._forward(node)}")
         self.needs_grad = self._needs_grad()
 
     # -- forward
@@ -274,7 +277,7 @@ class _Plan:
             self.constants.append(node.data)
             return f"C[{len(self.constants) - 1}]"
         self.signature.append((op, *parents))
-        names = [f"v{p}" for p in parents]
+        names = [f"v[{p}]" for p in parents]
         if op in _BINARY and len(names) == 2:
             return f"{names[0]} {_BINARY[op]} {names[1]}"
         if op == "neg" and len(names) == 1:
@@ -316,23 +319,23 @@ class _Plan:
     def _locals(self, i: int, node: Value, lines: list[str]) -> list[str]:
         """∂node/∂parent for each parent, as source; helper lines go into ``lines``."""
         op = node.op
-        names = [f"v{self.slot[id(p)]}" for p in node.parents]
+        names = [f"v[{self.slot[id(p)]}]" for p in node.parents]
         if op in _CONSTANT_LOCALS:
             return [_literal(x) for x in _CONSTANT_LOCALS[op]]
         if op == "*":
             # The rule itself, evaluated on the slots' names: (b, a).
-            return list(ops.multiply_derivatives(names[0], names[1], f"v{i}"))
+            return list(ops.multiply_derivatives(names[0], names[1], f"v[{i}]"))
         if op == "/":
-            lines.append(f"    d0, d1 = divide_derivatives({names[0]}, {names[1]}, v{i})")
+            lines.append(f"    d0, d1 = divide_derivatives({names[0]}, {names[1]}, v[{i}])")
             return ["d0", "d1"]
         if op == "**":
-            lines.append(f"    d0, d1 = power_derivatives({names[0]}, {names[1]}, v{i})")
+            lines.append(f"    d0, d1 = power_derivatives({names[0]}, {names[1]}, v[{i}])")
             return ["d0", "d1"]
         if op.startswith("**"):
             exponent = _literal(float(op[2:]))
             return [f"power_base_derivative({names[0]}, {exponent})"]
         if op in ops.ELEMENTWISE:
-            return [f"derivative_{op}({names[0]}, v{i})"]
+            return [f"derivative_{op}({names[0]}, v[{i}])"]
         if op == "sum":
             return ["1.0"] * len(names)
         pairs = _weighted_sum_pairs(op, len(names))
@@ -340,43 +343,71 @@ class _Plan:
         # ∂z/∂wᵢ = xᵢ, ∂z/∂xᵢ = wᵢ, ∂z/∂b = 1
         return names[pairs : 2 * pairs] + names[:pairs] + ["1.0"] * (len(names) - 2 * pairs)
 
-    def source(self) -> str:
-        """The replay function's source: forward, then backward, then the gradients out."""
-        lines = ["def replay(X, P, C):", *self.forward]
+    def source(self) -> list[str]:
+        """The replay's source, as functions of a few thousand lines each.
+
+        ``replay(X, P, C)`` makes the lists of numbers ``v`` and gradients ``g`` (one slot
+        per node) and calls the parts in turn: forward, then backward, then the gradients
+        out. Parts are compiled one by one: a single function of 200,000 lines would take
+        hundreds of megabytes to compile.
+        """
+        blocks = [[line] for line in self.forward]
         root = len(self.order) - 1
         parameters = [
             i for i, node in enumerate(self.order) if not node.parents and self.needs_grad[i]
         ]
         # Leaves' gradients accumulate from their current .grad. Every other node's starts
         # at 0, as in Value.backward: its first contribution is written `g = 0.0 + ...`
-        # (one statement, and the same bits: 0.0 + -0.0 is 0.0).
+        # (the same bits: 0.0 + -0.0 is 0.0).
         started = [False] * len(self.order)
+        lines = []
         for i in parameters:
-            lines.append(f"    g{i} = P[{self.parameter_index[id(self.order[i])]}].grad")
+            lines.append(f"    g[{i}] = P[{self.parameter_index[id(self.order[i])]}].grad")
             started[i] = True
         if self.needs_grad[root]:
-            lines.append(f"    g{root} {'+=' if started[root] else '='} 1.0")
+            lines.append(f"    g[{root}] {'+=' if started[root] else '='} 1.0")
             started[root] = True
+        blocks.append(lines)
         for i in reversed(range(len(self.order))):
             node = self.order[i]
             if not node.parents or not self.needs_grad[i]:
                 continue
+            lines = []
             local_sources = self._locals(i, node, lines)
             for parent, local in zip(node.parents, local_sources):
                 p = self.slot[id(parent)]
                 if not self.needs_grad[p]:
                     continue
                 # 1.0 · g is g, bit for bit
-                contribution = f"g{i}" if local == "1.0" else f"{local} * g{i}"
+                contribution = f"g[{i}]" if local == "1.0" else f"{local} * g[{i}]"
                 if started[p]:
-                    lines.append(f"    g{p} += {contribution}")
+                    lines.append(f"    g[{p}] += {contribution}")
                 else:
-                    lines.append(f"    g{p} = 0.0 + {contribution}")
+                    lines.append(f"    g[{p}] = 0.0 + {contribution}")
                     started[p] = True
-        for i in parameters:
-            lines.append(f"    P[{self.parameter_index[id(self.order[i])]}].grad = g{i}")
-        lines.append(f"    return v{root}")
-        return "\n".join(lines) + "\n"
+            blocks.append(lines)
+        blocks.append(
+            [f"    P[{self.parameter_index[id(self.order[i])]}].grad = g[{i}]" for i in parameters]
+        )
+        parts: list[list[str]] = [[]]
+        for block in blocks:
+            if len(parts[-1]) >= _PART_LINES:
+                parts.append([])
+            parts[-1] += block
+        sources = [
+            f"def part{k}(v, g, X, P, C):\n" + "\n".join(part or ["    pass"]) + "\n"
+            for k, part in enumerate(parts)
+        ]
+        calls = "".join(f"    part{k}(v, g, X, P, C)\n" for k in range(len(parts)))
+        size = len(self.order)
+        driver = (
+            f"def replay(X, P, C):\n    v = [0.0] * {size}\n    g = [0.0] * {size}\n"
+            f"{calls}    return v[{root}]\n"
+        )
+        return [*sources, driver]
+
+
+_PART_LINES = 2000  # lines per compiled part
 
 
 def _weighted_sum_pairs(op: str, parent_count: int) -> int | None:
