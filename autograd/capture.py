@@ -46,6 +46,7 @@ from operator import mul
 from typing import Any
 
 from autograd import numerics, ops
+from autograd.grad_mode import is_grad_enabled
 from autograd.graph import topological_order
 from autograd.value import Value, _ieee_derivative
 
@@ -91,9 +92,10 @@ def capture(
 
     Raises:
         TypeError: ``step`` did not return a Value, or an input is not a real number.
-        CaptureError: the graph uses an operation the replay does not know (named in the
-            message), or the replay of the traced graph does not reproduce the engine's
-            numbers exactly (then nothing is captured).
+        CaptureError: called inside ``no_grad()`` (no graph is recorded), the graph uses
+            an operation the replay does not know (named in the message), or the replay of
+            the traced graph does not reproduce the engine's numbers exactly (then nothing
+            is captured).
     """
     return CapturedStep(step, parameters, example_inputs, check=check)
 
@@ -143,12 +145,18 @@ class CapturedStep:
 
     def _trace(self, numbers: list[float]) -> tuple[Value, list[Value]]:
         """Run the step on Values made from ``numbers``; return the loss and those Values."""
+        if not is_grad_enabled():
+            raise CaptureError(
+                "capture: grad mode is off (inside no_grad()), so the step records no graph "
+                "to replay; capture it outside no_grad()"
+            )
         input_values = [Value(x) for x in numbers]
         loss = self._step(_rebuild(self._shape, iter(input_values)))
         if not isinstance(loss, Value):
             raise TypeError(
                 f"capture: the step returned {type(loss).__name__}, not a Value; "
-                "return the loss Value (not loss.data)"
+                "return the loss Value (not loss.data); only steps on Values can be "
+                "captured (Tensors cannot yet)"
             )
         return loss, input_values
 

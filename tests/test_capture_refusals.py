@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from autograd import CaptureError, Value, capture, weighted_sum
+from autograd import CaptureError, Tensor, Value, capture, no_grad, weighted_sum
 from autograd.value import _result
 
 
@@ -101,3 +101,15 @@ def test_check_mode_leaves_gradients_as_the_replay_gives_them():
     replay = capture(branchy(w), [w], 1.0, check=True)
     replay(3.0)
     assert w.grad == 3.0
+
+
+def test_capture_inside_no_grad_is_refused():
+    w = Value(1.0)
+    with no_grad(), pytest.raises(CaptureError, match=r"grad mode is off"):
+        capture(lambda x: w * x, [w], 1.0)
+
+
+def test_a_tensor_step_is_refused_naming_the_limit():
+    w = Value(1.0)
+    with pytest.raises(TypeError, match=r"returned Tensor.*Tensors cannot yet"):
+        capture(lambda x: Tensor([1.0, 2.0]) * x.data, [w], 1.0)
