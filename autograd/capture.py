@@ -105,7 +105,7 @@ class CapturedStep:
 
     Attributes:
         node_count: the number of nodes in the captured graph.
-        source: the generated Python source of the replay (for reading and teaching).
+        parameters: the parameters, each once, in the order given.
     """
 
     def __init__(
@@ -132,16 +132,22 @@ class CapturedStep:
         loss, input_values = self._trace(numbers)
         plan = _Plan(loss, self.parameters, input_values)
         self.node_count = len(plan.order)
-        sources = plan.source()
-        self.source = "\n".join(sources)
+        self._constants = tuple(plan.constants)
+        self._signature = plan.signature if check else None
+        expected = _engine_result(loss, self.parameters)
+        self._sources = plan.source()
+        del plan, loss, input_values  # the traced graph: not needed to compile the replay
         namespace = dict(_NAMESPACE)
-        for source in sources:
+        for source in self._sources:
             exec(compile(source, "<captured step>", "exec"), namespace)
         self._replay: Callable[[list[float], tuple[Value, ...], tuple[float, ...]], float]
         self._replay = namespace["replay"]
-        self._constants = tuple(plan.constants)
-        self._signature = plan.signature
-        _verify(self, loss, numbers)
+        _verify(self, expected, numbers)
+
+    @property
+    def source(self) -> str:
+        """The generated Python source of the replay (for reading and teaching)."""
+        return "\n".join(self._sources)
 
     def _trace(self, numbers: list[float]) -> tuple[Value, list[Value]]:
         """Run the step on Values made from ``numbers``; return the loss and those Values."""
@@ -359,7 +365,21 @@ class _Plan:
         out. Parts are compiled one by one: a single function of 200,000 lines would take
         hundreds of megabytes to compile.
         """
-        blocks = [[line] for line in self.forward]
+        # Lines are joined into a part's source as soon as the part is full: the lines of
+        # every part at once would double the memory the capture needs.
+        sources: list[str] = []
+        part: list[str] = []
+
+        def add(block: list[str]) -> None:
+            nonlocal part
+            if len(part) >= _PART_LINES:
+                sources.append(_part_source(len(sources), part))
+                part = []
+            part += block
+
+        for line in self.forward:
+            add([line])
+        self.forward = []
         root = len(self.order) - 1
         parameters = [
             i for i, node in enumerate(self.order) if not node.parents and self.needs_grad[i]
@@ -375,7 +395,7 @@ class _Plan:
         if self.needs_grad[root]:
             lines.append(f"    g[{root}] {'+=' if started[root] else '='} 1.0")
             started[root] = True
-        blocks.append(lines)
+        add(lines)
         for i in reversed(range(len(self.order))):
             node = self.order[i]
             if not node.parents or not self.needs_grad[i]:
@@ -393,20 +413,10 @@ class _Plan:
                 else:
                     lines.append(f"    g[{p}] = 0.0 + {contribution}")
                     started[p] = True
-            blocks.append(lines)
-        blocks.append(
-            [f"    P[{self.parameter_index[id(self.order[i])]}].grad = g[{i}]" for i in parameters]
-        )
-        parts: list[list[str]] = [[]]
-        for block in blocks:
-            if len(parts[-1]) >= _PART_LINES:
-                parts.append([])
-            parts[-1] += block
-        sources = [
-            f"def part{k}(v, g, X, P, C):\n" + "\n".join(part or ["    pass"]) + "\n"
-            for k, part in enumerate(parts)
-        ]
-        calls = "".join(f"    part{k}(v, g, X, P, C)\n" for k in range(len(parts)))
+            add(lines)
+        add([f"    P[{self.parameter_index[id(self.order[i])]}].grad = g[{i}]" for i in parameters])
+        sources.append(_part_source(len(sources), part))
+        calls = "".join(f"    part{k}(v, g, X, P, C)\n" for k in range(len(sources)))
         size = len(self.order)
         driver = (
             f"def replay(X, P, C):\n    v = [0.0] * {size}\n    g = [0.0] * {size}\n"
@@ -416,6 +426,11 @@ class _Plan:
 
 
 _PART_LINES = 2000  # lines per compiled part
+
+
+def _part_source(k: int, lines: list[str]) -> str:
+    """One part of the replay: a function of the lists of numbers and gradients."""
+    return f"def part{k}(v, g, X, P, C):\n" + "\n".join(lines or ["    pass"]) + "\n"
 
 
 def _weighted_sum_pairs(op: str, parent_count: int) -> int | None:
@@ -429,19 +444,31 @@ def _weighted_sum_pairs(op: str, parent_count: int) -> int | None:
     return pairs
 
 
-def _verify(captured: CapturedStep, loss: Value, numbers: list[float]) -> None:
-    """Replay the traced step and compare it with the engine's backward on the trace.
-
-    Raises CaptureError, naming the first node whose number differs, when the replay does
-    not reproduce the loss and every parameter's gradient bit for bit; parameters' ``.grad``
-    are left as they were.
-    """
-    saved = [p.grad for p in captured.parameters]
+def _engine_result(loss: Value, parameters: tuple[Value, ...]) -> tuple[float, list[float]]:
+    """The loss and each parameter's gradient from ``loss.backward()`` on the traced graph,
+    the parameters' ``.grad`` left as they were."""
+    saved = [p.grad for p in parameters]
     try:
-        for p in captured.parameters:
+        for p in parameters:
             p.grad = 0.0
         loss.backward()
-        expected = [p.grad for p in captured.parameters]
+        return loss.data, [p.grad for p in parameters]
+    finally:
+        for p, grad in zip(parameters, saved):
+            p.grad = grad
+
+
+def _verify(
+    captured: CapturedStep, expected: tuple[float, list[float]], numbers: list[float]
+) -> None:
+    """Replay the traced inputs and compare with the engine's ``expected`` loss and gradients.
+
+    Raises CaptureError when the replay does not reproduce the loss and every parameter's
+    gradient bit for bit; parameters' ``.grad`` are left as they were.
+    """
+    expected_loss, expected_grads = expected
+    saved = [p.grad for p in captured.parameters]
+    try:
         for p in captured.parameters:
             p.grad = 0.0
         replayed = captured._replay(numbers, captured.parameters, captured._constants)
@@ -449,13 +476,13 @@ def _verify(captured: CapturedStep, loss: Value, numbers: list[float]) -> None:
     finally:
         for p, grad in zip(captured.parameters, saved):
             p.grad = grad
-    if not _same_bits(replayed, loss.data):
+    if not _same_bits(replayed, expected_loss):
         raise CaptureError(
-            f"capture: the replay gives loss {replayed!r}, the engine {loss.data!r}; the step "
-            "uses an operation the replay cannot reproduce (weighted_sum with numbers "
+            f"capture: the replay gives loss {replayed!r}, the engine {expected_loss!r}; the "
+            "step uses an operation the replay cannot reproduce (weighted_sum with numbers "
             "mixed into the pairs?)"
         )
-    for k, (a, b) in enumerate(zip(got, expected)):
+    for k, (a, b) in enumerate(zip(got, expected_grads)):
         if not _same_bits(a, b):
             raise CaptureError(
                 f"capture: the replay gives parameter {k} the gradient {a!r}, the engine "
