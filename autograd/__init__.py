@@ -7,13 +7,16 @@
   (so :func:`hessian`, :func:`hvp`, :func:`jacobian` and :func:`gradgradcheck` follow);
 * :func:`draw_graph` - a computation graph drawn with Graphviz (the ``graphviz`` package is
   imported on the first drawing, so the engines run without it);
-* :func:`no_grad` - a block (or function) in which no graph is recorded.
+* :func:`no_grad` - a block (or function) in which no graph is recorded;
+* :func:`capture` - graph capture: a Value training step traced once and replayed as
+  compiled straight-line code, bit for bit equal (the scalar engine only, for now).
 
 Both engines share one graph traversal (:func:`topological_order`) and one rule for
 non-finite numbers (:mod:`autograd.numerics`).
 """
 
 from autograd.anomaly import AnomalyError, detect_anomaly
+from autograd.capture import CapturedStep, CaptureError, capture
 from autograd.functional import grad, gradgradcheck, hessian, hvp, jacobian
 from autograd.gc_control import gc_paused
 from autograd.grad_mode import enable_grad, is_grad_enabled, no_grad
@@ -44,11 +47,14 @@ __chaingrad__ = True
 
 __all__ = [
     "AnomalyError",
+    "CaptureError",
+    "CapturedStep",
     "GradcheckError",
     "Tensor",
     "Value",
     "animate_backward",
     "binary_cross_entropy",
+    "capture",
     "check_labels",
     "detect_anomaly",
     "draw_graph",
