@@ -188,12 +188,15 @@ class CapturedStep:
 
     def _check_graph(self, numbers: list[float]) -> None:
         """Trace the step again (with no effect on gradients) and compare graph signatures."""
+        traced = self._signature
+        if traced is None:  # captured without check=True: nothing to compare with
+            return
         loss, input_values = self._trace(numbers)
         signature = _Plan(loss, self.parameters, input_values).signature
-        if signature != self._signature:
+        if signature != traced:
             raise CaptureError(
                 "captured step: the step builds a different graph on these inputs: "
-                f"{_first_difference(self._signature, signature)}. Python control flow "
+                f"{_first_difference(traced, signature)}. Python control flow "
                 "that depends on the data (if x.data > 0: ...) cannot be captured; write "
                 "it with operations (relu, abs) or capture each branch separately"
             )
