@@ -51,7 +51,6 @@ an observer installed before the block is still called (first), and one installe
 from __future__ import annotations
 
 import functools
-import inspect
 import math
 import os
 import sys
@@ -63,7 +62,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from autograd import ops
-from autograd.grad_mode import GRAD_MODE
+from autograd.grad_mode import GRAD_MODE, runs_later
 from autograd.graph import _WATCH, watching_backward
 
 # -------------------------------------------------------------------- the marker
@@ -423,11 +422,7 @@ class detect_anomaly:
                 "detect_anomaly() takes no arguments; use `with detect_anomaly():`, "
                 f"`@detect_anomaly()` or `@detect_anomaly`, not detect_anomaly({function!r:.40})"
             )
-        if (
-            inspect.isgeneratorfunction(function)
-            or inspect.iscoroutinefunction(function)
-            or inspect.isasyncgenfunction(function)
-        ):
+        if runs_later(function):
             raise TypeError(
                 f"@detect_anomaly cannot decorate {function.__qualname__}, a generator or async "
                 "function (its body runs after the call returns); use `with detect_anomaly():` "

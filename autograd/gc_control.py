@@ -53,10 +53,11 @@ from __future__ import annotations
 
 import functools
 import gc
-import inspect
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
+
+from autograd.grad_mode import runs_later
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -129,11 +130,7 @@ class gc_paused:
                 f"gc_paused() decorates a function, got {type(function).__name__}; "
                 "write `with gc_paused():` around a block instead"
             )
-        if (
-            inspect.isgeneratorfunction(function)
-            or inspect.iscoroutinefunction(function)
-            or inspect.isasyncgenfunction(function)
-        ):
+        if runs_later(function):
             raise TypeError(
                 f"gc_paused() cannot decorate {function.__qualname__}: it is a generator or "
                 "async function, so only the creation of its generator or coroutine would be "

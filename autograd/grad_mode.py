@@ -56,6 +56,16 @@ def _mode(switch_to: bool) -> Any:
     return GRAD_MODE.recording if switch_to else False
 
 
+def runs_later(function: Callable[..., Any]) -> bool:
+    """Whether calling ``function`` returns before its body runs (a generator or async
+    function): a decorator that switches something around the call would miss the body."""
+    return (
+        inspect.isgeneratorfunction(function)
+        or inspect.iscoroutinefunction(function)
+        or inspect.isasyncgenfunction(function)
+    )
+
+
 class _GradSwitch:
     """Sets the grad mode on entry and restores the previous one on exit.
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 
 import pytest
+from gc_counting import counting_collections
 
 from benchmarks import scalar_step
 
@@ -20,7 +21,6 @@ def _collections_during(step, monkeypatch) -> tuple[int, float]:
     Counted when the step asks for its learning rate, right after backward: a collection
     may run once the step's pause ends, and that one is not the step's graph building.
     """
-    collections: list[int] = []
     seen_at_update: list[int] = []
 
     schedule = scalar_step.learning_rate
@@ -31,17 +31,10 @@ def _collections_during(step, monkeypatch) -> tuple[int, float]:
 
     monkeypatch.setattr(scalar_step, "learning_rate", learning_rate)
 
-    def count(phase: str, info: dict) -> None:
-        if phase == "start":
-            collections.append(info["generation"])
-
-    gc.enable()
-    gc.collect()
-    gc.callbacks.append(count)
     try:
-        loss = step()
+        with counting_collections() as collections:
+            loss = step()
     finally:
-        gc.callbacks.remove(count)
         monkeypatch.undo()
     (during,) = seen_at_update
     return during, loss

@@ -11,6 +11,7 @@ import gc
 import threading
 
 import pytest
+from gc_counting import counting_collections
 
 import autograd
 from autograd import Value, gc_paused
@@ -239,25 +240,13 @@ def test_many_threads_at_once_leave_the_switch_as_it_was() -> None:
 
 
 def test_no_collection_runs_while_a_graph_is_built_inside() -> None:
-    collections: list[int] = []
-
-    def count(phase: str, info: dict) -> None:
-        if phase == "start":
-            collections.append(info["generation"])
-
-    gc.enable()
-    gc.collect()
-    gc.callbacks.append(count)
-    try:
-        with gc_paused():
-            x = Value(1.0)
-            y = x
-            for _ in range(20_000):  # ~40,000 tracked objects: dozens of collections if on
-                y = y * 1.0001
-            y.backward()
-            during = list(collections)
-    finally:
-        gc.callbacks.remove(count)
+    with counting_collections() as collections, gc_paused():
+        x = Value(1.0)
+        y = x
+        for _ in range(20_000):  # ~40,000 tracked objects: dozens of collections if on
+            y = y * 1.0001
+        y.backward()
+        during = list(collections)
     assert x.grad > 1.0
     assert during == []
     assert gc.isenabled()

@@ -8,6 +8,7 @@ import gc
 import threading
 
 import pytest
+from gc_counting import counting_collections
 
 from autograd import Value, topological_order
 
@@ -95,18 +96,7 @@ def test_the_graph_walk_gives_the_collector_nothing_to_collect(collector_restore
     y = x
     for _ in range(100_000):
         y = y + 1.0
-    collections: list[int] = []
-
-    def count(phase: str, info: dict) -> None:
-        if phase == "start":
-            collections.append(info["generation"])
-
-    gc.enable()
-    gc.collect()
-    gc.callbacks.append(count)
-    try:
+    with counting_collections() as collections:
         order = topological_order(y)
-    finally:
-        gc.callbacks.remove(count)
     assert len(order) == 200_001  # each "+ 1.0" adds its constant as a leaf
     assert len(collections) <= 2, f"{len(collections)} collections during the walk"
