@@ -34,10 +34,9 @@ Finally, backward through a chain of 1,000,000 Values (micrograd's recursive top
 sort fails near 1,000; shown at depth 5,000), timed, and in a separate run its peak traced
 memory per node.
 
-Compiled rows (graph capture: a step traced once and replayed) plug in at
-``compiled_trainers``: each trainer it returns is timed, measured and reported like the
-others, and its compile time and memory go to ``results["compiled"]``. The engine has no
-graph capture yet, so there are no such rows.
+Compiled rows (graph capture: ``autograd.capture`` traces the step once and replays it)
+come from ``compiled_trainers``: each is timed, measured and reported like the others, and
+its capture time and memory go to ``results["compiled"]``.
 
 Run: ``python benchmarks/scalar_step.py [--steps N] [--quick] [--json PATH]``.
 Needs ``pip install micrograd==0.1.0``.
@@ -64,7 +63,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import nn  # noqa: E402
-from autograd import Value, gc_paused, sum_values  # noqa: E402
+from autograd import Value, capture, gc_paused, sum_values  # noqa: E402
 from benchmarks.machine import describe, summary  # noqa: E402
 
 try:
@@ -162,21 +161,29 @@ class PlainOpsTrainer:
             x = outputs
         return x[0]
 
-    def step(self) -> float:
-        inputs = [list(map(Value, row)) for row in self.points]
-        scores = list(map(self.forward, inputs))
-        losses = [(1 + -y * s).relu() for y, s in zip(self.labels, scores)]
+    def loss(self, points: list, labels: list) -> Value:
+        """The notebook's loss: mean max-margin loss plus L2, with plain ops."""
+        scores = list(map(self.forward, points))
+        losses = [(1 + -y * s).relu() for y, s in zip(labels, scores)]
         data_loss = sum(losses) * (1.0 / len(losses))
         reg_loss = REGULARIZATION * sum(p * p for p in self.params)
-        total_loss = data_loss + reg_loss
+        return data_loss + reg_loss
+
+    def step(self) -> float:
+        inputs = [list(map(Value, row)) for row in self.points]
+        total_loss = self.loss(inputs, self.labels)
         for p in self.params:
             p.grad = 0.0
         total_loss.backward()
+        return self.update(total_loss.data)
+
+    def update(self, loss: float) -> float:
+        """The notebook's SGD step on the gradients in ``.grad``; returns ``loss``."""
         lr = learning_rate(self.k)
         for p in self.params:
             p.data -= lr * p.grad
         self.k += 1
-        return total_loss.data
+        return loss
 
 
 class IdiomaticTrainer:
@@ -192,18 +199,26 @@ class IdiomaticTrainer:
         self.labels = labels.tolist()
         self.k = 0
 
-    def step(self) -> float:
-        scores = [self.model(x)[0] for x in self.points]
-        losses = [(1.0 - y * s).relu() for y, s in zip(self.labels, scores)]
+    def loss(self, points: list, labels: list) -> Value:
+        """The same loss with fused neurons and ``sum_values``."""
+        scores = [self.model(x)[0] for x in points]
+        losses = [(1.0 - y * s).relu() for y, s in zip(labels, scores)]
         data_loss = sum_values(losses) * (1.0 / len(losses))
         reg_loss = sum_values([p * p for p in self.optimizer.params]) * REGULARIZATION
-        total_loss = data_loss + reg_loss
+        return data_loss + reg_loss
+
+    def step(self) -> float:
+        total_loss = self.loss(self.points, self.labels)
         self.optimizer.zero_grad()
         total_loss.backward()
+        return self.update(total_loss.data)
+
+    def update(self, loss: float) -> float:
+        """``nn.optim.SGD``'s step at the notebook's learning rate; returns ``loss``."""
         self.optimizer.lr = learning_rate(self.k)
         self.optimizer.step()
         self.k += 1
-        return total_loss.data
+        return loss
 
 
 class PausedPlainOpsTrainer(PlainOpsTrainer):
@@ -238,16 +253,76 @@ def _state_dict(weights) -> dict[str, np.ndarray]:
 # ------------------------------------------------------------------ compiled
 
 
-def compiled_trainers(points: np.ndarray, labels: np.ndarray, weights) -> list:
-    """Trainers whose step is traced once and replayed (graph capture); none yet.
+class _Captured:
+    """A trainer whose loss is traced once by ``autograd.capture`` and replayed each step.
 
-    This is where compiled rows plug in. A compiled trainer has the same interface as the
-    others (``name``, ``step() -> loss``) and starts from ``weights``; it also has
-    ``compile_seconds`` and ``compile_peak_bytes`` (the capture's time and traced memory),
-    which ``run`` copies into ``results["compiled"]``. Until the engine has graph capture
-    this returns an empty list and the report says there are no compiled rows.
+    Mixed into a trainer class that has ``loss(points, labels)``, ``update(loss)`` and
+    ``parameters()``: the captured step takes the points and labels as its inputs (the
+    same numbers every step here, as in micrograd's notebook), fills ``.grad`` bit for bit
+    as ``backward()`` would, and the trainer's own update follows.
     """
-    return []
+
+    def _capture(self) -> None:
+        inputs = [self.points, self.labels]
+        start = time.perf_counter()
+        self.replay = capture(lambda data: self.loss(*data), self.parameters(), inputs)
+        self.compile_seconds = time.perf_counter() - start
+
+    @property
+    def compile_peak_bytes(self) -> int:
+        """tracemalloc's peak while capturing the same step again (apart from the timing)."""
+        gc.collect()
+        tracemalloc.start()
+        try:
+            capture(lambda data: self.loss(*data), self.parameters(), [self.points, self.labels])
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    def step(self) -> float:
+        for p in self.parameters():
+            p.grad = 0.0
+        return self.update(self.replay([self.points, self.labels]))
+
+
+class CapturedPlainOpsTrainer(_Captured, PlainOpsTrainer):
+    """The plain-ops step, captured once and replayed."""
+
+    name = "chaingrad plain ops, captured"
+
+    def __init__(self, points, labels, weights) -> None:
+        PlainOpsTrainer.__init__(self, points, labels, weights)
+        self._capture()
+
+    def parameters(self) -> list:
+        return self.params
+
+
+class CapturedIdiomaticTrainer(_Captured, IdiomaticTrainer):
+    """The nn.MLP step, captured once and replayed."""
+
+    name = "nn.MLP, captured"
+
+    def __init__(self, points, labels, weights) -> None:
+        IdiomaticTrainer.__init__(self, points, labels, weights)
+        self._capture()
+
+    def parameters(self) -> list:
+        return self.optimizer.params
+
+
+def compiled_trainers(points: np.ndarray, labels: np.ndarray, weights) -> list:
+    """The trainers whose step is traced once and replayed (``autograd.capture``).
+
+    Each has the others' interface (``name``, ``step() -> loss``), starts from ``weights``,
+    and also has ``compile_seconds`` (the capture's time) and ``compile_peak_bytes`` (its
+    traced memory, measured in a separate capture), which ``run`` copies into
+    ``results["compiled"]``.
+    """
+    return [
+        CapturedPlainOpsTrainer(points, labels, weights),
+        CapturedIdiomaticTrainer(points, labels, weights),
+    ]
 
 
 # ------------------------------------------------------------------ timing
@@ -258,6 +333,9 @@ ROW_NOTE = {
     "chaingrad idiomatic": "nn.MLP (one fused node per neuron), sum_values, nn.optim.SGD",
     "chaingrad plain ops, gc_paused()": "chaingrad plain ops inside `with gc_paused():`",
     "nn.MLP, gc_paused()": "chaingrad idiomatic inside `with gc_paused():`",
+    "chaingrad plain ops, captured": "the plain-ops step traced once by autograd.capture, "
+    "replayed as compiled code (the same .grad bit for bit), then the same update",
+    "nn.MLP, captured": "the nn.MLP step traced once by autograd.capture and replayed",
 }
 NAME_WIDTH = max(map(len, ROW_NOTE))  # the report's first column
 TIMING_NOTE = (
@@ -378,7 +456,7 @@ def chain_peak_bytes(length: int) -> int:
 
 
 def new_trainers(seed: int, points: int = 100) -> list:
-    """micrograd, chaingrad's four steps (two also inside gc_paused()), any compiled trainers."""
+    """micrograd, chaingrad's four steps (two also inside gc_paused()), two captured ones."""
     points, labels = two_moons(points, seed=seed)
     reference = MicrogradTrainer(points, labels, seed)
     weights = reference.weights()
@@ -468,8 +546,6 @@ def report(results: dict) -> str:
     for name, note in results["rows"].items():
         lines.append(f"  {name:<{NAME_WIDTH}} {note}")
     lines.append(f"  {TIMING_NOTE}")
-    if results["compiled"] is None:
-        lines.append("  compiled rows: none (this engine has no graph capture yet)")
     for mode, numbers in results["modes"].items():
         lines.append(
             f"{mode.replace('_', ' '):<{NAME_WIDTH + 2}}{'step ms':>9}{'collect ms':>11}"

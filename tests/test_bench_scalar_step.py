@@ -20,6 +20,8 @@ ENGINES = {
     "chaingrad idiomatic",
     "chaingrad plain ops, gc_paused()",
     "nn.MLP, gc_paused()",
+    "chaingrad plain ops, captured",
+    "nn.MLP, captured",
 }
 
 
@@ -66,10 +68,27 @@ def test_machine_versions_rows_and_the_place_for_compiled_rows(results: dict) ->
     assert machine["micrograd"] == "0.1.0"
     assert set(results["rows"]) == ENGINES
     assert "gc.collect()" in results["timing"]
-    assert results["compiled"] is None
-    assert scalar_step.compiled_trainers(*scalar_step.two_moons(), weights=[]) == []
+    assert set(results["compiled"]) == {"chaingrad plain ops, captured", "nn.MLP, captured"}
+    for figures in results["compiled"].values():
+        assert figures["compile_seconds"] > 0 and figures["compile_peak_bytes"] > 0
     text = scalar_step.report(results)
-    assert "compiled rows: none" in text and "charged ms" in text and "tracemalloc" in text
+    assert "compile" in text and "charged ms" in text and "tracemalloc" in text
+
+
+def test_captured_rows_train_bit_for_bit_as_the_uncompiled_ones() -> None:
+    points, labels = scalar_step.two_moons(8, seed=2)
+    weights = scalar_step.MicrogradTrainer(points, labels, seed=2).weights()
+    pairs = [
+        (scalar_step.PlainOpsTrainer, scalar_step.CapturedPlainOpsTrainer),
+        (scalar_step.IdiomaticTrainer, scalar_step.CapturedIdiomaticTrainer),
+    ]
+    for plain_class, captured_class in pairs:
+        plain = plain_class(points, labels, weights)
+        captured = captured_class(points, labels, weights)
+        for _ in range(3):
+            assert plain.step().hex() == captured.step().hex()
+        params = plain.params if hasattr(plain, "params") else plain.optimizer.params
+        assert [p.data.hex() for p in params] == [p.data.hex() for p in captured.parameters()]
 
 
 def test_timing_leaves_the_collector_as_it_found_it() -> None:
