@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -234,10 +235,34 @@ def require(condition: bool) -> None:
         reject()
 
 
-def build(tree: Any, inputs: list, engine: type) -> Any:
-    """The tree's expression on ``inputs`` (Values or tensors), with ``engine``'s functions."""
+def array_of(x: Any) -> np.ndarray:
+    """The numbers of a Value, a Tensor, a torch tensor or a plain number, as an array."""
+    if isinstance(x, Value):
+        return np.asarray(x.data, dtype=np.float64)
+    if isinstance(x, Tensor):
+        return x.data
+    if isinstance(x, torch.Tensor):
+        return x.detach().numpy()
+    return np.asarray(x, dtype=np.float64)
+
+
+def require_all(values: Any, condition: Callable[[np.ndarray], Any]) -> None:
+    """Reject the example unless ``condition`` holds for every number of ``values``."""
+    require(bool(np.all(condition(array_of(values)))))
+
+
+def build_node(tree: Any, inputs: list, engine: type, own: Callable) -> Any:
+    """The tree's expression on ``inputs`` with ``engine``'s functions: what both engines'
+    trees share (inputs, arithmetic, powers, the op table) is built here, and the kinds of
+    one engine only by ``own(kind, tree, sub)``, which returns NotImplemented for the rest.
+
+    With a guarded engine (chaingrad's side), examples too close to a pole, a kink or an
+    overflow, where finite differences and the two engines cannot agree, are rejected.
+    """
     if isinstance(tree, float):
         return tree
+    if isinstance(tree, np.ndarray):
+        return engine.constant(tree)
     kind = tree[0]
     if kind == "input":
         return inputs[tree[1]]
@@ -246,12 +271,13 @@ def build(tree: Any, inputs: list, engine: type) -> Any:
         return t * t + 0.5
 
     def sub(t: Any) -> Any:
-        return build(t, inputs, engine)
+        return build_node(t, inputs, engine, own)
 
+    guarded = engine.guarded
     if kind in BINARY:
         a, b = sub(tree[1]), sub(tree[2])
-        if kind == "/" and engine.guarded:
-            require(abs(number_of(b)) >= MIN_DENOMINATOR)
+        if kind == "/" and guarded:
+            require_all(b, lambda b: np.abs(b) >= MIN_DENOMINATOR)
         out = {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b, "/": lambda: a / b}
         result = out[kind]()
     elif kind == "neg":
@@ -260,34 +286,46 @@ def build(tree: Any, inputs: list, engine: type) -> Any:
         base, exponent = sub(tree[1]), tree[2]
         if not _integer_power(exponent):
             base = positive(base)
-        elif exponent < 0 and engine.guarded:
-            require(abs(number_of(base)) >= MIN_DENOMINATOR)
+        elif exponent < 0 and guarded:
+            require_all(base, lambda base: np.abs(base) >= MIN_DENOMINATOR)
         result = base**exponent
     elif kind == "number**":
         result = tree[1] ** sub(tree[2])
-    elif kind == "**value":
+    elif kind in ("**value", "**tensor"):  # a node raised to a node
         base, exponent = positive(sub(tree[1])), sub(tree[2])
-        if engine.guarded:  # see test_a_value_exponent_of_exactly_zero_keeps_its_derivative
-            require(number_of(exponent) != 0.0)
+        if guarded:  # see test_a_value_exponent_of_exactly_zero_keeps_its_derivative
+            require_all(exponent, lambda exponent: exponent != 0.0)
         result = base**exponent
-    elif kind == "weighted_sum":
+    else:
+        result = own(kind, tree, sub)
+        if result is NotImplemented:  # an entry of the op table
+            argument = sub(tree[1])
+            domain = ops.ELEMENTWISE[kind].domain
+            if domain == "positive":
+                argument = positive(argument)
+            elif domain == "nonzero" and guarded:
+                require_all(argument, lambda x: np.abs(x) >= MIN_DISTANCE_TO_KINK)
+            result = engine.elementwise(kind, argument)
+    if guarded:
+        require_all(result, lambda data: np.isfinite(data) & (np.abs(data) <= LIMIT))
+    return result
+
+
+def build(tree: Any, inputs: list, engine: type) -> Any:
+    """The tree's expression on ``inputs`` (Values or torch scalars)."""
+    return build_node(tree, inputs, engine, partial(_scalar_kind, engine))
+
+
+def _scalar_kind(engine: type, kind: str, tree: tuple, sub: Callable) -> Any:
+    """The scalar engine's own kinds: a neuron's weighted sum, a sum of values."""
+    if kind == "weighted_sum":
         weights = [sub(w) for w in tree[1]]
         xs = [sub(x) for x in tree[2]]
         bias = None if tree[3] is None else sub(tree[3])
-        result = engine.weighted_sum(weights, xs, bias)
-    elif kind == "sum_values":
-        result = engine.sum_values([sub(item) for item in tree[1]])
-    else:
-        argument = sub(tree[1])
-        domain = ops.ELEMENTWISE[kind].domain
-        if domain == "positive":
-            argument = positive(argument)
-        elif domain == "nonzero" and engine.guarded:
-            require(abs(number_of(argument)) >= MIN_DISTANCE_TO_KINK)
-        result = engine.elementwise(kind, argument)
-    if engine.guarded:
-        require(math.isfinite(number_of(result)) and abs(number_of(result)) <= LIMIT)
-    return result
+        return engine.weighted_sum(weights, xs, bias)
+    if kind == "sum_values":
+        return engine.sum_values([sub(item) for item in tree[1]])
+    return NotImplemented
 
 
 # ------------------------------------------------------------------ derivatives on each side
@@ -993,14 +1031,6 @@ class TorchTensors:
         return getattr(torch, kind)(x, dim=dims, keepdim=keepdims)
 
 
-def array_of(x: Any) -> np.ndarray:
-    if isinstance(x, Tensor):
-        return x.data
-    if isinstance(x, torch.Tensor):
-        return x.detach().numpy()
-    return np.asarray(x, dtype=np.float64)
-
-
 def _require_no_near_tie(x: Tensor, axis: int | None) -> None:
     data = x.data.reshape(-1) if axis is None else np.moveaxis(x.data, axis, -1)
     if data.shape[-1] > 1:
@@ -1010,87 +1040,44 @@ def _require_no_near_tie(x: Tensor, axis: int | None) -> None:
 
 def build_tensor(tree: Any, inputs: list, engine: type) -> Any:
     """The tree's expression on ``inputs`` (Tensors or torch tensors) with ``engine``'s ops."""
-    if isinstance(tree, float):
-        return tree
-    if isinstance(tree, np.ndarray):
-        return engine.constant(tree)
-    kind = tree[0]
-    if kind == "input":
-        return inputs[tree[1]]
+    return build_node(tree, inputs, engine, partial(_tensor_kind, engine))
 
-    def sub(t: Any) -> Any:
-        return build_tensor(t, inputs, engine)
 
-    def positive(t: Any) -> Any:
-        return t * t + 0.5
-
+def _tensor_kind(engine: type, kind: str, tree: tuple, sub: Callable) -> Any:
+    """The Tensor engine's own kinds: products, reductions, shapes, fused nodes."""
     guarded = engine.guarded
-    if kind in BINARY:
-        a, b = sub(tree[1]), sub(tree[2])
-        if kind == "/" and guarded:
-            require(bool(np.all(np.abs(array_of(b)) >= MIN_DENOMINATOR)))
-        out = {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b, "/": lambda: a / b}
-        result = out[kind]()
-    elif kind == "neg":
-        result = -sub(tree[1])
-    elif kind == "**number":
-        base, exponent = sub(tree[1]), tree[2]
-        if not _integer_power(exponent):
-            base = positive(base)
-        elif exponent < 0 and guarded:
-            require(bool(np.all(np.abs(array_of(base)) >= MIN_DENOMINATOR)))
-        result = base**exponent
-    elif kind == "number**":
-        result = tree[1] ** sub(tree[2])
-    elif kind == "**tensor":
-        base, exponent = positive(sub(tree[1])), sub(tree[2])
-        if guarded:  # see test_a_value_exponent_of_exactly_zero_keeps_its_derivative
-            require(bool(np.all(array_of(exponent) != 0.0)))
-        result = base**exponent
-    elif kind == "@":
-        result = engine.matmul(sub(tree[1]), sub(tree[2]))
-    elif kind in ("sum", "mean", "max"):
+    if kind == "@":
+        return engine.matmul(sub(tree[1]), sub(tree[2]))
+    if kind in ("sum", "mean", "max"):
         x = sub(tree[1])
         if kind == "max" and guarded:
             _require_no_near_tie(x, tree[2])
-        result = engine.reduce(kind, x, tree[2], tree[3])
-    elif kind == "reshape":
-        result = sub(tree[1]).reshape(tree[2])
-    elif kind == "transpose":
-        result = engine.transpose(sub(tree[1]))
-    elif kind == ".T":
-        result = sub(tree[1]).T
-    elif kind == "slice":
-        result = sub(tree[1])[tree[2]]
-    elif kind == "take":
-        result = engine.take(sub(tree[1]), tree[2])
-    elif kind in ("softmax", "log_softmax"):
-        result = getattr(engine, kind)(sub(tree[1]), tree[2])
-    elif kind == "linear":
+        return engine.reduce(kind, x, tree[2], tree[3])
+    if kind == "reshape":
+        return sub(tree[1]).reshape(tree[2])
+    if kind == "transpose":
+        return engine.transpose(sub(tree[1]))
+    if kind == ".T":
+        return sub(tree[1]).T
+    if kind == "slice":
+        return sub(tree[1])[tree[2]]
+    if kind == "take":
+        return engine.take(sub(tree[1]), tree[2])
+    if kind in ("softmax", "log_softmax"):
+        return getattr(engine, kind)(sub(tree[1]), tree[2])
+    if kind == "linear":
         bias = None if tree[3] is None else sub(tree[3])
-        result = engine.linear(sub(tree[1]), sub(tree[2]), bias)
-    elif kind == "softmax_cross_entropy":
-        result = engine.softmax_cross_entropy(sub(tree[1]), tree[2])
-    elif kind == "binary_cross_entropy":
+        return engine.linear(sub(tree[1]), sub(tree[2]), bias)
+    if kind == "softmax_cross_entropy":
+        return engine.softmax_cross_entropy(sub(tree[1]), tree[2])
+    if kind == "binary_cross_entropy":
         probability = sub(tree[1])
         if guarded:  # see test_binary_cross_entropy_hessian_near_saturation_is_exact
-            p = array_of(probability)
-            require(bool(np.all((p >= MIN_PROBABILITY) & (p <= 1 - MIN_PROBABILITY))))
-        result = engine.binary_cross_entropy(probability, sub(tree[2]))
-    elif kind in FUSED:
-        result = getattr(engine, kind)(*[sub(part) for part in tree[1:3]], *tree[3:])
-    else:
-        argument = sub(tree[1])
-        domain = ops.ELEMENTWISE[kind].domain
-        if domain == "positive":
-            argument = positive(argument)
-        elif domain == "nonzero" and guarded:
-            require(bool(np.all(np.abs(array_of(argument)) >= MIN_DISTANCE_TO_KINK)))
-        result = engine.elementwise(kind, argument)
-    if guarded:
-        data = array_of(result)
-        require(bool(np.all(np.isfinite(data)) and np.all(np.abs(data) <= LIMIT)))
-    return result
+            require_all(probability, lambda p: (p >= MIN_PROBABILITY) & (p <= 1 - MIN_PROBABILITY))
+        return engine.binary_cross_entropy(probability, sub(tree[2]))
+    if kind in FUSED:
+        return getattr(engine, kind)(*[sub(part) for part in tree[1:3]], *tree[3:])
+    return NotImplemented
 
 
 def to_scalar(tree: Any, shape: tuple[int, ...], weights: np.ndarray, mean: bool) -> Any:
