@@ -161,6 +161,9 @@ class PlainOpsTrainer:
             x = outputs
         return x[0]
 
+    def parameters(self) -> list[Value]:
+        return self.params
+
     def loss(self, points: list, labels: list) -> Value:
         """The notebook's loss: mean max-margin loss plus L2, with plain ops."""
         scores = list(map(self.forward, points))
@@ -198,6 +201,9 @@ class IdiomaticTrainer:
         self.points = points.tolist()  # plain floats: inputs need no nodes
         self.labels = labels.tolist()
         self.k = 0
+
+    def parameters(self) -> list[Value]:
+        return self.optimizer.params
 
     def loss(self, points: list, labels: list) -> Value:
         """The same loss with fused neurons and ``sum_values``."""
@@ -256,17 +262,20 @@ def _state_dict(weights) -> dict[str, np.ndarray]:
 class _Captured:
     """A trainer whose loss is traced once by ``autograd.capture`` and replayed each step.
 
-    Mixed into a trainer class that has ``loss(points, labels)``, ``update(loss)`` and
+    Mixed in before a trainer class with ``loss(points, labels)``, ``update(loss)`` and
     ``parameters()``: the captured step takes the points and labels as its inputs (the
     same numbers every step here, as in micrograd's notebook), fills ``.grad`` bit for bit
     as ``backward()`` would, and the trainer's own update follows.
     """
 
-    def _capture(self) -> None:
-        inputs = [self.points, self.labels]
+    def __init__(self, points, labels, weights) -> None:
+        super().__init__(points, labels, weights)  # the trainer mixed in after this class
         start = time.perf_counter()
-        self.replay = capture(lambda data: self.loss(*data), self.parameters(), inputs)
+        self.replay = self._capture()
         self.compile_seconds = time.perf_counter() - start
+
+    def _capture(self):
+        return capture(lambda data: self.loss(*data), self.parameters(), [self.points, self.labels])
 
     @property
     def compile_peak_bytes(self) -> int:
@@ -274,7 +283,7 @@ class _Captured:
         gc.collect()
         tracemalloc.start()
         try:
-            capture(lambda data: self.loss(*data), self.parameters(), [self.points, self.labels])
+            self._capture()
             return tracemalloc.get_traced_memory()[1]
         finally:
             tracemalloc.stop()
@@ -290,25 +299,11 @@ class CapturedPlainOpsTrainer(_Captured, PlainOpsTrainer):
 
     name = "chaingrad plain ops, captured"
 
-    def __init__(self, points, labels, weights) -> None:
-        PlainOpsTrainer.__init__(self, points, labels, weights)
-        self._capture()
-
-    def parameters(self) -> list:
-        return self.params
-
 
 class CapturedIdiomaticTrainer(_Captured, IdiomaticTrainer):
     """The nn.MLP step, captured once and replayed."""
 
     name = "nn.MLP, captured"
-
-    def __init__(self, points, labels, weights) -> None:
-        IdiomaticTrainer.__init__(self, points, labels, weights)
-        self._capture()
-
-    def parameters(self) -> list:
-        return self.optimizer.params
 
 
 def compiled_trainers(points: np.ndarray, labels: np.ndarray, weights) -> list:

@@ -87,8 +87,8 @@ def test_captured_rows_train_bit_for_bit_as_the_uncompiled_ones() -> None:
         captured = captured_class(points, labels, weights)
         for _ in range(3):
             assert plain.step().hex() == captured.step().hex()
-        params = plain.params if hasattr(plain, "params") else plain.optimizer.params
-        assert [p.data.hex() for p in params] == [p.data.hex() for p in captured.parameters()]
+        ours, theirs = plain.parameters(), captured.parameters()
+        assert [p.data.hex() for p in ours] == [p.data.hex() for p in theirs]
 
 
 def test_timing_leaves_the_collector_as_it_found_it() -> None:
