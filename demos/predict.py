@@ -35,8 +35,6 @@ error (status 2) naming the file.
 from __future__ import annotations
 
 import argparse
-import os
-import stat
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -44,7 +42,7 @@ from typing import Any
 import numpy as np
 
 import autograd
-from demos.common import write_json
+from demos.common import output_problem, same_file, write_json
 from demos.digits import ImageError, load_digit
 from demos.trained import TrainedModelError, load_trained
 from nn.datasets import to_float
@@ -104,22 +102,10 @@ def parse_args(argv: Sequence[str] | None) -> tuple[argparse.ArgumentParser, arg
 
 def json_path_problem(path: Path, inputs: list[Path]) -> str | None:
     """Why ``--json path`` cannot be written (not a file, or one of the inputs); or None."""
-    try:
-        mode = os.stat(path).st_mode
-    except (FileNotFoundError, NotADirectoryError):
-        mode = None
-    except OSError as error:  # a name too long, no permission to look
-        return f"--json {path}: {error.strerror or error}"
-    if mode is not None and stat.S_ISDIR(mode):
-        return f"--json {path}: is a directory; name a file"
-    if mode is not None and not stat.S_ISREG(mode):
-        return f"--json {path}: is not a regular file; name a file"
-    for given in inputs:
-        if os.path.abspath(given) == os.path.abspath(path) or (
-            mode is not None and given.exists() and os.path.samefile(given, path)
-        ):
-            return f"--json {path} is also an input file; name another file for the JSON"
-    return None
+    problem = output_problem("--json", path)
+    if problem is None and any(same_file(given, path) for given in inputs):
+        problem = f"--json {path} is also an input file; name another file for the JSON"
+    return problem
 
 
 def probabilities(outputs: np.ndarray, loss: str) -> np.ndarray:
