@@ -15,6 +15,8 @@ Both engines share one graph traversal (:func:`topological_order`) and one rule 
 non-finite numbers (:mod:`autograd.numerics`).
 """
 
+from typing import TYPE_CHECKING, Any
+
 from autograd.anomaly import AnomalyError, detect_anomaly
 from autograd.capture import CapturedStep, CaptureError, capture
 from autograd.functional import grad, gradgradcheck, hessian, hvp, jacobian
@@ -34,8 +36,22 @@ from autograd.tensor_fused import (
     squared_error,
 )
 from autograd.value import Value, sum_values, weighted_sum
-from autograd.viz_animate import animate_backward
 from autograd.viz_graph import draw_graph
+
+if TYPE_CHECKING:
+    from autograd.viz_animate import animate_backward
+
+
+def __getattr__(name: str) -> Any:
+    """``animate_backward`` is loaded on first use: its page template, SVG handling and
+    ``xml.etree`` cost every ``import autograd`` several milliseconds otherwise."""
+    if name == "animate_backward":
+        from autograd.viz_animate import animate_backward
+
+        globals()[name] = animate_backward
+        return animate_backward
+    raise AttributeError(f"module 'autograd' has no attribute {name!r}")
+
 
 # The one place the version is written: pyproject.toml reads it from here when building.
 __version__ = "0.1.0"
