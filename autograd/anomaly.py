@@ -62,7 +62,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from autograd import ops
-from autograd.grad_mode import GRAD_MODE, runs_later
+from autograd.grad_mode import GRAD_MODE, runs_later, set_enabled
 from autograd.graph import _WATCH, watching_backward
 
 # -------------------------------------------------------------------- the marker
@@ -253,7 +253,7 @@ def _input_error(node: Any, operand: Any, index: int) -> AnomalyError:
         location=where,
         op=node.op,
         # The graph of the operation that used it, if that operation recorded one.
-        drawn_from=node if operand in node.parents else operand,
+        drawn_from=node if node.parents else operand,
     )
 
 
@@ -304,6 +304,8 @@ class _BackwardChecker:
         self.pending.add(parent)
         if not _finite(contribution):
             index = _index_of(parent, node.parents)
+            if getattr(node, "constant", None) is not None and node.op.startswith("c"):
+                index += 1  # c / x: the Value is the second operand as written
             detail = [f"  upstream ∂L/∂out: {_describe(node.grad)}"]
             if local is not None:
                 detail.append(f"  local derivative ∂out/∂(operand {index}): {_describe(local)}")
@@ -405,12 +407,12 @@ class detect_anomaly:
         saved.append((GRAD_MODE.enabled, GRAD_MODE.recording, watching))
         GRAD_MODE.recording = CHECKING
         if GRAD_MODE.enabled is not False:  # inside no_grad() it stays off, until enable_grad()
-            GRAD_MODE.enabled = CHECKING
+            set_enabled(CHECKING)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         enabled, recording, watching = self._saved_per_thread.stack.pop()
-        GRAD_MODE.enabled = enabled
+        set_enabled(enabled)
         GRAD_MODE.recording = recording
         if watching is not None:
             watching.__exit__(None, None, None)
@@ -441,7 +443,17 @@ class detect_anomaly:
 
 
 def _op_name(op: str) -> str:
-    return repr(op) if op else "a leaf"
+    """An op as the messages name it: ``'*'``, ``'c/' (c / x, c a number)``, a leaf."""
+    if not op:
+        return "a leaf"
+    if op.startswith("c") and op[1:] in _OPERATORS:
+        return f"{op!r} (c {op[1:]} x, c a number)"
+    if op.endswith("c") and op[:-1] in _OPERATORS:
+        return f"{op!r} (x {op[:-1]} c, c a number)"
+    return repr(op)
+
+
+_OPERATORS = ("+", "-", "*", "/", "**")
 
 
 def _at(where: Location | None) -> str:

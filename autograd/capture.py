@@ -293,8 +293,12 @@ class _Plan:
             self.signature.append(("constant", node.data))
             self.constants.append(node.data)
             return f"C[{len(self.constants) - 1}]"
-        self.signature.append((op, *parents))
         names = [f"v[{p}]" for p in parents]
+        number = node.constant
+        if number is not None:  # an operation with a plain number, written in as a literal
+            self.signature.append(("with a number", op, parents[0], number))
+            return _with_number(op, names[0], _literal(number))
+        self.signature.append((op, *parents))
         if op in _BINARY and len(names) == 2:
             return f"{names[0]} {_BINARY[op]} {names[1]}"
         if op == "neg" and len(names) == 1:
@@ -337,6 +341,9 @@ class _Plan:
         """∂node/∂parent for each parent, as source; helper lines go into ``lines``."""
         op = node.op
         names = [f"v[{self.slot[id(p)]}]" for p in node.parents]
+        number = node.constant
+        if number is not None:
+            return [_number_local(i, op, names[0], _literal(number), lines)]
         if op in _CONSTANT_LOCALS:
             return [_literal(x) for x in _CONSTANT_LOCALS[op]]
         if op == "*":
@@ -426,6 +433,36 @@ class _Plan:
             f"{calls}    return v[{root}]\n"
         )
         return [*sources, driver]
+
+
+def _with_number(op: str, x: str, c: str) -> str:
+    """The forward of an operation of a Value (source ``x``) and a plain number ``c``."""
+    if op in ("/c", "c/"):
+        return f"divide({x}, {c})" if op == "/c" else f"divide({c}, {x})"
+    if op == "c**":
+        return f"power({c}, {x})"
+    symbols = {"+c": "+", "c+": "+", "-c": "-", "c-": "-", "*c": "*", "c*": "*"}
+    if op not in symbols:
+        raise CaptureError(f"capture: cannot replay op {op!r} with a number")
+    return f"{x} {symbols[op]} {c}" if op.endswith("c") else f"{c} {symbols[op]} {x}"
+
+
+def _number_local(i: int, op: str, x: str, c: str, lines: list[str]) -> str:
+    """∂node/∂x for an operation of x and a number c, as ``Value``'s operators compute it."""
+    if op in ("+c", "c+", "-c"):
+        return "1.0"
+    if op == "c-":
+        return "-1.0"
+    if op in ("*c", "c*"):
+        return c
+    if op == "/c":
+        lines.append(f"    d0, d1 = divide_derivatives({x}, {c}, v[{i}])")
+        return "d0"
+    if op == "c/":
+        lines.append(f"    d0, d1 = divide_derivatives({c}, {x}, v[{i}])")
+        return "d1"
+    lines.append(f"    d0, d1 = power_derivatives({c}, {x}, v[{i}])")  # c ** x
+    return "d1"
 
 
 _PART_LINES = 2000  # lines per compiled part
@@ -554,4 +591,6 @@ def _node_words(entry: tuple[Any, ...]) -> str:
         return f"the constant {entry[1]!r}"
     if kind in ("parameter", "input"):
         return f"{kind} {entry[1]}"
+    if kind == "with a number":
+        return f"op {entry[1]!r} of node {entry[2]} and the constant {entry[3]!r}"
     return f"op {kind!r} of nodes {list(entry[1:])}"

@@ -45,6 +45,34 @@ class _GradMode(threading.local):
 
 GRAD_MODE = _GradMode()
 
+# How many threads have ``GRAD_MODE.enabled`` set to anything but True just now (inside
+# no_grad() or detect_anomaly()). Reading a thread-local attribute costs several times what
+# reading a list item does, and operations are made millions of times: while this count is 0,
+# no thread has switched anything, and an operation records its graph without reading its
+# thread's mode. Only when some thread has switched does each operation read its own
+# thread's mode. (A thread that ends inside no_grad() leaves the count above 0: correct,
+# only a little slower.)
+SWITCHED = [0]
+_switched_lock = threading.Lock()
+
+
+def set_enabled(mode: Any) -> None:
+    """Set this thread's ``GRAD_MODE.enabled`` to ``mode``, keeping :data:`SWITCHED` right.
+
+    Every change of the mode goes through here. The count goes up before a thread leaves
+    plain recording and down after it is back, so an operation made in between always
+    reads its own thread's mode.
+    """
+    was_on = GRAD_MODE.enabled is True
+    now_on = mode is True
+    if was_on and not now_on:
+        with _switched_lock:
+            SWITCHED[0] += 1
+    GRAD_MODE.enabled = mode
+    if now_on and not was_on:
+        with _switched_lock:
+            SWITCHED[0] -= 1
+
 
 def is_grad_enabled() -> bool:
     """True when operations record the graph (the default)."""
@@ -96,11 +124,11 @@ class _GradSwitch:
         if saved is None:
             saved = self._saved_per_thread.stack = []
         saved.append(GRAD_MODE.enabled)
-        GRAD_MODE.enabled = _mode(self._switch_to)
+        set_enabled(_mode(self._switch_to))
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        GRAD_MODE.enabled = self._saved_per_thread.stack.pop()
+        set_enabled(self._saved_per_thread.stack.pop())
 
     def __call__(self, function: Callable[..., Any]) -> Callable[..., Any]:
         """Decorate ``function``: every call runs in this switch's mode (see the module doc)."""
@@ -136,11 +164,11 @@ class _GradSwitch:
         @functools.wraps(function)
         def function_in_mode(*args: Any, **kwargs: Any) -> Any:
             previous = GRAD_MODE.enabled  # on this call's stack: safe for threads, recursion
-            GRAD_MODE.enabled = _mode(mode)
+            set_enabled(_mode(mode))
             try:
                 return function(*args, **kwargs)
             finally:
-                GRAD_MODE.enabled = previous
+                set_enabled(previous)
 
         return function_in_mode
 
@@ -156,7 +184,7 @@ def _step_in_mode(steps: Any, mode: bool) -> Generator[Any, Any, Any]:
     thrown: BaseException | None = None
     while True:
         previous = GRAD_MODE.enabled
-        GRAD_MODE.enabled = _mode(mode)
+        set_enabled(_mode(mode))
         try:
             if thrown is None:
                 yielded = steps.send(sent)
@@ -166,16 +194,16 @@ def _step_in_mode(steps: Any, mode: bool) -> Generator[Any, Any, Any]:
         except StopIteration as stop:
             return stop.value
         finally:
-            GRAD_MODE.enabled = previous
+            set_enabled(previous)
         try:
             sent = yield yielded
         except GeneratorExit:  # close(): let the body's finally blocks run in the mode
             previous = GRAD_MODE.enabled
-            GRAD_MODE.enabled = _mode(mode)
+            set_enabled(_mode(mode))
             try:
                 steps.close()
             finally:
-                GRAD_MODE.enabled = previous
+                set_enabled(previous)
             raise
         except BaseException as error:  # throw(): raise it inside the body, in the mode
             sent, thrown = None, error

@@ -26,41 +26,48 @@ def topological_order(root: Any) -> list[Any]:
     Nodes must hash by identity (neither Value nor Tensor defines ``__eq__``).
     """
     order: list[Any] = []
-    expanded: set[Any] = set()  # nodes whose parents have been pushed
     placed: set[Any] = set()  # nodes already in ``order``
-    # A depth-first walk with an explicit stack of nodes. The first time a node is popped,
-    # it goes back on the stack beneath its parents; the next time it is popped, all of
-    # them have been placed, so it is placed too. (A node pushed twice before it was expanded
-    # is popped again after it was placed, and skipped.) Only nodes go on the stack, no
-    # (node, state) pairs: a walk that allocates nothing per node gives Python's garbage
-    # collector nothing to count, so a million-node graph triggers no collections over it.
+    # A depth-first walk with an explicit stack. The node on top is placed once all of its
+    # parents are; until then its parents not yet placed go on the stack above it (the first
+    # parent on top, so it is placed first) and are dealt with first. A node pushed twice
+    # (by two of its children) is skipped when met again after it was placed. Only nodes go
+    # on the stack, no (node, state) pairs: a walk that allocates nothing per node gives
+    # Python's garbage collector nothing to count, so a million-node graph triggers no
+    # collections over it.
     stack = [root]
-    pop, push, place, expand, mark = stack.pop, stack.append, order.append, expanded.add, placed.add
+    pop, push, place, mark = stack.pop, stack.append, order.append, placed.add
     while stack:
-        node = pop()
-        if node in expanded:
-            if node not in placed:  # its parents are all placed now
-                mark(node)
-                place(node)
-            continue
-        expand(node)
+        node = stack[-1]
         parents = node.parents
-        if not parents:  # a leaf waits for nothing
+        count = len(parents)
+        if count == 1:  # functions, and operations with a number: unrolled
+            parent = parents[0]
+            if parent not in placed:
+                push(parent)
+                continue
+        elif count == 2:  # binary operations, most nodes: unrolled
+            first, second = parents
+            waiting = False
+            if second not in placed:
+                push(second)
+                waiting = True
+            if first not in placed:
+                push(first)
+                waiting = True
+            if waiting:
+                continue
+        elif count:
+            waiting = False
+            for parent in reversed(parents):
+                if parent not in placed:
+                    push(parent)
+                    waiting = True
+            if waiting:
+                continue
+        pop()  # every parent is placed (or this is a leaf)
+        if node not in placed:
             mark(node)
             place(node)
-            continue
-        push(node)  # met again once every parent is placed
-        # Pushed last, popped first: the first parent is placed first.
-        if len(parents) == 2:  # binary ops, most nodes: the loop below, unrolled
-            first, second = parents
-            if second not in expanded:
-                push(second)
-            if first not in expanded:
-                push(first)
-            continue
-        for parent in reversed(parents):
-            if parent not in expanded:
-                push(parent)
     return order
 
 

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Union, cast
 
 from autograd import numerics, ops
 from autograd.errors import unsupported_operand
-from autograd.grad_mode import GRAD_MODE
+from autograd.grad_mode import GRAD_MODE, SWITCHED
 from autograd.graph import _WATCH, BackwardObserver, topological_order
 
 Number = int | float
@@ -52,7 +52,11 @@ class Value:
         grad: ∂(root)/∂(this value) after ``root.backward()``; accumulates across calls.
         parents: the Values this one was computed from (empty for inputs and parameters).
         local_grads: ∂(this)/∂(parent) for each parent, in the same order.
-        op: the name of the operation that made this Value ("" for a leaf).
+        op: the name of the operation that made this Value ("" for a leaf). An operation
+            with a plain number says where the number stood: "+c" (x + c), "c-" (c - x),
+            "*c", "/c", "c/", "c**"...; a constant power is "**2".
+        constant: that plain number (the 1 of ``x + 1``), or None. A number in a formula
+            is not a node: it has no gradient to receive.
         label: an optional name, used when the graph is drawn.
 
     **Changing data.** The local derivatives are numbers computed in the forward pass, so
@@ -61,7 +65,8 @@ class Value:
     computed after it see the new number).
     """
 
-    __slots__ = ("data", "grad", "label", "local_grads", "op", "parents")
+    __slots__ = ("_constant", "data", "grad", "label", "local_grads", "op", "parents")
+    _constant: float  # set only on the node of an operation with a number: see ``constant``
     # Make NumPy hand ``np.float64(2) * value`` back to our reflected operators instead of
     # building an object array.
     __array_ufunc__ = None
@@ -85,36 +90,39 @@ class Value:
         return self.data != 0.0
 
     # ---------------------------------------------------------------- arithmetic
+    # Each operator has two cases. Two Values: a node with both as parents. A Value and a
+    # plain number (``x + 1``, ``2 * x``): a node with the Value as its only parent, which
+    # keeps the number as ``.constant`` (nothing learns a number, so it needs no node of its
+    # own). The op then says where the number stood: "+c" is x + c, "c-" is c - x.
+
     # ∂(a+b)/∂a = 1, ∂(a+b)/∂b = 1
     def __add__(self, other: Operand) -> Value:
-        if type(other) is not Value:
-            other = _as_value(other, "+")
-        return _result(self.data + other.data, (self, other), ops.ADD_DERIVATIVES, "+")
+        if type(other) is Value or isinstance(other, Value):
+            return _result(self.data + other.data, (self, other), ops.ADD_DERIVATIVES, "+")
+        c = _as_float(other, "+", "Value")
+        return _with_number(self.data + c, self, _ONE, "+c", c)
 
     # ∂(a-b)/∂a = 1, ∂(a-b)/∂b = -1
     def __sub__(self, other: Operand) -> Value:
-        if type(other) is not Value:
-            other = _as_value(other, "-")
-        return _result(self.data - other.data, (self, other), ops.SUB_DERIVATIVES, "-")
+        if type(other) is Value or isinstance(other, Value):
+            return _result(self.data - other.data, (self, other), ops.SUB_DERIVATIVES, "-")
+        c = _as_float(other, "-", "Value")
+        return _with_number(self.data - c, self, _ONE, "-c", c)
 
     # ∂(a·b)/∂a = b, ∂(a·b)/∂b = a
     def __mul__(self, other: Operand) -> Value:
-        if type(other) is not Value:
-            other = _as_value(other, "*")
-        a, b = self.data, other.data
-        return _result(a * b, (self, other), (b, a), "*")  # ops.multiply_derivatives, inline
+        if type(other) is Value or isinstance(other, Value):
+            a, b = self.data, other.data
+            return _result(a * b, (self, other), (b, a), "*")  # ops.multiply_derivatives, inline
+        c = _as_float(other, "*", "Value")
+        return _with_number(self.data * c, self, (c,), "*c", c)
 
     # ∂(a/b)/∂a = 1/b, ∂(a/b)/∂b = -a/b² = -(a/b)/b
     def __truediv__(self, other: Operand) -> Value:
-        if type(other) is not Value:
-            other = _as_value(other, "/")
-        a, b = self.data, other.data
-        out = numerics.divide(a, b)
-        try:
-            local_grads = ops.divide_derivatives(a, b, out)
-        except ZeroDivisionError:  # b is ±0: IEEE's ±inf (or nan) instead
-            local_grads = _ieee_derivative(ops.divide_derivatives, a, b, out)
-        return _result(out, (self, other), local_grads, "/")
+        if isinstance(other, Value):
+            return _divide(self.data, other.data, (self, other), "/")
+        c = _as_float(other, "/", "Value")
+        return _divide(self.data, c, (self,), "/c")
 
     # ∂(a^b)/∂a = b·a^(b-1); with a Value exponent also ∂(a^b)/∂b = a^b·ln a
     def __pow__(self, exponent: Operand) -> Value:
@@ -136,19 +144,33 @@ class Value:
 
     # Reflected operators: ``2 * x`` calls ``x.__rmul__(2)``; the number comes first.
     def __radd__(self, other: Number) -> Value:
-        return _as_value(other, "+", reflected=True) + self
+        c = _as_float(other, "+", "Value", reflected=True)
+        return _with_number(c + self.data, self, _ONE, "c+", c)
 
     def __rmul__(self, other: Number) -> Value:
-        return _as_value(other, "*", reflected=True) * self
+        c = _as_float(other, "*", "Value", reflected=True)
+        return _with_number(c * self.data, self, (c,), "c*", c)
 
     def __rsub__(self, other: Number) -> Value:
-        return _as_value(other, "-", reflected=True) - self
+        c = _as_float(other, "-", "Value", reflected=True)
+        return _with_number(c - self.data, self, ops.NEG_DERIVATIVES, "c-", c)
 
     def __rtruediv__(self, other: Number) -> Value:
-        return _as_value(other, "/", reflected=True) / self
+        c = _as_float(other, "/", "Value", reflected=True)
+        return _divide(c, self.data, (self,), "c/")
 
+    # ∂(c^x)/∂x = c^x·ln c
     def __rpow__(self, base: Number) -> Value:
-        return _as_value(base, "**", reflected=True) ** self
+        c = _as_float(base, "**", "Value", reflected=True)
+        x = self.data
+        out = numerics.power(c, x)
+        local = ops.power_derivatives(c, x, out)[1]
+        return _with_number(out, self, (local,), "c**", c)
+
+    @property
+    def constant(self) -> float | None:
+        """The plain number of an operation with one (the 1 of ``x + 1``), else None."""
+        return getattr(self, "_constant", None)
 
     # ---------------------------------------------------------------- functions
     # exp, log, tanh, sigmoid, relu, sin, cos, abs, sqrt, softplus: made from the table of
@@ -198,15 +220,19 @@ class Value:
         # The article's weighted sum, from the output back to the inputs.
         for node in reversed(order):
             parents = node.parents
-            grad = node.grad
-            if len(parents) == 2:  # binary ops, most nodes: the loop below, unrolled (2x faster)
+            count = len(parents)
+            if count == 2:  # binary ops, most nodes: the loop below, unrolled (2x faster)
                 a, b = parents
                 local_a, local_b = node.local_grads
+                grad = node.grad
                 a.grad += local_a * grad
                 b.grad += local_b * grad
-                continue
-            for parent, local_grad in zip(parents, node.local_grads):
-                parent.grad += local_grad * grad
+            elif count == 1:  # functions, and operations with a number: unrolled too
+                parents[0].grad += node.local_grads[0] * node.grad
+            elif count:
+                grad = node.grad
+                for parent, local_grad in zip(parents, node.local_grads):
+                    parent.grad += local_grad * grad
 
 
 def _reported_sweep(order: list[Value], observer: BackwardObserver) -> None:
@@ -332,22 +358,50 @@ def sum_values(values: Iterable[Operand]) -> Value:
 # -------------------------------------------------------------------- helpers
 
 
-def _result(data: float, parents: tuple, local_grads: tuple, op: str) -> Value:
-    """Make an operation's output node (without ``__init__``'s checks: data is a float)."""
+def _result(
+    data: float, parents: tuple, local_grads: tuple, op: str, number: float | None = None
+) -> Value:
+    """Make an operation's output node (without ``__init__``'s checks: data is a float).
+
+    ``number`` is the plain number of an operation with one (see :func:`_with_number`): only
+    anomaly mode, which checks the operands, needs to see it here."""
     node = _new(Value)
     node.data = data
     node.grad = 0.0
-    if GRAD_MODE.enabled:
+    # Record the graph, unless this thread is inside no_grad() or detect_anomaly(). While no
+    # thread is (SWITCHED[0] == 0), the thread's own mode need not be read at all.
+    if not SWITCHED[0] or GRAD_MODE.enabled is True:
         node.parents = parents
         node.local_grads = local_grads
     elif GRAD_MODE.enabled is False:  # inside no_grad(): a constant, nothing to backpropagate
         node.parents = ()
         node.local_grads = ()
     else:  # inside detect_anomaly(), whose marker is falsy: see autograd.anomaly
-        return _checked_result(data, parents, local_grads, op)
+        return _checked_result(data, parents, local_grads, op, number)
     node.op = op
     node.label = ""
     return node
+
+
+def _with_number(data: float, parent: Value, local_grads: tuple, op: str, number: float) -> Value:
+    """The output node of an operation of ``parent`` and a plain ``number`` (see ``op``)."""
+    node = _result(data, (parent,), local_grads, op, number)
+    node._constant = number
+    return node
+
+
+def _divide(a: float, b: float, parents: tuple, op: str) -> Value:
+    """``a / b`` as a node: op "/" (two Values), "/c" (b is a number) or "c/" (a is)."""
+    out = numerics.divide(a, b)
+    try:
+        local_grads = ops.divide_derivatives(a, b, out)
+    except ZeroDivisionError:  # b is ±0: IEEE's ±inf (or nan) instead
+        local_grads = _ieee_derivative(ops.divide_derivatives, a, b, out)
+    if op == "/":
+        return _result(out, parents, local_grads, op)
+    if op == "/c":
+        return _with_number(out, parents[0], local_grads[:1], op, b)
+    return _with_number(out, parents[0], local_grads[1:], op, a)
 
 
 class _CheckedValue(Value):
@@ -360,7 +414,9 @@ class _CheckedValue(Value):
     __slots__ = ("_origin",)
 
 
-def _checked_result(data: float, parents: tuple, local_grads: tuple, op: str) -> Value:
+def _checked_result(
+    data: float, parents: tuple, local_grads: tuple, op: str, number: float | None
+) -> Value:
     """:func:`_result` inside ``detect_anomaly()``: the node also remembers the user's line
     that made it, and its number is checked (raises AnomalyError if it is not finite)."""
     from autograd.anomaly import check_value  # (and NumPy) only in anomaly mode
@@ -372,7 +428,12 @@ def _checked_result(data: float, parents: tuple, local_grads: tuple, op: str) ->
     node.local_grads = local_grads
     node.op = op
     node.label = ""
-    check_value(node, parents)
+    operands = parents
+    if number is not None:  # the number too, as a leaf, where it stood: a nan typed in a formula
+        node._constant = number
+        written = Value(number)
+        operands = (written, *parents) if op.startswith("c") else (*parents, written)
+    check_value(node, operands)
     return node
 
 
@@ -393,20 +454,6 @@ def _as_float(x: object, op: str, engine: str = "", reflected: bool = False) -> 
     raise unsupported_operand(x, op, engine, _ACCEPTED, reflected=reflected)
 
 
-def _as_value(x: object, op: str, reflected: bool = False) -> Value:
-    """The other operand of a Value operator as a Value: numbers become constant leaves."""
-    kind = type(x)
-    if kind is Value:
-        return x  # type: ignore[return-value]  # checked above, without isinstance's cost
-    if kind is float or kind is int:
-        data = float(x)  # type: ignore[arg-type]  # x is an int or a float, checked above
-    elif isinstance(x, Value):  # a subclass of Value
-        return x
-    else:
-        data = _as_float(x, op, "Value", reflected)
-    return _result(data, (), (), "")
-
-
 # -------------------------------------------------------------------- the table's operations
 
 
@@ -425,6 +472,9 @@ def local_derivatives(node: Value) -> tuple[Any, ...]:
     entry = ops.ELEMENTWISE.get(op)
     if entry is not None:
         return (entry.derivative(parents[0], node),)
+    number = node.constant
+    if number is not None:  # an operation of a Value and a plain number
+        return _number_derivatives(op, parents[0], number, node)
     if op == "+":
         return ops.ADD_DERIVATIVES
     if op == "-":
@@ -454,6 +504,24 @@ def local_derivatives(node: Value) -> tuple[Any, ...]:
 
 _ONE = (1.0,)
 _ZERO = (0.0,)
+
+
+def _number_derivatives(op: str, x: Value, c: float, out: Value) -> tuple[Any, ...]:
+    """∂out/∂x for an operation of the node ``x`` and the number ``c`` (see ``Value.op``):
+    the two-operand rules with the number in its place, keeping the derivative by ``x``."""
+    if op in ("+c", "c+", "-c"):
+        return _ONE
+    if op == "c-":
+        return ops.NEG_DERIVATIVES
+    if op in ("*c", "c*"):
+        return (c,)
+    if op == "/c":  # 1/c, a number (IEEE's ±inf for c = ±0, as the forward pass had it)
+        return (numerics.divide(1.0, c),)
+    if op == "c/":
+        return ops.divide_derivatives(c, x, out)[1:]
+    if op == "c**":
+        return ops.power_derivatives(c, x, out)[1:]
+    raise NotImplementedError(f"local_derivatives: no rule for op {op!r} with a number")
 
 
 def _power_op(exponent: float) -> str:

@@ -340,12 +340,16 @@ def _names(
             names.append(f"node {numbers[i]}")
             continue
         parts = [f"({names[j]})" if j in formulas else names[j] for j in parents[i]]
+        number = getattr(node, "constant", None)
+        if number is not None:  # x + 1, 1 − y: the plain number where it was written
+            written = _number(number)
+            parts = [written, *parts] if node.op.startswith("c") else [*parts, written]
         symbol = _symbol(node.op)
         if node.op.startswith("**") and len(parts) == 1:
             exponent = node.op[2:]
             power = exponent.translate(_SUPERSCRIPT) if exponent.isdigit() else f"**{exponent}"
             formula = f"{parts[0]}{power}"
-        elif len(parts) == 2 and len(symbol) == 1:
+        elif len(parts) == 2 and len(symbol) <= 2:  # x × y, 2 ** x
             formula = f"{parts[0]} {symbol} {parts[1]}"
             formulas.add(i)
         else:

@@ -109,6 +109,10 @@ OP_SYMBOLS = {
     "sum": "Σ",
     "weighted_sum": "Σ w·x + b",
 }
+# An operation with a plain number ("+c" is x + c, "c-" is c − x) draws as its operator,
+# with the number in a constant's box beside the Value it meets.
+OP_SYMBOLS.update({"+c": "+", "c+": "+", "-c": "−", "c-": "−", "*c": "×", "c*": "×"})
+OP_SYMBOLS.update({"/c": "÷", "c/": "÷", "c**": "**"})
 
 _RANKDIRS = ("LR", "TB", "RL", "BT")
 _TINY_ARRAY = 4  # arrays of at most this many elements are shown in full
@@ -294,22 +298,30 @@ def draw_graph(
         if _in_one_list(owner, next_owner):  # neurons of one layer: neurons.0, neurons.1
             _keep_in_order(graph, f"p{k}", f"p{k + 1}")
 
+    constant_look = _Look(*ROLE_COLOURS["constant"], kind="constant")
     for i, node in enumerate(order):
         if not node.parents:
             continue
         graph.node(f"op{i}", **_op_node_attributes(node.op, i in on_path))
+        number = getattr(node, "constant", None)
+        if number is not None and node.op.startswith("c"):  # c + x: the number comes first
+            _draw_number(graph, i, number, compact, constant_look)
         local_grads = getattr(node, "local_grads", None) if show_local_grads else None
         for k, parent in enumerate(node.parents):
             label = _local_grad_label(local_grads, k, len(node.parents))
             parent_at = position[id(parent)]
             marked = _PATH_EDGE if parent_at in on_path else {}
             graph.edge(endpoint[parent_at], f"op{i}", **label, **marked)
+        if number is not None and not node.op.startswith("c"):  # x + c
+            _draw_number(graph, i, number, compact, constant_look)
+        if number is not None:
+            roles_present.add("constant")
         graph.edge(f"op{i}", f"v{i}", **(_PATH_EDGE if i in on_path else {}))
     _keep_inputs_in_order(graph, order, position, parameter_paths, root)
     _place_rows(graph, order, row_positions, endpoint)
 
     if legend:
-        kinds = {look.kind for look in looks}
+        kinds = {look.kind for look in looks} | ({"constant"} & roles_present)
         gradient = None
         if scale is not None:
             gradient = _gradient_legend(scale, kinds, any(_is_tensor(n) for n in order))
@@ -319,6 +331,23 @@ def draw_graph(
             )
         )
     return graph
+
+
+def _draw_number(
+    graph: graphviz.Digraph, i: int, number: float, compact: bool, look: _Look
+) -> None:
+    """The plain number of operation ``op{i}`` (the 1 of ``x + 1``), as a constant's box
+    ``c{i}`` with an edge into the operation. It is not a node of the graph: nothing
+    passes it a gradient."""
+    box = _value_node_attributes(_Number(number), "constant", "", False, compact, look)
+    graph.node(f"c{i}", **box)
+    graph.edge(f"c{i}", f"op{i}")
+
+
+class _Number(NamedTuple):
+    """A plain number of an operation, as :func:`_value_node_attributes` reads a node."""
+
+    data: float
 
 
 def _check_color_by(color_by: Any) -> None:

@@ -178,9 +178,10 @@ def test_the_parameters_data_is_read_on_every_call():
 def test_a_pure_python_step_source_is_kept_for_reading():
     w = Value(2.0)
     replay = capture(lambda x: w * x + 1.0, [w], 3.0)
-    assert replay.node_count == 5  # w, x, w*x, the constant 1.0, the sum
+    assert replay.node_count == 4  # w, x, w*x, the sum (the number 1.0 is no node)
     assert "def replay(X, P, C):" in replay.source
     assert "v[2] = v[0] * v[1]" in replay.source
+    assert "v[3] = v[2] + 1.0" in replay.source
 
 
 def test_signed_zeros_of_gradients_match_backward():

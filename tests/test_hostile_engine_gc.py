@@ -98,5 +98,5 @@ def test_the_graph_walk_gives_the_collector_nothing_to_collect(collector_restore
         y = y + 1.0
     with counting_collections() as collections:
         order = topological_order(y)
-    assert len(order) == 200_001  # each "+ 1.0" adds its constant as a leaf
+    assert len(order) == 100_001  # one node per "+ 1.0": the number is no node
     assert len(collections) <= 2, f"{len(collections)} collections during the walk"
