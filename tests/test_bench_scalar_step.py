@@ -59,6 +59,10 @@ def test_peak_memory_is_measured_for_every_engine_and_the_chain(results: dict) -
     assert all(peak > 0 for peak in results["peak_step_bytes"].values())
     chain = results["chain"]
     assert chain["length"] == 2_000 and chain["peak_bytes_per_node"] > 0
+    # a Value, its one-parent tuple and its float at least; the walk and the gradients too
+    assert chain["graph_bytes_per_node"] > 100 and chain["backward_peak_bytes_per_node"] > 24
+    total = chain["graph_bytes_per_node"] + chain["backward_peak_bytes_per_node"]
+    assert chain["peak_bytes_per_node"] == pytest.approx(total)
     assert chain["micrograd_result"].startswith("RecursionError")
 
 
