@@ -883,6 +883,15 @@ def show_options(values: dict[str, Any], names: list[str]) -> str:
 # ------------------------------------------------------------------------- scalar vs tensor
 
 
+def scalar_step(model: nn.MLP, x: np.ndarray, y: np.ndarray, loss: str) -> autograd.Value:
+    """The batch's mean loss on the network of Values, one image at a time."""
+    outputs = [model(list(row)) for row in x]
+    if loss == "ce":
+        return nn.cross_entropy(outputs, [int(label) for label in y])
+    costs = [nn.quadratic_cost(out, int(label)) for out, label in zip(outputs, y)]
+    return autograd.sum_values(costs) * (1.0 / len(costs))
+
+
 def compare_engines(args: argparse.Namespace) -> dict[str, Any]:
     """Train the scalar nn.MLP and the float64 Tensor network from one state, step by step.
 
@@ -909,14 +918,10 @@ def compare_engines(args: argparse.Namespace) -> dict[str, Any]:
     batches = datasets.batches(images, labels, args.batch_size, rng=rng, dtype=np.float64)
     for step, (x, y) in zip(range(args.steps), batches):
         start = time.perf_counter()
-        outputs = [scalar_model(list(row)) for row in x]
-        if args.loss == "ce":
-            scalar_loss = nn.cross_entropy(outputs, [int(label) for label in y])
-        else:
-            costs = [nn.quadratic_cost(out, int(label)) for out, label in zip(outputs, y)]
-            scalar_loss = autograd.sum_values(costs) * (1.0 / len(costs))
-        scalar_optimizer.zero_grad()
-        scalar_loss.backward()
+        with autograd.gc_paused():  # a step's graph holds no cycles: no collections over it
+            scalar_loss = scalar_step(scalar_model, x, y, args.loss)
+            scalar_optimizer.zero_grad()
+            scalar_loss.backward()
         scalar_optimizer.step()
         scalar_seconds = time.perf_counter() - start
 
