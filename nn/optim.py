@@ -26,6 +26,7 @@ from numbers import Real
 from typing import Any
 
 import numpy as np
+from numpy import ndarray
 
 from autograd import Tensor, Value
 from nn.module import check_state, zero_grads
@@ -82,6 +83,7 @@ class Optimizer:
         self._check_hyperparameters()
         owner = f"{type(self).__name__}.step"
         buffers = self._buffers()
+        per_buffer = list(buffers.values())
         for index, p in enumerate(self.params):
             if isinstance(p, Value):
                 if type(p.data) is float and type(p.grad) is float:
@@ -92,6 +94,18 @@ class Optimizer:
                         f"data={p.data!r:.30}, grad={p.grad!r:.30}; both must be real numbers "
                         "(set them to floats); no parameter was updated"
                     )
+                continue
+            # Every step's case, in a few comparisons: a writable float array, and a
+            # gradient (and buffers) of its shape, as backward and the optimizer made them.
+            data, grad = p.data, p.grad
+            if (
+                type(data) is ndarray
+                and (grad is None or (type(grad) is ndarray and grad.dtype is data.dtype))
+                and data.dtype.kind == "f"
+                and data.flags.writeable
+                and (grad is None or grad.shape == data.shape)
+                and all(np.shape(kept[index]) == data.shape for kept in per_buffer)
+            ):
                 continue
             _check_tensor_parameter(owner, index, p, buffers)
 
