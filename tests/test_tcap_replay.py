@@ -1,0 +1,172 @@
+"""Graph capture of Tensor steps: the replay equals the uncompiled step bit for bit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+
+import nn
+from autograd import Tensor
+from autograd.capture_tensor import CapturedTensorStep, capture_tensor
+
+SIZES = (30, 16, 10)
+
+
+def bits(array: np.ndarray | None) -> tuple | None:
+    """What bit-for-bit equality compares: dtype, shape and bytes."""
+    if array is None:
+        return None
+    return (str(array.dtype), array.shape, array.tobytes())
+
+
+def grads(model: nn.Module) -> list:
+    return [bits(p.grad) for p in model.parameters()]
+
+
+def weights(model: nn.Module) -> list:
+    return [bits(p.data) for p in model.parameters()]
+
+
+def twin_models(output: str | None, hidden: str = "sigmoid") -> tuple[nn.Module, nn.Module]:
+    """Two networks with the same float32 weights: one run uncompiled, one captured."""
+    return tuple(  # type: ignore[return-value]
+        nn.feedforward(SIZES[0], SIZES[1:], hidden, output, rng=7) for _ in range(2)
+    )
+
+
+def batch(rng: np.random.Generator, rows: int = 8) -> tuple[np.ndarray, np.ndarray]:
+    images = rng.random((rows, SIZES[0]), dtype=np.float32)
+    return images, rng.integers(0, SIZES[-1], rows)
+
+
+ONE_HOT = np.eye(SIZES[-1], dtype=np.float32)
+
+
+def cross_entropy_step(model: nn.Module) -> Callable:
+    return lambda x, labels: nn.cross_entropy(model(x), labels)
+
+
+def quadratic_cost_step(model: nn.Module) -> Callable:
+    # The target as one-hot rows made before the step: the array the graph holds.
+    return lambda x, target: nn.quadratic_cost(model(x), target)
+
+
+def inputs_for(loss: str, x: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return (x, labels) if loss == "ce" else (x, ONE_HOT[labels])
+
+
+def train_side_by_side(loss: str, optimizer: str, hidden: str, steps: int = 4) -> None:
+    """Train twin networks, one uncompiled and one captured; compare every step's bits."""
+    plain, captured = twin_models("sigmoid" if loss == "mse" else None, hidden)
+    make_step = cross_entropy_step if loss == "ce" else quadratic_cost_step
+    rng = np.random.default_rng(0)
+    replay = capture_tensor(
+        make_step(captured), captured.parameters(), inputs_for(loss, *batch(rng))
+    )
+    assert isinstance(replay, CapturedTensorStep)
+    optimizers = []
+    for model in (plain, captured):
+        if optimizer == "sgd":
+            optimizers.append(nn.optim.SGD(model.parameters(), lr=0.5, momentum=0.5))
+        else:
+            optimizers.append(nn.optim.Adam(model.parameters(), lr=0.01))
+    for _ in range(steps):
+        inputs = inputs_for(loss, *batch(rng))
+        optimizers[0].zero_grad()
+        expected = make_step(plain)(*inputs)
+        expected.backward()
+        optimizers[1].zero_grad()
+        got = replay(*inputs)
+        assert got == float(expected.data)
+        assert grads(captured) == grads(plain)
+        for opt in optimizers:
+            opt.step()
+        assert weights(captured) == weights(plain)
+    assert replay.traces == 1
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+@pytest.mark.parametrize("loss", ["ce", "mse"])
+def test_feedforward_steps_replay_bit_for_bit(loss: str, optimizer: str) -> None:
+    train_side_by_side(loss, optimizer, "sigmoid")
+
+
+def test_relu_network_with_adam_replays_bit_for_bit() -> None:
+    train_side_by_side("ce", "adam", "relu")
+
+
+def test_the_loss_is_float_and_the_graph_is_counted() -> None:
+    model = nn.feedforward(SIZES[0], SIZES[1:], "sigmoid", rng=1)
+    x, labels = batch(np.random.default_rng(1))
+    replay = capture_tensor(cross_entropy_step(model), model.parameters(), (x, labels))
+    assert type(replay(x, labels)) is float
+    # x, W1, b1, linear, sigmoid, W2, b2, linear, cross-entropy
+    assert replay.node_count == 9
+
+
+def test_capturing_leaves_the_gradients_as_they_were() -> None:
+    model = nn.feedforward(SIZES[0], SIZES[1:], "sigmoid", rng=1)
+    marker = np.full(model.parameters()[0].data.shape, 3.0, dtype=np.float32)
+    model.parameters()[0].grad = marker
+    capture_tensor(cross_entropy_step(model), model.parameters(), batch(np.random.default_rng(1)))
+    assert model.parameters()[0].grad is marker
+    assert all(p.grad is None for p in model.parameters()[1:])
+
+
+def test_gradients_accumulate_across_calls_as_backward_accumulates() -> None:
+    plain, captured = twin_models(None)
+    rng = np.random.default_rng(2)
+    replay = capture_tensor(cross_entropy_step(captured), captured.parameters(), batch(rng))
+    for _ in range(3):  # no zero_grad in between
+        x, labels = batch(rng)
+        cross_entropy_step(plain)(x, labels).backward()
+        replay(x, labels)
+    assert grads(captured) == grads(plain)
+
+
+def test_parameters_changed_in_place_or_replaced_between_calls_are_read_anew() -> None:
+    plain, captured = twin_models(None)
+    rng = np.random.default_rng(3)
+    replay = capture_tensor(cross_entropy_step(captured), captured.parameters(), batch(rng))
+    for model in (plain, captured):
+        first, second = model.parameters()[:2]
+        first.data -= np.float32(0.25)  # in place, as an optimizer does
+        second.data = second.data * np.float32(2.0)  # a new array
+    x, labels = batch(rng)
+    expected = cross_entropy_step(plain)(x, labels)
+    expected.backward()
+    assert replay(x, labels) == float(expected.data)
+    assert grads(captured) == grads(plain)
+
+
+def test_a_step_of_plain_ops_replays_bit_for_bit() -> None:
+    rng = np.random.default_rng(4)
+    w = Tensor(rng.standard_normal((5, 3)), requires_grad=True)  # float64
+    b = Tensor(rng.standard_normal(3), requires_grad=True)
+
+    def step(x, y):
+        h = (Tensor(x) @ w + b).tanh()
+        return nn.mse_loss(h * h - h / 3.0, y)
+
+    x, y = rng.standard_normal((4, 5)), rng.standard_normal((4, 3))
+    replay = capture_tensor(step, [w, b], (x, y))
+    for _ in range(3):
+        x, y = rng.standard_normal((4, 5)), rng.standard_normal((4, 3))
+        w.grad = b.grad = None
+        expected = step(x, y)
+        expected.backward()
+        expected_grads = [bits(w.grad), bits(b.grad)]
+        w.grad = b.grad = None
+        assert replay(x, y) == float(expected.data)
+        assert [bits(w.grad), bits(b.grad)] == expected_grads
+
+
+def test_new_labels_are_checked_as_the_loss_checks_them() -> None:
+    model = nn.feedforward(SIZES[0], SIZES[1:], "sigmoid", rng=1)
+    x, labels = batch(np.random.default_rng(5))
+    replay = capture_tensor(cross_entropy_step(model), model.parameters(), (x, labels))
+    labels[0] = -1
+    with pytest.raises(ValueError, match=r"labels must be in \[0, 10\)"):
+        replay(x, labels)
