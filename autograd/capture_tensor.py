@@ -59,8 +59,9 @@ from autograd import ops
 from autograd.capture import CaptureError
 from autograd.grad_mode import is_grad_enabled
 from autograd.graph import topological_order
-from autograd.tensor import Tensor, _backpropagate, _ieee, ndarray
+from autograd.tensor import Tensor, _backpropagate, ndarray
 from autograd.tensor_fused import (
+    _out_of_range,
     check_labels,
     linear_forward,
     sigmoid_squared_error_forward,
@@ -255,10 +256,15 @@ def _as_data(data: Any) -> ndarray:
     return data if type(data) is ndarray else np.asarray(data)
 
 
+# The replay runs every kernel inside one np.errstate (see _Plan.replay), so the ops that
+# wrap their arithmetic in one each (``_ieee``) are called without it here: the same
+# numbers, without an errstate per node.
+
+
 def _binary_forward(ufunc: np.ufunc) -> Callable[[Tensor, Any], None]:
     def forward(node: Tensor, labels: Any) -> None:
         a, b = node.parents
-        node._data = _as_data(_ieee(ufunc, a._data, b._data))
+        node._data = _as_data(ufunc(a._data, b._data))
 
     return forward
 
@@ -267,7 +273,7 @@ def _elementwise_forward(op: ops.Elementwise) -> Callable[[Tensor, Any], None]:
     array = op.array
 
     def forward(node: Tensor, labels: Any) -> None:
-        node._data = _as_data(_ieee(array, np, node.parents[0]._data))
+        node._data = _as_data(array(np, node.parents[0]._data))
 
     return forward
 
@@ -282,8 +288,8 @@ def _softmax_cross_entropy(node: Tensor, labels: Any) -> None:
     x = node.parents[0]._data
     if labels is None:
         labels = node._saved[2]
-    else:  # new labels: checked as the op checks them
-        labels = check_labels(labels, x.shape, "softmax_cross_entropy")
+    elif _out_of_range(labels, x.shape[1]):  # the signature fixed their shape and dtype
+        check_labels(labels, x.shape, "softmax_cross_entropy")  # raises, naming the op
     loss, node._saved = softmax_cross_entropy_forward(x, labels)
     node._data = _as_data(loss)
 
@@ -388,14 +394,19 @@ class _Plan:
         """Forward, then the engine's backward sweep; the loss."""
         for leaf, k in self.input_leaves:
             leaf._data = inputs[k]
-        for function, node, source in self.forward:
-            function(node, None if source is None else inputs[source])
+        self._forward(inputs)
         for node in self.computed:
             node.grad = None
         loss = self.loss
         loss.grad = self.seed
         _backpropagate(self.order, {id(loss)})
         return float(loss._data)
+
+    # IEEE results (inf, nan) without NumPy warnings, as the engine's ops give them.
+    @np.errstate(divide="ignore", over="ignore", invalid="ignore")
+    def _forward(self, inputs: tuple[ndarray, ...]) -> None:
+        for function, node, source in self.forward:
+            function(node, None if source is None else inputs[source])
 
     def structure(self) -> list[tuple[Any, ...]]:
         """The graph as comparable entries, one per node (for ``check=True``)."""
