@@ -7,8 +7,9 @@ topological order, each with its op's forward kernel. Calling the captured step 
 batch then only computes arrays:
 
 * **forward**, node by node in the cached order: the op's own forward computation (the
-  same function the op calls when it makes a node, e.g. :func:`autograd.linear_forward`)
-  on the parents' arrays, stored in the traced node;
+  same function the op calls when it makes a node, e.g.
+  :func:`autograd.tensor_fused.linear_forward`) on the parents' arrays, stored in the
+  traced node;
 * **backward**, the engine's own reverse sweep over the same nodes, each node's own
   backward rule (``autograd.tensor._backpropagate``, without ``backward()``'s sort and
   checks).
