@@ -51,6 +51,7 @@ arrays into the traced nodes.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -60,7 +61,15 @@ from autograd import ops
 from autograd.capture import CaptureError
 from autograd.grad_mode import is_grad_enabled
 from autograd.graph import topological_order
-from autograd.tensor import Tensor, _backpropagate, ndarray
+from autograd.tensor import (
+    Tensor,
+    _backpropagate,
+    _log_softmax_forward,
+    _mean_forward,
+    _power,
+    _sum_forward,
+    ndarray,
+)
 from autograd.tensor_fused import (
     _out_of_range,
     check_labels,
@@ -279,6 +288,57 @@ def _elementwise_forward(op: ops.Elementwise) -> Callable[[Tensor, Any], None]:
     return forward
 
 
+def _unary_forward(function: Callable[[Any], Any]) -> Callable[[Tensor, Any], None]:
+    def forward(node: Tensor, labels: Any) -> None:
+        node._data = _as_data(function(node.parents[0]._data))
+
+    return forward
+
+
+def _sum(node: Tensor, labels: Any) -> None:
+    axis, keepdims = node._saved
+    node._data = _as_data(_sum_forward(node.parents[0]._data, axis, keepdims))
+
+
+def _mean(node: Tensor, labels: Any) -> None:
+    axis, keepdims, _ = node._saved
+    data, node._saved = _mean_forward(node.parents[0]._data, axis, keepdims)
+    node._data = _as_data(data)
+
+
+def _log_softmax(node: Tensor, labels: Any) -> None:
+    node._data = _log_softmax_forward(node.parents[0]._data, node._saved)
+
+
+def _power_of_number(node: Tensor, labels: Any) -> None:
+    node._data = _as_data(_power(node.parents[0]._data, node._saved))
+
+
+def _reshape(node: Tensor, labels: Any) -> None:
+    # The traced shape: the signature keeps every shape of the graph as it was.
+    node._data = node.parents[0]._data.reshape(node._data.shape)
+
+
+def _getitem(node: Tensor, labels: Any) -> None:
+    node._data = _as_data(node.parents[0]._data[node._saved])
+
+
+def _getitem_with_input(position: int | None) -> Callable[[Tensor, Any], None]:
+    """Indexing by an input: the whole index (``x[labels]``, ``position`` None) or its item
+    at ``position`` (the labels in ``logp[rows, labels]``)."""
+
+    def forward(node: Tensor, labels: Any) -> None:
+        index = labels
+        if position is not None:
+            items = list(node._saved)
+            items[position] = labels
+            index = tuple(items)
+        node._saved = index
+        node._data = _as_data(node.parents[0]._data[index])
+
+    return forward
+
+
 def _linear(node: Tensor, labels: Any) -> None:
     parents = node.parents
     bias = parents[2]._data if len(parents) == 3 else None
@@ -314,6 +374,13 @@ _FORWARD: dict[str, Callable[[Tensor, Any], None]] = {
     "*": _binary_forward(np.multiply),
     "/": _binary_forward(np.divide),
     "@": _binary_forward(np.matmul),
+    "**": _binary_forward(_power),
+    "neg": _unary_forward(operator.neg),
+    "sum": _sum,
+    "mean": _mean,
+    "log_softmax": _log_softmax,
+    "reshape": _reshape,
+    "getitem": _getitem,
     "linear": _linear,
     "softmax_cross_entropy": _softmax_cross_entropy,
     "mse": _squared_error,
@@ -323,7 +390,7 @@ _FORWARD: dict[str, Callable[[Tensor, Any], None]] = {
 for _entry in ops.ELEMENTWISE.values():
     _FORWARD[_entry.name] = _elementwise_forward(_entry)
 
-#: The ops a captured graph may contain.
+#: The ops a captured graph may contain (and powers with a number exponent, ``**2``...).
 REPLAYABLE_OPS: tuple[str, ...] = tuple(_FORWARD)
 
 # Ops that keep the labels they were given in their saved state, and where.
@@ -365,6 +432,8 @@ class _Plan:
                     )
                 continue
             function = _FORWARD.get(node.op)
+            if node.op.startswith("**") and len(node.parents) == 1:  # "**2": a number exponent
+                function = _power_of_number
             if function is None:
                 raise CaptureError(
                     f"capture_tensor: cannot replay op {node.op!r} (node {i} of the graph, "
@@ -374,8 +443,16 @@ class _Plan:
             source = None
             if node.op in _LABELS_SAVED_AT:
                 source = input_index.get(id(node._saved[_LABELS_SAVED_AT[node.op]]))
-                if source is not None:
-                    used.add(source)
+            elif node.op == "getitem" and id(node._saved) in input_index:
+                source = input_index[id(node._saved)]
+                function = _getitem_with_input(None)
+            elif node.op == "getitem" and isinstance(node._saved, tuple):
+                for position, item in enumerate(node._saved):
+                    if id(item) in input_index:  # e.g. the labels in logp[rows, labels]
+                        source = input_index[id(item)]
+                        function = _getitem_with_input(position)
+            if source is not None:
+                used.add(source)
             self.forward.append((function, node, source))
             self.computed.append(node)
         for k, array in enumerate(inputs):

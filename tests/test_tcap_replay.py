@@ -163,6 +163,30 @@ def test_a_step_of_plain_ops_replays_bit_for_bit() -> None:
         assert [bits(w.grad), bits(b.grad)] == expected_grads
 
 
+def test_a_step_of_reductions_powers_and_indexing_replays_bit_for_bit() -> None:
+    # A cross-entropy written by hand: log_softmax, then each row's label picked by indexing
+    # with the labels input; and a squared error written with ** and sum.
+    rng = np.random.default_rng(6)
+    w = Tensor(rng.standard_normal((6, 4)).astype(np.float32), requires_grad=True)
+
+    def step(x, labels):
+        logits = (Tensor(x) @ w).reshape(-1, 4)
+        picked = logits.log_softmax(axis=1)[np.arange(len(labels)), labels]
+        penalty = (w**2).sum() * 0.01 + (-logits[labels]).mean()
+        return -picked.mean() + penalty
+
+    replay = capture_tensor(step, [w], (rng.random((5, 6)), rng.integers(0, 4, 5)))
+    for _ in range(3):
+        x, labels = rng.random((5, 6)), rng.integers(0, 4, 5)
+        w.grad = None
+        expected = step(x, labels)
+        expected.backward()
+        expected_grad = bits(w.grad)
+        w.grad = None
+        assert replay(x, labels) == float(expected.data)
+        assert bits(w.grad) == expected_grad
+
+
 def test_new_labels_are_checked_as_the_loss_checks_them() -> None:
     model = nn.feedforward(SIZES[0], SIZES[1:], "sigmoid", rng=1)
     x, labels = batch(np.random.default_rng(5))
