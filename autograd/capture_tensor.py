@@ -473,12 +473,17 @@ class _Plan:
         for leaf, k in self.input_leaves:
             leaf._data = inputs[k]
         self._forward(inputs)
+        self.backward()
+        return float(self.loss._data)
+
+    def backward(self) -> None:
+        """The engine's reverse sweep over the graph, from the loss (as ``loss.backward()``,
+        without its sort and its checks)."""
         for node in self.computed:
-            node.grad = None
+            node.grad = None  # intermediate tensors start again from nothing
         loss = self.loss
         loss.grad = self.seed
         _backpropagate(self.order, {id(loss)})
-        return float(loss._data)
 
     # IEEE results (inf, nan) without NumPy warnings, as the engine's ops give them.
     @np.errstate(divide="ignore", over="ignore", invalid="ignore")
@@ -518,7 +523,11 @@ def _static(saved: Any) -> tuple[Any, ...]:
 def _verify(
     plan: _Plan, loss: Tensor, parameters: tuple[Tensor, ...], inputs: tuple[ndarray, ...]
 ) -> None:
-    """Compare the replay with ``loss.backward()`` on the traced graph, bit for bit.
+    """Compare the replay with the engine's backward sweep on the traced graph, bit for bit.
+
+    The traced arrays are the ops' own; the replay computes them again with the forward
+    kernels. (The sweep itself is the engine's in both: ``loss.backward()`` would only add
+    its sort and its checks of data assigned since the forward pass, which none was.)
 
     Raises CaptureError when the loss or a parameter's gradient differs; parameters'
     ``.grad`` are left as they were either way.
@@ -527,7 +536,7 @@ def _verify(
     try:
         for p in parameters:
             p.grad = None
-        loss.backward()
+        plan.backward()
         expected = (_bits(loss.data), [_bits(p.grad) for p in parameters])
         for p in parameters:
             p.grad = None

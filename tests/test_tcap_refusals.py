@@ -149,3 +149,20 @@ def test_inputs_must_be_arrays_and_parameters_tensors() -> None:
     replay = capture_tensor(ce_step(model), model.parameters(), (x, labels))
     with pytest.raises(TypeError, match=r"inputs\[1\] is a list"):
         replay(x, labels.tolist())
+
+
+def test_a_replay_that_does_not_reproduce_the_engine_is_refused_at_capture(monkeypatch) -> None:
+    # The capture replays the traced batch and compares with the engine before returning:
+    # a forward kernel that computes other numbers than its op (here tanh, one ulp off) is
+    # caught there, and nothing is captured.
+    from autograd import capture_tensor as module
+
+    def off_by_an_ulp(node, labels) -> None:
+        data = np.tanh(node.parents[0].data)
+        node._data = np.nextafter(data, np.inf, dtype=data.dtype)
+
+    monkeypatch.setitem(module._FORWARD, "tanh", off_by_an_ulp)
+    model, x, labels = model_and_batch()
+    step = lambda x, labels: nn.cross_entropy(model(x).tanh(), labels)  # noqa: E731
+    with pytest.raises(CaptureError, match=r"replay does not reproduce .* bit for bit"):
+        capture_tensor(step, model.parameters(), (x, labels))
