@@ -45,8 +45,11 @@ What a trace records, and therefore its limits (as ``torch.jit.trace`` and ``jax
 * **Ops.** The replay knows the operations a training step is made of (listed in
   ``REPLAYABLE_OPS``); a graph with any other op is refused at capture time, by name.
 
-A captured step is not safe to call from several threads at once: the replay writes its
-arrays into the traced nodes.
+Non-finite numbers are IEEE results, as everywhere in the engine; the replay runs its
+kernels inside one ``np.errstate``, so it shows no NumPy warning where the uncompiled fused
+ops would warn once about an overflow. Each cached graph keeps its arrays (about the memory
+of one uncompiled step's graph). A captured step is not safe to call from several threads at
+once: the replay writes its arrays into the traced nodes.
 """
 
 from __future__ import annotations
@@ -169,6 +172,7 @@ class CapturedTensorStep:
 
     @property
     def traces(self) -> int:
+        """How many graphs are cached: one per input signature (shapes and dtypes) seen."""
         return len(self._plans)
 
     def __call__(self, *inputs: ndarray) -> float:
