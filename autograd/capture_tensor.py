@@ -23,9 +23,11 @@ What a trace records, and therefore its limits (as ``torch.jit.trace`` and ``jax
 * **Inputs** are the arrays given to the captured step (a batch of images, its integer
   labels...). They are found in the traced graph *by identity*: the array itself as a
   leaf's data (``Tensor(x)`` and the layers keep a float array as it is) or as a loss's
-  labels (``nn.cross_entropy(logits, labels)``). An input the step converted first (another
-  dtype, a copy, one-hot rows made from labels) is not the array the graph holds, so the
-  capture refuses it and says so.
+  labels (``nn.cross_entropy(logits, labels)``, ``logp[rows, labels]``), or as the labels
+  a constant remembers it was made from (the one-hot rows of ``nn.quadratic_cost(a,
+  labels)``, see :func:`autograd.tensor_fused.one_hot_constant`). An input the step
+  converted first (another dtype, a copy) is not the array the graph holds, so the capture
+  refuses it and says so.
 * **Parameters** are the Tensors given to :func:`capture_tensor`: their ``.data`` is read
   at every call (an optimizer may update it in place, or assign a new array, between
   calls) and their ``.grad`` accumulates as ``backward()`` accumulates it (call
@@ -77,6 +79,7 @@ from autograd.tensor_fused import (
     _out_of_range,
     check_labels,
     linear_forward,
+    one_hot,
     sigmoid_squared_error_forward,
     softmax_cross_entropy_forward,
     squared_error_forward,
@@ -343,6 +346,16 @@ def _getitem_with_input(position: int | None) -> Callable[[Tensor, Any], None]:
     return forward
 
 
+def _one_hot_leaf(node: Tensor, labels: Any) -> None:
+    """A constant made from labels (``one_hot_constant``, as ``nn.quadratic_cost`` makes its
+    target): made again from the call's labels."""
+    rows, classes = node._data.shape
+    if _out_of_range(labels, classes):  # the signature fixed their shape and dtype
+        check_labels(labels, (rows, classes), "quadratic_cost")  # raises, naming the loss
+    node._saved = labels
+    node._data = one_hot(labels, classes, node._data.dtype)
+
+
 def _linear(node: Tensor, labels: Any) -> None:
     parents = node.parents
     bias = parents[2]._data if len(parents) == 3 else None
@@ -418,15 +431,21 @@ class _Plan:
         self.input_leaves: list[tuple[Tensor, int]] = []
         self.forward: list[tuple[Callable[[Tensor, Any], None], Tensor, int | None]] = []
         self.computed: list[Tensor] = []
+        self.made_from_input: dict[int, int] = {}  # constants made again from an input
         used: set[int] = set()
         for i, node in enumerate(self.order):
             if not node.parents:
                 if id(node) in self.parameter_index:
                     continue
                 k = input_index.get(id(node._data))
+                made_from = input_index.get(id(node._saved)) if node.op == "one_hot" else None
                 if k is not None:
                     self.input_leaves.append((node, k))
                     used.add(k)
+                elif made_from is not None:  # one-hot rows of the labels input
+                    self.forward.append((_one_hot_leaf, node, made_from))
+                    self.made_from_input[id(node)] = made_from
+                    used.add(made_from)
                 elif node.requires_grad:
                     raise CaptureError(
                         f"capture_tensor: node {i} of the graph is a leaf of shape "
@@ -464,9 +483,10 @@ class _Plan:
                 raise CaptureError(
                     f"capture_tensor: input {k} ({array.dtype} {array.shape}) does not reach "
                     "the graph as it was given: the step converted it first (another dtype, a "
-                    "copy, one-hot rows made from labels) or did not use it. The replay finds "
+                    "copy, one-hot rows made by hand) or did not use it. The replay finds "
                     "inputs by identity: pass the array the graph uses (float images as they "
-                    "are, labels straight to the loss, one-hot targets made before the step)"
+                    "are, integer labels straight to the loss, one-hot targets made before "
+                    "the step)"
                 )
         self.inputs = tuple((array.shape, array.dtype) for array in inputs)
         self.seed = np.ones(loss._data.shape, dtype=loss._data.dtype)
@@ -507,6 +527,8 @@ class _Plan:
                     entries.append(("parameter", self.parameter_index[id(node)]))
                 elif id(node) in inputs:
                     entries.append(("input", inputs[id(node)]))
+                elif id(node) in self.made_from_input:
+                    entries.append((node.op, "of input", self.made_from_input[id(node)]))
                 else:
                     entries.append(("constant", data.shape, str(data.dtype), data.tobytes()))
                 continue
@@ -614,6 +636,8 @@ def _node_words(entry: tuple[Any, ...]) -> str:
     kind = entry[0]
     if kind in ("parameter", "input"):
         return f"{kind} {entry[1]}"
+    if len(entry) == 3:  # a constant made from an input
+        return f"{kind} {entry[1]} {entry[2]}"
     if kind == "constant":
         return f"a constant {entry[2]} array of shape {entry[1]} (its values compared too)"
     op, parents, shape, dtype, static = entry

@@ -35,8 +35,7 @@ interleaves the peers epoch by epoch (rotating who goes first).
   once, then replayed on each batch, bit for bit the same numbers), with the same
   ``nn.optim`` update and ``zero_grad()``. The capture (one trace on a batch of zeros, and
   its check against the engine) is timed in the worker and reported as its compile time;
-  the epoch's last, smaller batch is traced once more inside its step, which is timed. For
-  the quadratic cost the one-hot targets are made inside the timed step (one ``take``).
+  the epoch's last, smaller batch is traced once more inside its step, which is timed.
 
 PyTorch is an optional peer: ``pip install torch==2.13.0``. Without it the others still run.
 """
@@ -194,28 +193,20 @@ def make_ours_compiled(workload: Workload, state: dict[str, np.ndarray]) -> tupl
         optimizer = nn.optim.SGD(params, lr=workload.lr, momentum=workload.momentum)
     else:
         optimizer = nn.optim.Adam(params, lr=workload.lr)
-    classes = workload.sizes[-1]
-    if workload.loss == "ce":
+    loss_fn = nn.cross_entropy if workload.loss == "ce" else nn.quadratic_cost
 
-        def loss_of(x: np.ndarray, labels: np.ndarray) -> autograd.Tensor:
-            return nn.cross_entropy(model(x), labels)
+    def loss_of(x: np.ndarray, labels: np.ndarray) -> autograd.Tensor:
+        return loss_fn(model(x), labels)
 
-        targets = None
-    else:  # the graph holds one-hot rows: give those as the input (made in the timed step)
-
-        def loss_of(x: np.ndarray, target: np.ndarray) -> autograd.Tensor:
-            return nn.quadratic_cost(model(x), target)
-
-        targets = np.eye(classes, dtype=np.float32)
     x0 = np.zeros((workload.batch_size, workload.sizes[0]), dtype=np.float32)
     labels0 = np.zeros(workload.batch_size, dtype=np.int64)
     start = time.perf_counter()
-    replay = capture_tensor(loss_of, params, (x0, labels0 if targets is None else targets[labels0]))
+    replay = capture_tensor(loss_of, params, (x0, labels0))
     compile_seconds = time.perf_counter() - start
 
     def step(x: np.ndarray, labels: np.ndarray) -> float:
         optimizer.zero_grad()
-        loss = replay(x, labels if targets is None else targets.take(labels, axis=0))
+        loss = replay(x, labels)
         optimizer.step()
         return loss
 

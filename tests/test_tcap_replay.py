@@ -49,21 +49,23 @@ def cross_entropy_step(model: nn.Module) -> Callable:
 
 
 def quadratic_cost_step(model: nn.Module) -> Callable:
-    # The target as one-hot rows made before the step: the array the graph holds.
+    # The target as integer labels (made into one-hot rows by the loss) or as those rows.
     return lambda x, target: nn.quadratic_cost(model(x), target)
 
 
 def inputs_for(loss: str, x: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    return (x, labels) if loss == "ce" else (x, ONE_HOT[labels])
+    return (x, ONE_HOT[labels]) if loss == "mse-one-hot" else (x, labels)
 
 
-def train_side_by_side(loss: str, optimizer: str, hidden: str, steps: int = 4) -> None:
+def train_side_by_side(
+    loss: str, optimizer: str, hidden: str, steps: int = 4, check: bool = False
+) -> None:
     """Train twin networks, one uncompiled and one captured; compare every step's bits."""
-    plain, captured = twin_models("sigmoid" if loss == "mse" else None, hidden)
+    plain, captured = twin_models(None if loss == "ce" else "sigmoid", hidden)
     make_step = cross_entropy_step if loss == "ce" else quadratic_cost_step
     rng = np.random.default_rng(0)
     replay = capture_tensor(
-        make_step(captured), captured.parameters(), inputs_for(loss, *batch(rng))
+        make_step(captured), captured.parameters(), inputs_for(loss, *batch(rng)), check=check
     )
     assert isinstance(replay, CapturedTensorStep)
     optimizers = []
@@ -88,9 +90,16 @@ def train_side_by_side(loss: str, optimizer: str, hidden: str, steps: int = 4) -
 
 
 @pytest.mark.parametrize("optimizer", ["sgd", "adam"])
-@pytest.mark.parametrize("loss", ["ce", "mse"])
+@pytest.mark.parametrize("loss", ["ce", "mse", "mse-one-hot"])
 def test_feedforward_steps_replay_bit_for_bit(loss: str, optimizer: str) -> None:
     train_side_by_side(loss, optimizer, "sigmoid")
+
+
+@pytest.mark.parametrize("loss", ["ce", "mse"])
+def test_check_mode_finds_nothing_to_report_in_a_training_step(loss: str) -> None:
+    # The labels change every call, and so do the one-hot rows quadratic_cost makes from
+    # them: both are inputs of the graph, not constants that changed.
+    train_side_by_side(loss, "sgd", "sigmoid", check=True)
 
 
 def test_relu_network_with_adam_replays_bit_for_bit() -> None:
@@ -187,10 +196,14 @@ def test_a_step_of_reductions_powers_and_indexing_replays_bit_for_bit() -> None:
         assert bits(w.grad) == expected_grad
 
 
-def test_new_labels_are_checked_as_the_loss_checks_them() -> None:
-    model = nn.feedforward(SIZES[0], SIZES[1:], "sigmoid", rng=1)
+@pytest.mark.parametrize("loss", ["ce", "mse"])
+def test_new_labels_are_checked_as_the_loss_checks_them(loss: str) -> None:
+    model = nn.feedforward(SIZES[0], SIZES[1:], "sigmoid", "sigmoid", rng=1)
+    make_step = cross_entropy_step if loss == "ce" else quadratic_cost_step
     x, labels = batch(np.random.default_rng(5))
-    replay = capture_tensor(cross_entropy_step(model), model.parameters(), (x, labels))
-    labels[0] = -1
-    with pytest.raises(ValueError, match=r"labels must be in \[0, 10\)"):
-        replay(x, labels)
+    replay = capture_tensor(make_step(model), model.parameters(), (x, labels))
+    name = "softmax_cross_entropy" if loss == "ce" else "quadratic_cost"
+    for wrong in (-1, 10):
+        labels[0] = wrong
+        with pytest.raises(ValueError, match=rf"{name}: labels must be in \[0, 10\)"):
+            replay(x, labels)
