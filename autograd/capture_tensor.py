@@ -45,7 +45,12 @@ What a trace records, and therefore its limits (as ``torch.jit.trace`` and ``jax
   ``check=True`` traces the step again on every call and raises :class:`CaptureError`
   naming the first node that differs from the captured graph (slow: a debugging aid).
 * **Ops.** The replay knows the operations a training step is made of (listed in
-  ``REPLAYABLE_OPS``); a graph with any other op is refused at capture time, by name.
+  ``REPLAYABLE_OPS``); a graph with any other op is refused at capture time, by name. A
+  new op becomes replayable with one entry in ``_FORWARD`` below, calling the op's own
+  forward computation.
+
+The kernels allocate their results as the ops do: NumPy reuses freed blocks, and writing
+into preallocated buffers (``out=``) measured no faster for a training step's arrays.
 
 Non-finite numbers are IEEE results, as everywhere in the engine; the replay runs its
 kernels inside one ``np.errstate``, so it shows no NumPy warning where the uncompiled fused
