@@ -425,8 +425,7 @@ class Tensor:
     # ∂(Σ a)/∂aᵢ = 1: the gradient is copied back along the summed axes.
     def sum(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         """Sum over ``axis`` (an int, a tuple of ints, or None for all axes)."""
-        with _quiet():  # overflow to inf
-            data = self.data.sum(axis=axis, keepdims=keepdims)
+        data = _sum_forward(self.data, axis, keepdims)
         return _result(data, (self,), Tensor._sum_backward, "sum", (axis, keepdims))
 
     @staticmethod
@@ -438,14 +437,7 @@ class Tensor:
     # ∂(mean a)/∂aᵢ = 1/n, n the number of elements averaged.
     def mean(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         """Mean over ``axis`` (an int, a tuple of ints, or None for all axes)."""
-        # np.add.reduce, not ndarray.mean: the same float32 sum without mean()'s slow wrapper.
-        total = np.add.reduce(self.data, axis=axis, keepdims=keepdims)
-        count = self.data.size // max(np.size(total), 1)
-        with _quiet():  # the mean of nothing is nan
-            data = total / count
-        # count is 0 only for an empty input, whose gradient is empty: dividing by 1 instead
-        # gives the same (no) numbers without a division by zero.
-        saved = (axis, keepdims, count or 1)
+        data, saved = _mean_forward(self.data, axis, keepdims)
         return _result(data, (self,), Tensor._mean_backward, "mean", saved)
 
     @staticmethod
@@ -545,10 +537,8 @@ class Tensor:
     # so no exponential overflows. ∂L/∂xᵢ = gᵢ - softmax(x)ᵢ · Σⱼ gⱼ.
     def log_softmax(self, axis: int = -1) -> Tensor:
         """log(softmax(x)) along ``axis``, computed without overflow at any magnitude."""
-        with _quiet():  # inf - inf = nan for infinite inputs
-            shifted = self.data - self.data.max(axis=axis, keepdims=True)
-            shifted -= np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
-        return _result(shifted, (self,), Tensor._log_softmax_backward, "log_softmax", axis)
+        data = _log_softmax_forward(self.data, axis)
+        return _result(data, (self,), Tensor._log_softmax_backward, "log_softmax", axis)
 
     @staticmethod
     def _log_softmax_backward(node: Tensor, grad: np.ndarray) -> tuple:
@@ -634,6 +624,37 @@ class Tensor:
                 f"{self.data.shape}; pass a gradient of the Tensor's shape"
             )
         return seed
+
+
+# -------------------------------------------------------------------- forward kernels
+# The arithmetic of the ops whose forward is more than one NumPy call, split from the node's
+# making so that graph capture (autograd.capture_tensor) replays the same computation.
+
+
+def _sum_forward(data: np.ndarray, axis: Axis, keepdims: bool) -> Any:
+    """:meth:`Tensor.sum`'s array."""
+    with _quiet():  # overflow to inf
+        return data.sum(axis=axis, keepdims=keepdims)
+
+
+def _mean_forward(data: np.ndarray, axis: Axis, keepdims: bool) -> tuple[Any, tuple]:
+    """:meth:`Tensor.mean`'s array, and what its rule needs (axis, keepdims, count)."""
+    # np.add.reduce, not ndarray.mean: the same float32 sum without mean()'s slow wrapper.
+    total = np.add.reduce(data, axis=axis, keepdims=keepdims)
+    count = data.size // max(np.size(total), 1)
+    with _quiet():  # the mean of nothing is nan
+        result = total / count
+    # count is 0 only for an empty input, whose gradient is empty: dividing by 1 instead
+    # gives the same (no) numbers without a division by zero.
+    return result, (axis, keepdims, count or 1)
+
+
+def _log_softmax_forward(data: np.ndarray, axis: int) -> np.ndarray:
+    """:meth:`Tensor.log_softmax`'s array."""
+    with _quiet():  # inf - inf = nan for infinite inputs
+        shifted = data - data.max(axis=axis, keepdims=True)
+        shifted -= np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+    return shifted
 
 
 # -------------------------------------------------------------------- the reverse sweep

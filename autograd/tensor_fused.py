@@ -14,12 +14,13 @@ as every backward is.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
 
 from autograd import ops
-from autograd.tensor import ArrayLike, Tensor, _operand, _quiet, _result
+from autograd.tensor import ArrayLike, Tensor, _operand, _quiet, _result, _result_without_graph
 
 
 def linear(x: ArrayLike, weight: Tensor, bias: Tensor | None = None) -> Tensor:
@@ -41,9 +42,8 @@ def linear(x: ArrayLike, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"linear: x has shape {x_data.shape} and weight {w_data.shape}; weight must be "
             "(in, out) and x (in,) or (batch, in) with the same in"
         )
-    out = x_data @ w_data
     if bias is None:
-        return _result(out, (x, weight), _linear_backward, "linear")
+        return _result(linear_forward(x_data, w_data), (x, weight), _linear_backward, "linear")
     bias = _operand(bias, "linear", weight)
     bias_data = bias._data
     if bias_data.shape != (w_data.shape[1],):
@@ -51,11 +51,24 @@ def linear(x: ArrayLike, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"linear: bias has shape {bias_data.shape} but weight {w_data.shape} has "
             f"{w_data.shape[1]} outputs; bias must be ({w_data.shape[1]},)"
         )
-    if bias_data.dtype == out.dtype:
-        out += bias_data  # out is new: add in place, no second array
-    else:
-        out = out + bias_data
+    out = linear_forward(x_data, w_data, bias_data)
     return _result(out, (x, weight, bias), _linear_backward, "linear")
+
+
+def linear_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None) -> Any:
+    """The arithmetic of :func:`linear` on checked arrays: ``x @ weight + bias``.
+
+    Split from the node's making so that graph capture (:mod:`autograd.capture_tensor`)
+    replays the same computation.
+    """
+    out = x @ weight
+    if bias is None:
+        return out
+    if bias.dtype == out.dtype:
+        out += bias  # out is new: add in place, no second array
+    else:
+        out = out + bias
+    return out
 
 
 def _linear_backward(node: Tensor, grad: np.ndarray) -> tuple:
@@ -93,6 +106,13 @@ def softmax_cross_entropy(logits: Tensor, labels: Any) -> Tensor:
     logits = _operand(logits, "softmax_cross_entropy")
     x = logits._data
     labels = check_labels(labels, x.shape, "softmax_cross_entropy")
+    loss, saved = softmax_cross_entropy_forward(x, labels)
+    return _result(loss, (logits,), _softmax_cross_entropy_backward, "softmax_cross_entropy", saved)
+
+
+def softmax_cross_entropy_forward(x: np.ndarray, labels: np.ndarray) -> tuple[Any, tuple]:
+    """The arithmetic of :func:`softmax_cross_entropy` on logits ``x`` and checked labels:
+    the loss, and what its rule needs (the softmax probabilities, the rows, the labels)."""
     batch = x.shape[0]
     rows = np.arange(batch)
     # No overflow: shifted ≤ 0, so exp ≤ 1, and total ≥ 1, so its log is finite. (Infinite
@@ -102,13 +122,7 @@ def softmax_cross_entropy(logits: Tensor, labels: Any) -> Tensor:
     total = exp.sum(axis=1, keepdims=True)
     loss = np.add.reduce(np.log(total[:, 0]) - shifted[rows, labels]) / batch
     exp /= total  # now the softmax probabilities, which the derivative needs
-    return _result(
-        loss,
-        (logits,),
-        _softmax_cross_entropy_backward,
-        "softmax_cross_entropy",
-        (exp, rows, labels),
-    )
+    return loss, (exp, rows, labels)
 
 
 def _softmax_cross_entropy_backward(node: Tensor, grad: np.ndarray) -> tuple:
@@ -172,6 +186,31 @@ def check_labels(labels: Any, shape: tuple[int, ...], op: str = "labels") -> np.
     return labels
 
 
+def one_hot(labels: np.ndarray, classes: int, dtype: Any) -> np.ndarray:
+    """One-hot rows (a new array of shape (rows, classes)) for checked integer ``labels``."""
+    # Row k of the identity is onehot(k). ndarray.take picks the rows as identity[labels]
+    # does, several times faster per batch than that fancy indexing.
+    return _identity(classes, np.dtype(dtype)).take(labels, axis=0)
+
+
+@functools.lru_cache(maxsize=16)
+def _identity(classes: int, dtype: np.dtype) -> np.ndarray:
+    identity = np.eye(classes, dtype=dtype)
+    identity.flags.writeable = False
+    return identity
+
+
+def one_hot_constant(rows: np.ndarray, labels: np.ndarray) -> Tensor:
+    """The one-hot ``rows`` made from ``labels`` (by :func:`one_hot`), as a constant Tensor
+    that remembers those labels: its ``op`` is "one_hot" and it keeps ``labels`` (as given,
+    the same array). It needs no gradient; graph capture (:mod:`autograd.capture_tensor`)
+    makes it again from each call's labels."""
+    node = _result_without_graph(rows)
+    node.op = "one_hot"
+    node._saved = labels
+    return node
+
+
 def _out_of_range(labels: np.ndarray, classes: int) -> bool:
     """True if a label is negative or ≥ classes (labels: native-endian integers)."""
     dtype = labels.dtype
@@ -215,11 +254,19 @@ def squared_error(prediction: Tensor, target: ArrayLike, scale: float = 1.0) -> 
 
 def _squared_error(prediction: Any, target: Any, scale: float | None, op: str) -> Tensor:
     prediction, target = _same_shape_operands(op, "prediction", prediction, target, empty=True)
-    difference = prediction.data - target.data
+    loss, saved = squared_error_forward(prediction.data, target.data, scale)
+    return _result(loss, (prediction, target), _squared_error_backward, op, saved)
+
+
+def squared_error_forward(
+    prediction: np.ndarray, target: np.ndarray, scale: float | None
+) -> tuple[Any, tuple]:
+    """The arithmetic of :func:`squared_error` (``scale`` None: of :func:`mse`) on arrays of
+    one shape: the loss, and what its rule needs (the difference, the scale)."""
+    difference = prediction - target
     if scale is None:  # the mean
         scale = 1.0 / max(difference.size, 1)
-    loss = _sum_of_squares(difference, scale)
-    return _result(loss, (prediction, target), _squared_error_backward, op, (difference, scale))
+    return _sum_of_squares(difference, scale), (difference, scale)
 
 
 def _sum_of_squares(difference: np.ndarray, scale: float) -> np.ndarray:
@@ -262,22 +309,30 @@ def sigmoid_squared_error(
     """
     op = "sigmoid_squared_error"
     logits, target = _same_shape_operands(op, "logits", logits, target, empty=True)
-    if sigmoid is None:
-        with _quiet():  # e^-z overflows to inf for very negative z: σ = 0, as Tensor.sigmoid
-            a = ops.SIGMOID.array(np, logits.data)
-    elif sigmoid_input(sigmoid) is logits:
+    a = None
+    if sigmoid is not None and sigmoid_input(sigmoid) is logits:
         a = sigmoid.data
-    else:
+    elif sigmoid is not None:
         raise ValueError(
             f"{op}: sigmoid must be the node logits.sigmoid() (made in this graph, its data "
             f"unchanged since); got a Tensor made by {sigmoid.op or 'no op'!r}. Leave sigmoid "
             "out and it is computed from the logits"
         )
-    difference = a - target.data
-    scale = float(scale)
-    loss = _sum_of_squares(difference, scale)
-    saved = (a, difference, scale)
+    loss, saved = sigmoid_squared_error_forward(logits.data, target.data, float(scale), a)
     return _result(loss, (logits, target), _sigmoid_squared_error_backward, op, saved)
+
+
+def sigmoid_squared_error_forward(
+    logits: np.ndarray, target: np.ndarray, scale: float, sigmoid: np.ndarray | None = None
+) -> tuple[Any, tuple]:
+    """The arithmetic of :func:`sigmoid_squared_error` on arrays of one shape (``sigmoid``:
+    σ(logits) when already computed): the loss, and what its rule needs."""
+    a = sigmoid
+    if a is None:
+        with _quiet():  # e^-z overflows to inf for very negative z: σ = 0, as Tensor.sigmoid
+            a = ops.SIGMOID.array(np, logits)
+    difference = a - target
+    return _sum_of_squares(difference, scale), (a, difference, scale)
 
 
 def _sigmoid_squared_error_backward(node: Tensor, grad: np.ndarray) -> tuple:

@@ -31,9 +31,11 @@ BLAS thread count is fixed there before NumPy is imported (OMP/OPENBLAS/MKL_NUM_
 ``torch.set_num_threads``); the worker reports the count threadpoolctl sees. The parent
 interleaves the peers epoch by epoch (rotating who goes first).
 
-Compiled rows (graph capture: a step traced once and replayed) belong here as one more peer in
-``MAKERS``, e.g. ``"ours-compiled"``, with its compile time reported from the worker's
-"ready" reply; this version of the engine has no graph capture, so there is no such row yet.
+* ``ours-compiled``: the ``ours`` step captured (:func:`autograd.capture_tensor`: traced
+  once, then replayed on each batch, bit for bit the same numbers), with the same
+  ``nn.optim`` update and ``zero_grad()``. The capture (one trace on a batch of zeros, and
+  its check against the engine) is timed in the worker and reported as its compile time;
+  the epoch's last, smaller batch is traced once more inside its step, which is timed.
 
 PyTorch is an optional peer: ``pip install torch==2.13.0``. Without it the others still run.
 """
@@ -83,7 +85,7 @@ WORKLOADS: dict[str, Workload] = {
     "B": Workload((784, 128, 10), "relu", "ce", "sgd", lr=0.05, batch_size=64, momentum=0.9),
     "C": Workload((784, 512, 256, 10), "relu", "ce", "adam", lr=1e-3, batch_size=128),
 }
-PEERS = ("ours", "numpy", "torch", "torch-manual")
+PEERS = ("ours", "ours-compiled", "numpy", "torch", "torch-manual")
 TORCH_HINT = "pip install torch==2.13.0"
 
 # A training step: float32 images (B, 784) in [0, 1] and int64 labels (B,) -> the batch's loss.
@@ -166,6 +168,49 @@ def make_ours(workload: Workload, state: dict[str, np.ndarray]) -> tuple[Step, P
         loss.backward()
         optimizer.step()
         return float(loss.data)
+
+    def predict(x: np.ndarray) -> np.ndarray:
+        with autograd.no_grad():
+            return model(autograd.Tensor(x)).data.argmax(axis=1)
+
+    return step, predict
+
+
+def make_ours_compiled(workload: Workload, state: dict[str, np.ndarray]) -> tuple[Step, Predict]:
+    """chaingrad as ``make_ours``, the forward and backward captured once and replayed.
+
+    The step returned has a ``compile_seconds`` attribute: how long the capture took.
+    """
+    import autograd
+    import nn
+    from autograd.capture_tensor import capture_tensor
+
+    output = "sigmoid" if workload.loss == "mse" else None
+    model = nn.feedforward(workload.sizes[0], workload.sizes[1:], workload.activation, output)
+    model.load_state_dict(state)
+    params = model.parameters()
+    if workload.optimizer == "sgd":
+        optimizer = nn.optim.SGD(params, lr=workload.lr, momentum=workload.momentum)
+    else:
+        optimizer = nn.optim.Adam(params, lr=workload.lr)
+    loss_fn = nn.cross_entropy if workload.loss == "ce" else nn.quadratic_cost
+
+    def loss_of(x: np.ndarray, labels: np.ndarray) -> autograd.Tensor:
+        return loss_fn(model(x), labels)
+
+    x0 = np.zeros((workload.batch_size, workload.sizes[0]), dtype=np.float32)
+    labels0 = np.zeros(workload.batch_size, dtype=np.int64)
+    start = time.perf_counter()
+    replay = capture_tensor(loss_of, params, (x0, labels0))
+    compile_seconds = time.perf_counter() - start
+
+    def step(x: np.ndarray, labels: np.ndarray) -> float:
+        optimizer.zero_grad()
+        loss = replay(x, labels)
+        optimizer.step()
+        return loss
+
+    step.compile_seconds = compile_seconds  # type: ignore[attr-defined]
 
     def predict(x: np.ndarray) -> np.ndarray:
         with autograd.no_grad():
@@ -296,10 +341,10 @@ def _torch_manual_update(workload: Workload, params: list) -> Callable[[], None]
     return adam
 
 
-# One maker per peer. A compiled peer ("ours-compiled": the step traced once and replayed)
-# goes here when the engine has graph capture; PEERS and the legend below name it too.
+# One maker per peer.
 MAKERS: dict[str, Callable[..., tuple[Step, Predict]]] = {
     "ours": make_ours,
+    "ours-compiled": make_ours_compiled,
     "numpy": make_numpy,
     "torch": make_torch,
     "torch-manual": lambda workload, state: make_torch(workload, state, manual_update=True),
@@ -308,6 +353,8 @@ MAKERS: dict[str, Callable[..., tuple[Step, Predict]]] = {
 LEGEND = {
     "ours": "chaingrad Tensors: nn.feedforward (fused Linear), fused loss, nn.optim "
     "(zero_grad + step included)",
+    "ours-compiled": "the same, the forward and backward captured once and replayed "
+    "(autograd.capture_tensor); compile time reported apart",
     "numpy": "hand-written NumPy MLP (benchmarks/numpy_mlp.py): manual backprop, "
     "preallocated buffers, in-place update",
     "torch": "PyTorch CPU, torch.optim: optimizer.zero_grad(set_to_none=True) and "
@@ -382,7 +429,10 @@ def worker(peer: str, workload_name: str, threads: int, seed: int, limit: int | 
     from nn.datasets import to_float
 
     test_images = to_float(data.test_images)
-    _reply({"ready": True, "blas_threads": blas_threads()})
+    ready = {"ready": True, "blas_threads": blas_threads()}
+    if hasattr(step, "compile_seconds"):
+        ready["compile_seconds"] = step.compile_seconds
+    _reply(ready)
     for command in sys.stdin:
         if command.strip() == "epoch":
             _reply(train_epoch(step, batches))
@@ -459,6 +509,7 @@ class Peer:
             "steps_per_epoch": self.epochs[0]["steps"],
             "train_loss": [e["train_loss"] for e in self.epochs],
             "blas_threads": self.ready.get("blas_threads"),
+            "compile_seconds": self.ready.get("compile_seconds"),
             **result,
         }
 
@@ -471,16 +522,26 @@ def paired_ratio(results: dict, a: str, b: str, figure: str) -> float | None:
     return statistics.median(x / y for x, y in pairs)
 
 
+OURS = ("ours", "ours-compiled")
+
+
 def ratios(results: dict) -> dict[str, float]:
-    """Ours against each other peer, per step and per epoch (loader excluded), paired per epoch."""
+    """Ours (and ours compiled) against each other peer, per step and per epoch (loader
+    excluded), paired per epoch."""
     table = {}
-    for other in results:
-        if other == "ours":
-            continue
+    for ours in OURS:
+        for other in results:
+            if other in OURS:
+                continue
+            for key, figure in (("step", "step_median_seconds"), ("epoch", "train_seconds")):
+                value = paired_ratio(results, ours, other, figure)
+                if value is not None:
+                    table[f"{ours}/{other} {key}"] = value
+    if "ours-compiled" in results:
         for key, figure in (("step", "step_median_seconds"), ("epoch", "train_seconds")):
-            value = paired_ratio(results, "ours", other, figure)
+            value = paired_ratio(results, "ours-compiled", "ours", figure)
             if value is not None:
-                table[f"ours/{other} {key}"] = value
+                table[f"ours-compiled/ours {key}"] = value
     return table
 
 
@@ -539,16 +600,27 @@ def format_tables(report: dict, peers: list[str]) -> str:
                     f"{m['train_seconds']:11.3f}{m['loader_seconds']:12.3f}"
                     f"{r['peak_rss_mb']:9.0f}{r['test_accuracy']:10.2%}"
                 )
-        others = [p for p in peers if p != "ours"]
-        lines.append("ratios ours/peer, paired per epoch (median): step | epoch")
-        lines.append(f"{'workload':9s}" + "".join(f"{'ours/' + p:>22s}" for p in others))
+        for ours in OURS:
+            if ours not in peers:
+                continue
+            others = [p for p in peers if p not in OURS]
+            if ours == "ours-compiled" and "ours" in peers:
+                others.append("ours")
+            if not others:
+                continue
+            lines.append(f"ratios {ours}/peer, paired per epoch (median): step | epoch")
+            lines.append(f"{'workload':9s}" + "".join(f"{ours + '/' + p:>22s}" for p in others))
+            for name, outcome in by_workload.items():
+                row = f"{name:9s}"
+                for p in others:
+                    step = outcome["ratios"].get(f"{ours}/{p} step")
+                    epoch = outcome["ratios"].get(f"{ours}/{p} epoch")
+                    row += f"{step:>13.2f}x |{epoch:>6.2f}x" if step is not None else f"{'-':>22s}"
+                lines.append(row)
         for name, outcome in by_workload.items():
-            row = f"{name:9s}"
-            for p in others:
-                step = outcome["ratios"].get(f"ours/{p} step")
-                epoch = outcome["ratios"].get(f"ours/{p} epoch")
-                row += f"{step:>13.2f}x |{epoch:>6.2f}x" if step is not None else f"{'-':>22s}"
-            lines.append(row)
+            seconds = outcome["peers"].get("ours-compiled", {}).get("compile_seconds")
+            if seconds is not None:
+                lines.append(f"{name:9s}ours-compiled: compile (capture) {seconds * 1e3:.1f} ms")
     return "\n".join(lines)
 
 
@@ -586,7 +658,10 @@ def main(argv: list[str] | None = None) -> None:
     for peer in peers:
         print(f"  {peer:13s}{LEGEND[peer]}")
     print("  " + TIMING_NOTE)
-    print("  compiled rows: none (this engine has no graph capture yet)")
+    if "ours-compiled" in peers:
+        print("  compiled rows: ours-compiled (compile time: the capture, reported below)")
+    else:
+        print("  compiled rows: none in this run (add --peers ours-compiled)")
     report: dict[int, dict] = {}
     for threads in args.threads:
         report[threads] = {}
@@ -601,7 +676,14 @@ def main(argv: list[str] | None = None) -> None:
             "seed": args.seed,
             "peers": {peer: LEGEND[peer] for peer in peers},
             "timing": TIMING_NOTE,
-            "compiled": None,
+            "compiled": (
+                {
+                    name: outcome["peers"]["ours-compiled"]["compile_seconds"]
+                    for name, outcome in report[args.threads[0]].items()
+                }
+                if "ours-compiled" in peers
+                else None
+            ),
             "workloads": {name: WORKLOADS[name].__dict__ for name in args.workloads},
             "threads": {str(t): r for t, r in report.items()},
         }

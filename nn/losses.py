@@ -14,7 +14,6 @@ graph node). Both engines follow the same rules:
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Sequence
 from numbers import Real
@@ -26,6 +25,8 @@ import autograd
 from autograd import Value, sum_values, weighted_sum
 from autograd.tensor_fused import (
     LOG_FLOOR,
+    one_hot,
+    one_hot_constant,
     sigmoid_binary_cross_entropy,
     sigmoid_input,
     sigmoid_squared_error,
@@ -100,6 +101,8 @@ def quadratic_cost(prediction: Any, target: Any) -> Any:
         integer = target_array.dtype.kind in "iu"
         if _target_is_labels(op, shape, target_array.shape, integer):
             target = _one_hot(op, target_array, shape, prediction.data.dtype)
+            if len(shape) == 2:  # a batch: the rows remember their labels (graph capture)
+                target = one_hot_constant(target, target_array)
         rows = shape[0] if len(shape) == 2 else 1
         logits = sigmoid_input(prediction)
         if logits is not None:  # prediction = σ(z): the sigmoid and the cost as one node
@@ -167,17 +170,7 @@ def _one_hot(op: str, labels: np.ndarray, shape: Shape, dtype: Any) -> np.ndarra
         )
     rows_and_classes = shape if len(shape) == 2 else (1, shape[-1])
     labels = autograd.check_labels(labels, rows_and_classes, op)
-    # Row k of the identity is onehot(k). ndarray.take picks the rows as identity[labels]
-    # does, several times faster per batch than that fancy indexing.
-    one_hot = _identity(shape[-1], np.dtype(dtype)).take(labels, axis=0)
-    return one_hot.reshape(shape)
-
-
-@functools.lru_cache(maxsize=16)
-def _identity(classes: int, dtype: np.dtype) -> np.ndarray:
-    identity = np.eye(classes, dtype=dtype)
-    identity.flags.writeable = False
-    return identity
+    return one_hot(labels, shape[-1], dtype).reshape(shape)
 
 
 def binary_cross_entropy(probability: Any, target: Any) -> Any:
