@@ -8,8 +8,9 @@
 * :func:`draw_graph` - a computation graph drawn with Graphviz (the ``graphviz`` package is
   imported on the first drawing, so the engines run without it);
 * :func:`no_grad` - a block (or function) in which no graph is recorded;
-* :func:`capture` - graph capture: a Value training step traced once and replayed as
-  compiled straight-line code, bit for bit equal (the scalar engine only, for now).
+* :func:`capture` - graph capture: a training step traced once and replayed, bit for bit
+  equal (Values as compiled straight-line code; Tensors by :mod:`autograd.capture_tensor`,
+  the ops' own kernels over the cached graph).
 
 Both engines share one graph traversal (:func:`topological_order`) and one rule for
 non-finite numbers (:mod:`autograd.numerics`).
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from autograd.anomaly import AnomalyError, detect_anomaly
 from autograd.capture import CapturedStep, CaptureError, capture
+from autograd.capture_tensor import CapturedTensorStep
 from autograd.functional import grad, gradgradcheck, hessian, hvp, jacobian
 from autograd.gc_control import gc_paused
 from autograd.grad_mode import enable_grad, is_grad_enabled, no_grad
@@ -65,6 +67,7 @@ __all__ = [
     "AnomalyError",
     "CaptureError",
     "CapturedStep",
+    "CapturedTensorStep",
     "GradcheckError",
     "Tensor",
     "Value",

@@ -34,7 +34,10 @@ What a trace records, and therefore its limits (as ``torch.jit.trace`` and ``jax
   ``check=True`` traces the step again on every call and raises :class:`CaptureError` when
   the graph differs from the captured one (slow: a debugging aid).
 
-Only the scalar ``Value`` engine can be captured for now; Tensors are not.
+A step on Tensors (its parameters are Tensors) is captured by
+:func:`autograd.capture_tensor.capture_tensor`, which :func:`capture` calls for it: there the
+step takes its input arrays as separate arguments (``step(x, labels)``, replayed as
+``replay(x, labels)``) and the replay runs the ops' own NumPy kernels over the cached graph.
 """
 
 from __future__ import annotations
@@ -43,12 +46,16 @@ import math
 from collections.abc import Callable, Sequence
 from numbers import Real
 from operator import mul
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from autograd import numerics, ops
 from autograd.grad_mode import is_grad_enabled
 from autograd.graph import topological_order
+from autograd.tensor import Tensor
 from autograd.value import Value, _ieee_derivative
+
+if TYPE_CHECKING:
+    from autograd.capture_tensor import CapturedTensorStep
 
 __all__ = ["CaptureError", "CapturedStep", "capture"]
 
@@ -61,13 +68,17 @@ Structure = Any  # a number, or a list/tuple of structures
 
 
 def capture(
-    step: Callable[[Any], Value],
-    parameters: Sequence[Value],
+    step: Callable[..., Any],
+    parameters: Sequence[Value] | Sequence[Tensor],
     example_inputs: Structure,
     *,
     check: bool = False,
-) -> CapturedStep:
+) -> CapturedStep | CapturedTensorStep:
     """The engine's graph capture: trace ``step`` once, return a callable that replays it.
+
+    For a step on Tensors (``parameters`` are Tensors) this is
+    :func:`autograd.capture_tensor.capture_tensor`, with ``example_inputs`` the arrays (a
+    tuple, or one array) that ``step`` takes as separate arguments. For Values, as follows.
 
     ``step(inputs)`` must compute a loss Value from ``inputs`` (a structure like
     ``example_inputs``, with a Value in place of each number) and ``parameters``. It is
@@ -97,7 +108,13 @@ def capture(
             the traced graph does not reproduce the engine's numbers exactly (then nothing
             is captured).
     """
-    return CapturedStep(step, parameters, example_inputs, check=check)
+    given: list[Any] = list(parameters)
+    if any(isinstance(p, Tensor) for p in given):  # a step on Tensors
+        from autograd.capture_tensor import capture_tensor  # which imports this module
+
+        inputs = example_inputs if isinstance(example_inputs, (tuple, list)) else (example_inputs,)
+        return capture_tensor(step, given, inputs, check=check)
+    return CapturedStep(step, given, example_inputs, check=check)
 
 
 class CapturedStep:
@@ -161,8 +178,8 @@ class CapturedStep:
         if not isinstance(loss, Value):
             raise TypeError(
                 f"capture: the step returned {type(loss).__name__}, not a Value; "
-                "return the loss Value (not loss.data); only steps on Values can be "
-                "captured (Tensors cannot yet)"
+                "return the loss Value (not loss.data); a step on Tensors is captured "
+                "when its parameters are Tensors"
             )
         return loss, input_values
 

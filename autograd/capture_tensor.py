@@ -98,7 +98,7 @@ Step = Callable[..., Tensor]
 def capture_tensor(
     step: Step,
     parameters: Sequence[Tensor],
-    example_inputs: ndarray | Sequence[ndarray],
+    example_inputs: np.ndarray | Sequence[np.ndarray],
     *,
     check: bool = False,
     retrace: bool = True,
@@ -156,7 +156,7 @@ class CapturedTensorStep:
         self,
         step: Step,
         parameters: Sequence[Tensor],
-        example_inputs: ndarray | Sequence[ndarray],
+        example_inputs: np.ndarray | Sequence[np.ndarray],
         *,
         check: bool = False,
         retrace: bool = True,
@@ -183,7 +183,7 @@ class CapturedTensorStep:
         """How many graphs are cached: one per input signature (shapes and dtypes) seen."""
         return len(self._plans)
 
-    def __call__(self, *inputs: ndarray) -> float:
+    def __call__(self, *inputs: np.ndarray) -> float:
         """Replay the step on new input arrays: the loss, with parameter gradients accumulated.
 
         Raises:
@@ -205,7 +205,7 @@ class CapturedTensorStep:
 
     # ---------------------------------------------------------------- tracing
 
-    def _trace(self, inputs: tuple[ndarray, ...]) -> Tensor:
+    def _trace(self, inputs: tuple[np.ndarray, ...]) -> Tensor:
         """Run the step on ``inputs``; return its loss Tensor (the graph hangs from it)."""
         if not is_grad_enabled():
             raise CaptureError(
@@ -230,7 +230,7 @@ class CapturedTensorStep:
             )
         return loss
 
-    def _capture(self, inputs: tuple[ndarray, ...]) -> _Plan:
+    def _capture(self, inputs: tuple[np.ndarray, ...]) -> _Plan:
         """Trace, plan, check the plan against the engine; cache it under its signature."""
         loss = self._trace(inputs)
         plan = _Plan(loss, self.parameters, inputs)
@@ -238,7 +238,7 @@ class CapturedTensorStep:
         self._plans[_signature(inputs)] = plan
         return plan
 
-    def _new_signature(self, inputs: tuple[ndarray, ...], signature: tuple) -> _Plan:
+    def _new_signature(self, inputs: tuple[np.ndarray, ...], signature: tuple) -> _Plan:
         traced = next(iter(self._plans))
         if len(signature) != len(traced):
             raise CaptureError(
@@ -253,7 +253,7 @@ class CapturedTensorStep:
             )
         return self._capture(inputs)
 
-    def _check_graph(self, plan: _Plan, inputs: tuple[ndarray, ...]) -> None:
+    def _check_graph(self, plan: _Plan, inputs: tuple[np.ndarray, ...]) -> None:
         """Trace the step again (no backward: gradients untouched) and compare the graphs."""
         loss = self._trace(inputs)
         now = _Plan(loss, self.parameters, inputs).structure()
@@ -273,7 +273,7 @@ class CapturedTensorStep:
 # the losses that take them (None: the traced ones).
 
 
-def _as_data(data: Any) -> ndarray:
+def _as_data(data: Any) -> np.ndarray:
     """An op's result as node data, as ``_result`` stores it (0-d results as arrays)."""
     return data if type(data) is ndarray else np.asarray(data)
 
@@ -427,7 +427,7 @@ class _Plan:
     node with its forward kernel, and where the inputs enter."""
 
     def __init__(
-        self, loss: Tensor, parameters: tuple[Tensor, ...], inputs: tuple[ndarray, ...]
+        self, loss: Tensor, parameters: tuple[Tensor, ...], inputs: tuple[np.ndarray, ...]
     ) -> None:
         self.order: list[Tensor] = topological_order(loss)
         self.loss = loss
@@ -497,7 +497,7 @@ class _Plan:
         self.seed = np.ones(loss._data.shape, dtype=loss._data.dtype)
         self.seed.flags.writeable = False  # shared by every call: nothing may write into it
 
-    def replay(self, inputs: tuple[ndarray, ...]) -> float:
+    def replay(self, inputs: tuple[np.ndarray, ...]) -> float:
         """Forward, then the engine's backward sweep; the loss."""
         for leaf, k in self.input_leaves:
             leaf._data = inputs[k]
@@ -516,7 +516,7 @@ class _Plan:
 
     # IEEE results (inf, nan) without NumPy warnings, as the engine's ops give them.
     @np.errstate(divide="ignore", over="ignore", invalid="ignore")
-    def _forward(self, inputs: tuple[ndarray, ...]) -> None:
+    def _forward(self, inputs: tuple[np.ndarray, ...]) -> None:
         for function, node, source in self.forward:
             function(node, None if source is None else inputs[source])
 
@@ -552,7 +552,7 @@ def _static(saved: Any) -> tuple[Any, ...]:
 
 
 def _verify(
-    plan: _Plan, loss: Tensor, parameters: tuple[Tensor, ...], inputs: tuple[ndarray, ...]
+    plan: _Plan, loss: Tensor, parameters: tuple[Tensor, ...], inputs: tuple[np.ndarray, ...]
 ) -> None:
     """Compare the replay with the engine's backward sweep on the traced graph, bit for bit.
 
@@ -589,7 +589,7 @@ def _verify(
             )
 
 
-def _bits(array: ndarray | None) -> tuple[Any, ...] | None:
+def _bits(array: np.ndarray | None) -> tuple[Any, ...] | None:
     """An array's dtype, shape and bytes (None stays None): equal iff bit for bit equal."""
     if array is None:
         return None
@@ -599,7 +599,7 @@ def _bits(array: ndarray | None) -> tuple[Any, ...] | None:
 # ------------------------------------------------------------------ inputs
 
 
-def _input_arrays(inputs: Any, name: str) -> tuple[ndarray, ...]:
+def _input_arrays(inputs: Any, name: str) -> tuple[np.ndarray, ...]:
     """The inputs as a tuple of arrays (one array alone is one input), or a TypeError."""
     if isinstance(inputs, ndarray):
         return (inputs,)

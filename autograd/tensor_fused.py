@@ -309,16 +309,17 @@ def sigmoid_squared_error(
     """
     op = "sigmoid_squared_error"
     logits, target = _same_shape_operands(op, "logits", logits, target, empty=True)
-    a = None
-    if sigmoid is not None and sigmoid_input(sigmoid) is logits:
+    z, y = logits.data, target.data
+    a: np.ndarray | None = None
+    if sigmoid is not None:
+        if sigmoid_input(sigmoid) is not logits:
+            raise ValueError(
+                f"{op}: sigmoid must be the node logits.sigmoid() (made in this graph, its "
+                f"data unchanged since); got a Tensor made by {sigmoid.op or 'no op'!r}. Leave "
+                "sigmoid out and it is computed from the logits"
+            )
         a = sigmoid.data
-    elif sigmoid is not None:
-        raise ValueError(
-            f"{op}: sigmoid must be the node logits.sigmoid() (made in this graph, its data "
-            f"unchanged since); got a Tensor made by {sigmoid.op or 'no op'!r}. Leave sigmoid "
-            "out and it is computed from the logits"
-        )
-    loss, saved = sigmoid_squared_error_forward(logits.data, target.data, float(scale), a)
+    loss, saved = sigmoid_squared_error_forward(z, y, float(scale), a)
     return _result(loss, (logits, target), _sigmoid_squared_error_backward, op, saved)
 
 

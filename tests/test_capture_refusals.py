@@ -110,7 +110,7 @@ def test_capture_inside_no_grad_is_refused():
         capture(lambda x: w * x, [w], 1.0)
 
 
-def test_a_tensor_step_is_refused_naming_the_limit():
+def test_a_step_returning_a_tensor_for_value_parameters_is_refused_naming_the_fix():
     w = Value(1.0)
-    with pytest.raises(TypeError, match=r"returned Tensor.*Tensors cannot yet"):
+    with pytest.raises(TypeError, match=r"returned Tensor.*captured when its parameters are"):
         capture(lambda x: Tensor([1.0, 2.0]) * x.data, [w], 1.0)
