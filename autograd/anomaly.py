@@ -30,13 +30,13 @@ that uses it: the error's ``phase`` is then ``"input"``. An infinite input that 
 turns into a NaN (``0 * inf``) is blamed on that operation, which made the NaN.
 
 Outside the block nothing is checked or recorded, and it costs nothing: every operation
-reads the grad mode (:mod:`autograd.grad_mode`) anyway, as ``if GRAD_MODE.enabled:`` (record
-the graph) ``else:`` (a constant, in ``no_grad()``). Inside this block the mode holds the
-marker :data:`CHECKING` in place of ``True``. The marker is *falsy*, so the common branch
-is not taken and runs exactly as before outside the block, with no test added; only the
-``else`` branch asks whether the mode is ``False`` or the marker. Nodes made in the block
-remember their line in a slot ``_origin``: a Tensor has that slot, and a Value made here is
-of a subclass that adds it (a slot on every Value would make every node bigger). Like
+asks anyway whether some thread has switched the grad mode (:mod:`autograd.grad_mode`'s
+``SWITCHED`` count, for ``no_grad()``). Inside this block the mode holds the marker
+:data:`CHECKING` in place of ``True``, so the common branch (record, no mode read) is not
+taken; only the other branch asks whether the mode is ``False`` or the marker. Nodes made
+in the block remember their line in a slot ``_origin``: a Tensor has that slot, and a Value
+made here is of a subclass that adds it (a slot on every Value would make every node
+bigger). Like
 ``no_grad``, the mode is per thread.
 
 What is not checked: operations inside ``no_grad()`` (they record nothing and have no
@@ -69,7 +69,7 @@ from autograd.graph import _WATCH, watching_backward
 
 
 class _Checking:
-    """The type of :data:`CHECKING`: falsy, so that operations leave their common branch."""
+    """The type of :data:`CHECKING`, the grad mode inside detect_anomaly() (falsy, as False)."""
 
     def __bool__(self) -> bool:
         return False

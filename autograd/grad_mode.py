@@ -34,11 +34,10 @@ from typing import Any
 class _GradMode(threading.local):
     # Each thread's starting values; setting them changes only that thread's.
     #
-    # ``enabled`` is read by every operation of both engines: True, operations record the
-    # graph; False (inside no_grad()), they do not. Inside autograd.detect_anomaly() it
-    # holds that module's marker CHECKING in place of True: record the graph, and check each
-    # result. The marker is falsy, so that the common case (``if GRAD_MODE.enabled:``,
-    # record) runs exactly as before; only the other branch tells False from the marker.
+    # ``enabled``: True, operations record the graph; False (inside no_grad()), they do not.
+    # Inside autograd.detect_anomaly() it holds that module's marker CHECKING: record the
+    # graph, and check each result. Operations read it only while some thread has switched
+    # it away from True (see SWITCHED below); every change goes through set_enabled().
     enabled: Any = True
     recording: Any = True  # what "on" means in this thread: what enable_grad() switches to
 

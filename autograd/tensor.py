@@ -44,7 +44,7 @@ import numpy as np
 from autograd import ops
 from autograd.anomaly import check_tensor
 from autograd.errors import unsupported_operand
-from autograd.grad_mode import GRAD_MODE
+from autograd.grad_mode import GRAD_MODE, SWITCHED
 from autograd.graph import _WATCH, BackwardObserver, topological_order
 
 ndarray = np.ndarray
@@ -835,7 +835,9 @@ def _result(data: Any, parents: tuple, backward_rule: Any, op: str, saved: Any =
     node.grad = None
     node.op = op
     node.label = ""
-    if GRAD_MODE.enabled:
+    # Record the graph unless this thread is inside no_grad() or detect_anomaly(); while no
+    # thread is (SWITCHED[0] == 0), the thread's own mode need not be read.
+    if not SWITCHED[0] or GRAD_MODE.enabled is True:
         for parent in parents:
             if parent.requires_grad:
                 node.requires_grad = True
@@ -843,7 +845,7 @@ def _result(data: Any, parents: tuple, backward_rule: Any, op: str, saved: Any =
                 node._backward = backward_rule
                 node._saved = saved
                 return node
-    elif GRAD_MODE.enabled is not False:  # inside detect_anomaly(), whose marker is falsy
+    elif GRAD_MODE.enabled is not False:  # inside detect_anomaly(): its marker, CHECKING
         return _checked_result(node, parents, backward_rule, saved)
     node.requires_grad = False
     node.parents = ()

@@ -376,7 +376,7 @@ def _result(
     elif GRAD_MODE.enabled is False:  # inside no_grad(): a constant, nothing to backpropagate
         node.parents = ()
         node.local_grads = ()
-    else:  # inside detect_anomaly(), whose marker is falsy: see autograd.anomaly
+    else:  # inside detect_anomaly(): its marker, CHECKING (see autograd.anomaly)
         return _checked_result(data, parents, local_grads, op, number)
     node.op = op
     node.label = ""
