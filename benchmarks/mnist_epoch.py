@@ -609,13 +609,17 @@ def format_tables(report: dict, peers: list[str]) -> str:
             if not others:
                 continue
             lines.append(f"ratios {ours}/peer, paired per epoch (median): step | epoch")
-            lines.append(f"{'workload':9s}" + "".join(f"{ours + '/' + p:>22s}" for p in others))
+            width = max(22, *(len(f"{ours}/{p}") + 2 for p in others))
+            lines.append(
+                f"{'workload':9s}" + "".join(f"{ours + '/' + p:>{width}s}" for p in others)
+            )
             for name, outcome in by_workload.items():
                 row = f"{name:9s}"
                 for p in others:
                     step = outcome["ratios"].get(f"{ours}/{p} step")
                     epoch = outcome["ratios"].get(f"{ours}/{p} epoch")
-                    row += f"{step:>13.2f}x |{epoch:>6.2f}x" if step is not None else f"{'-':>22s}"
+                    cell = f"{step:.2f}x | {epoch:5.2f}x" if step is not None else "-"
+                    row += f"{cell:>{width}s}"
                 lines.append(row)
         for name, outcome in by_workload.items():
             seconds = outcome["peers"].get("ours-compiled", {}).get("compile_seconds")
