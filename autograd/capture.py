@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from itertools import pairwise
 from numbers import Real
 from operator import mul
 from typing import Any
@@ -130,12 +131,12 @@ class CapturedStep:
         numbers: list[float] = []
         self._shape = _flatten(example_inputs, numbers, "example_inputs")
         loss, input_values = self._trace(numbers)
+        self._signature = _signature(loss, self.parameters, input_values) if check else None
+        expected = _engine_result(loss, self.parameters)
         plan = _Plan(loss, self.parameters, input_values)
         self.node_count = len(plan.order)
-        self._constants = tuple(plan.constants)
-        self._signature = plan.signature if check else None
-        expected = _engine_result(loss, self.parameters)
         self._sources = plan.source()
+        self._constants = tuple(plan.constants)
         del plan, loss, input_values  # the traced graph: not needed to compile the replay
         namespace = dict(_NAMESPACE)
         for source in self._sources:
@@ -192,7 +193,7 @@ class CapturedStep:
         if traced is None:  # captured without check=True: nothing to compare with
             return
         loss, input_values = self._trace(numbers)
-        signature = _Plan(loss, self.parameters, input_values).signature
+        signature = _signature(loss, self.parameters, input_values)
         if signature != traced:
             raise CaptureError(
                 "captured step: the step builds a different graph on these inputs: "
@@ -263,38 +264,88 @@ def _literal(x: float) -> str:
 
 
 class _Plan:
-    """The traced graph, flattened: one slot per node, in topological order."""
+    """The traced graph, flattened: one slot per node, in topological order.
+
+    Two economies make the generated code shorter (so quicker to compile and to run), both
+    exact, bit for bit:
+
+    * **Sums written as one line.** A chain of additions ``b + w₁·x₁ + w₂·x₂ + …`` (what
+      ``sum((w * x for ...), b)`` builds), whose partial sums and products are used nowhere
+      else, is one line, ``v[9] = v[2] + v[3] * v[4] + v[5] * v[6]``: Python adds left to
+      right, as the chain did. Those partial sums and products are *folded*: they get no
+      line of their own, and their slots in ``v`` stay unused.
+    * **Shared gradients.** A node used once, by a node whose derivative with respect to it
+      is 1 (a term of a sum), has that node's gradient, bit for bit (``0.0 + 1.0·g`` is
+      ``g``: an intermediate gradient is never -0.0). It reads that gradient where it is
+      instead of copying it: ``gradient_slot[i]`` is where node i's gradient is kept.
+    """
 
     def __init__(self, loss: Value, parameters: tuple[Value, ...], inputs: list[Value]) -> None:
         self.order: list[Value] = topological_order(loss)
-        self.slot = {id(node): i for i, node in enumerate(self.order)}
-        self.parameter_index = {id(p): k for k, p in enumerate(parameters)}
-        self.input_index = {id(x): j for j, x in enumerate(inputs)}
+        order = self.order
+        # Keyed by the Values themselves (hashed by identity): no id() numbers to allocate.
+        self.slot: dict[Value, int] = {node: i for i, node in enumerate(order)}
+        self.parameter_index: dict[Value, int] = {p: k for k, p in enumerate(parameters)}
+        self.input_index: dict[Value, int] = {x: j for j, x in enumerate(inputs)}
         self.constants: list[float] = []
-        self.signature: list[tuple[Any, ...]] = []
-        self.forward: list[str] = []
-        for i, node in enumerate(self.order):
-            self.forward.append(f"    v[{i}] = {self._forward(node)}")
-        self.needs_grad = self._needs_grad()
+        slot = self.slot
+        size = len(order)
+        uses = [0] * size  # how many times each node is a parent
+        # Which nodes lead to a parameter (the others need no gradient).
+        self.needs_grad = needs = [False] * size
+        for i, node in enumerate(order):
+            parents = node.parents
+            if not parents:
+                needs[i] = node in self.parameter_index
+                continue
+            for parent in parents:
+                p = slot[parent]
+                uses[p] += 1
+                if needs[p]:
+                    needs[i] = True
+        self.folded = folded = [False] * size
+        self.gradient_slot = gradient_slot = list(range(size))
+        links = [0] * size  # a folded partial sum: how many additions below the line's
+        for i in reversed(range(size)):  # consumers before their parents
+            node = order[i]
+            parents = node.parents
+            op = node.op
+            if op != "+" or len(parents) != 2:
+                for k in _passing_through(op, len(parents)):
+                    p = slot[parents[k]]
+                    if uses[p] == 1 and parents[k].parents:  # used only here, not a leaf
+                        gradient_slot[p] = gradient_slot[i]
+                continue
+            # a + b: both pass the gradient through; a chain's links and products fold.
+            left, right = parents
+            p = slot[right]
+            if uses[p] == 1 and right.parents:
+                gradient_slot[p] = gradient_slot[i]
+                if right.op == "*" and len(right.parents) == 2:
+                    folded[p] = True
+            p = slot[left]
+            if uses[p] == 1 and left.parents:
+                gradient_slot[p] = gradient_slot[i]
+                if left.op == "+" and len(left.parents) == 2 and links[i] < _LINKS_PER_LINE:
+                    folded[p] = True
+                    links[p] = links[i] + 1
 
     # -- forward
 
-    def _forward(self, node: Value) -> str:
-        parents = [self.slot[id(p)] for p in node.parents]
+    def _forward(self, i: int, node: Value) -> str:
+        """Node i's number, as source (the right-hand side of ``v[i] = ...``)."""
+        slot = self.slot
         op = node.op
         if not node.parents:
-            key = id(node)
-            if key in self.parameter_index:
-                self.signature.append(("parameter", self.parameter_index[key]))
-                return f"P[{self.parameter_index[key]}].data"
-            if key in self.input_index:
-                self.signature.append(("input", self.input_index[key]))
-                return f"X[{self.input_index[key]}]"
-            self.signature.append(("constant", node.data))
+            if node in self.parameter_index:
+                return f"P[{self.parameter_index[node]}].data"
+            if node in self.input_index:
+                return f"X[{self.input_index[node]}]"
             self.constants.append(node.data)
             return f"C[{len(self.constants) - 1}]"
-        self.signature.append((op, *parents))
-        names = [f"v[{p}]" for p in parents]
+        if op == "+" and len(node.parents) == 2:
+            return self._sum_line(node)
+        names = [f"v[{slot[p]}]" for p in node.parents]
         if op in _BINARY and len(names) == 2:
             return f"{names[0]} {_BINARY[op]} {names[1]}"
         if op == "neg" and len(names) == 1:
@@ -311,32 +362,41 @@ class _Plan:
             return f"sequential_sum(({', '.join(names)},))"
         pairs = _weighted_sum_pairs(op, len(names))
         if pairs is not None:
-            weights = ", ".join(names[:pairs])
-            inputs = ", ".join(names[pairs : 2 * pairs])
+            parents = [slot[p] for p in node.parents]
+            weights = _slots_source(parents[:pairs])
+            inputs = _slots_source(parents[pairs : 2 * pairs])
             start = names[2 * pairs] if len(names) > 2 * pairs else "0.0"
-            return f"{start} + sum(map(mul, ({weights},), ({inputs},)))"
+            return f"{start} + sum(map(mul, {weights}, {inputs}))"
         raise CaptureError(
             f"capture: cannot replay op {op!r} with {len(names)} parent(s); the replay knows "
             "Value's operators, the op table's methods, sum_values and weighted_sum of Values "
             "(pass Values, not numbers, to weighted_sum)"
         )
 
-    # -- backward
-
-    def _needs_grad(self) -> list[bool]:
-        """Which nodes lead to a parameter (the others need no gradient)."""
-        needs = [False] * len(self.order)
-        for i, node in enumerate(self.order):
-            if node.parents:
-                needs[i] = any(needs[self.slot[id(p)]] for p in node.parents)
+    def _sum_line(self, node: Value) -> str:
+        """``a + b``, or a whole chain of folded additions ``b + w₁ * x₁ + … + t``."""
+        slot, folded = self.slot, self.folded
+        terms = []
+        while True:
+            left, right = node.parents
+            r = slot[right]
+            if folded[r]:  # a product w * x, used only by this addition
+                w, x = right.parents
+                terms.append(f"v[{slot[w]}] * v[{slot[x]}]")
             else:
-                needs[i] = id(node) in self.parameter_index
-        return needs
+                terms.append(f"v[{r}]")
+            if not folded[slot[left]]:
+                break
+            node = left  # the partial sum below, folded into this line
+        terms.append(f"v[{slot[left]}]")
+        return " + ".join(reversed(terms))
+
+    # -- backward
 
     def _locals(self, i: int, node: Value, lines: list[str]) -> list[str]:
         """∂node/∂parent for each parent, as source; helper lines go into ``lines``."""
         op = node.op
-        names = [f"v[{self.slot[id(p)]}]" for p in node.parents]
+        names = [f"v[{self.slot[p]}]" for p in node.parents]
         if op in _CONSTANT_LOCALS:
             return [_literal(x) for x in _CONSTANT_LOCALS[op]]
         if op == "*":
@@ -361,66 +421,101 @@ class _Plan:
         return names[pairs : 2 * pairs] + names[:pairs] + ["1.0"] * (len(names) - 2 * pairs)
 
     def source(self) -> list[str]:
-        """The replay's source, as functions of a few thousand lines each.
+        """The replay's source, as functions of a few hundred lines each.
 
         ``replay(X, P, C)`` makes the lists of numbers ``v`` and gradients ``g`` (one slot
         per node) and calls the parts in turn: forward, then backward, then the gradients
-        out. Parts are compiled one by one: a single function of 200,000 lines would take
+        out. Parts are compiled one by one: a single function of 100,000 lines would take
         hundreds of megabytes to compile.
         """
         # Lines are joined into a part's source as soon as the part is full: the lines of
         # every part at once would double the memory the capture needs.
         sources: list[str] = []
         part: list[str] = []
+        characters = 0
 
         def add(block: list[str]) -> None:
-            nonlocal part
-            if len(part) >= _PART_LINES:
+            nonlocal part, characters
+            if characters >= _PART_CHARACTERS:
                 sources.append(_part_source(len(sources), part))
                 part = []
+                characters = 0
             part += block
+            characters += sum(map(len, block))
 
-        for line in self.forward:
-            add([line])
-        self.forward = []
-        root = len(self.order) - 1
-        parameters = [
-            i for i, node in enumerate(self.order) if not node.parents and self.needs_grad[i]
-        ]
+        order, folded, needs_grad = self.order, self.folded, self.needs_grad
+        block = []
+        for i, node in enumerate(order):
+            if not folded[i]:
+                block.append(f"    v[{i}] = {self._forward(i, node)}")
+                if len(block) == 100:
+                    add(block)
+                    block = []
+        add(block)
+        root = len(order) - 1
+        parameters = [i for i, node in enumerate(order) if not node.parents and needs_grad[i]]
         # Leaves' gradients accumulate from their current .grad. Every other node's starts
         # at 0, as in Value.backward: its first contribution is written `g = 0.0 + ...`
         # (the same bits: 0.0 + -0.0 is 0.0).
-        started = [False] * len(self.order)
-        lines = []
+        started = [False] * len(order)
+        lines: list[str] = []
         for i in parameters:
-            lines.append(f"    g[{i}] = P[{self.parameter_index[id(self.order[i])]}].grad")
+            lines.append(f"    g[{i}] = P[{self.parameter_index[order[i]]}].grad")
             started[i] = True
-        if self.needs_grad[root]:
+        if needs_grad[root]:
             lines.append(f"    g[{root}] {'+=' if started[root] else '='} 1.0")
             started[root] = True
         add(lines)
-        for i in reversed(range(len(self.order))):
-            node = self.order[i]
-            if not node.parents or not self.needs_grad[i]:
+        lines = []
+        append = lines.append
+        slot, gradient_slot = self.slot, self.gradient_slot
+
+        def contribute(p: int, contribution: str) -> None:
+            """``g[p] += contribution``, or ``g[p] = 0.0 + ...`` for its first."""
+            if started[p]:
+                append(f"    g[{p}] += {contribution}")
+            else:
+                append(f"    g[{p}] = 0.0 + {contribution}")
+                started[p] = True
+
+        for i in reversed(range(len(order))):
+            node = order[i]
+            parents = node.parents
+            if not parents or not needs_grad[i]:
                 continue
-            lines = []
-            local_sources = self._locals(i, node, lines)
-            for parent, local in zip(node.parents, local_sources):
-                p = self.slot[id(parent)]
-                if not self.needs_grad[p]:
-                    continue
-                # 1.0 · g is g, bit for bit
-                contribution = f"g[{i}]" if local == "1.0" else f"{local} * g[{i}]"
-                if started[p]:
-                    lines.append(f"    g[{p}] += {contribution}")
-                else:
-                    lines.append(f"    g[{p}] = 0.0 + {contribution}")
-                    started[p] = True
-            add(lines)
-        add([f"    P[{self.parameter_index[id(self.order[i])]}].grad = g[{i}]" for i in parameters])
+            gradient = f"g[{gradient_slot[i]}]"
+            if node.op == "*" and len(parents) == 2:  # the commonest node: inline
+                a, b = slot[parents[0]], slot[parents[1]]
+                if needs_grad[a] and gradient_slot[a] == a:
+                    contribute(a, f"v[{b}] * {gradient}")
+                if needs_grad[b] and gradient_slot[b] == b:
+                    contribute(b, f"v[{a}] * {gradient}")
+            else:
+                helpers: list[str] = []
+                local_sources = self._locals(i, node, helpers)
+                # The parents that receive a contribution: those needing a gradient, not
+                # sharing this node's (see gradient_slot).
+                receiving = [
+                    (p, local)
+                    for p, local in zip(map(slot.__getitem__, parents), local_sources)
+                    if needs_grad[p] and gradient_slot[p] == p
+                ]
+                if receiving:
+                    lines += helpers
+                    if len(receiving) > 2:  # read once, into a local: shorter and quicker
+                        append(f"    grad = {gradient}")
+                        gradient = "grad"
+                    for p, local in receiving:
+                        # 1.0 · g is g, bit for bit
+                        contribute(p, gradient if local == "1.0" else f"{local} * {gradient}")
+            if len(lines) >= 100:
+                add(lines)
+                lines.clear()
+        add(lines)
+        add([f"    P[{self.parameter_index[order[i]]}].grad = g[{i}]" for i in parameters])
         sources.append(_part_source(len(sources), part))
         calls = "".join(f"    part{k}(v, g, X, P, C)\n" for k in range(len(sources)))
-        size = len(self.order)
+        size = len(order)
         driver = (
             f"def replay(X, P, C):\n    v = [0.0] * {size}\n    g = [0.0] * {size}\n"
             f"{calls}    return v[{root}]\n"
@@ -428,7 +523,31 @@ class _Plan:
         return [*sources, driver]
 
 
-_PART_LINES = 2000  # lines per compiled part
+_LINKS_PER_LINE = 50  # additions folded into one line at most (Python's compiler recurses)
+_PART_CHARACTERS = 20_000  # source characters per compiled part (about 600 lines)
+
+
+def _passing_through(op: str, parent_count: int) -> range | tuple[int, ...]:
+    """The parents whose local derivative is the constant 1: a sum's terms, a bias."""
+    if op == "sum" or (op == "+" and parent_count == 2):
+        return range(parent_count)
+    if op == "-" and parent_count == 2:
+        return (0,)
+    pairs = _weighted_sum_pairs(op, parent_count)
+    if pairs is not None and parent_count == 2 * pairs + 1:
+        return (parent_count - 1,)
+    return ()
+
+
+def _slots_source(slots: list[int]) -> str:
+    """The numbers of ``slots`` as source: a slice of ``v`` when they are evenly spaced
+    (``v[3:19]``, ``v[40:71:2]``), else a tuple ``(v[3], v[8], ...)``."""
+    if len(slots) >= 2:
+        step = slots[1] - slots[0]
+        if step > 0 and all(b - a == step for a, b in pairwise(slots)):
+            stop = slots[-1] + 1
+            return f"v[{slots[0]}:{stop}]" if step == 1 else f"v[{slots[0]}:{stop}:{step}]"
+    return f"({', '.join(f'v[{s}]' for s in slots)},)"
 
 
 def _part_source(k: int, lines: list[str]) -> str:
@@ -538,6 +657,29 @@ def _describe(shape: Structure) -> str:
         inner = _describe(shape[0])
         return f"{len(shape)} items of {inner}" if inner != "a number" else f"{len(shape)} numbers"
     return f"a list of {len(shape)} items (of differing structure)"
+
+
+def _signature(
+    loss: Value, parameters: tuple[Value, ...], inputs: list[Value]
+) -> list[tuple[Any, ...]]:
+    """The graph's structure, node by node in topological order: each leaf's role
+    (parameter k, input j, or a constant and its number), each other node's op and the
+    positions of its parents."""
+    order = topological_order(loss)
+    position = {node: i for i, node in enumerate(order)}
+    parameter_index = {p: k for k, p in enumerate(parameters)}
+    input_index = {x: j for j, x in enumerate(inputs)}
+    signature: list[tuple[Any, ...]] = []
+    for node in order:
+        if node.parents:
+            signature.append((node.op, *[position[p] for p in node.parents]))
+        elif node in parameter_index:
+            signature.append(("parameter", parameter_index[node]))
+        elif node in input_index:
+            signature.append(("input", input_index[node]))
+        else:
+            signature.append(("constant", node.data))
+    return signature
 
 
 def _first_difference(traced: list[tuple[Any, ...]], now: list[tuple[Any, ...]]) -> str:
