@@ -483,18 +483,30 @@ class _Plan:
             parents = node.parents
             if not parents or not needs_grad[i]:
                 continue
-            gradient = f"g[{gradient_slot[i]}]"
-            if node.op == "*" and len(parents) == 2:  # the commonest node: inline
+            op = node.op
+            if len(parents) == 2 and (op == "*" or op == "+"):  # the commonest: inline
                 a, b = slot[parents[0]], slot[parents[1]]
-                if needs_grad[a] and gradient_slot[a] == a:
-                    contribute(a, f"v[{b}] * {gradient}")
-                if needs_grad[b] and gradient_slot[b] == b:
-                    contribute(b, f"v[{a}] * {gradient}")
+                # A parent receives a contribution if it needs a gradient and does not
+                # share this node's (see gradient_slot).
+                to_a = needs_grad[a] and gradient_slot[a] == a
+                to_b = needs_grad[b] and gradient_slot[b] == b
+                if not (to_a or to_b):
+                    continue
+                gradient = f"g[{gradient_slot[i]}]"
+                if op == "+":  # ∂(a+b)/∂a = ∂(a+b)/∂b = 1, and 1.0 · g is g, bit for bit
+                    if to_a:
+                        contribute(a, gradient)
+                    if to_b:
+                        contribute(b, gradient)
+                else:
+                    if to_a:
+                        contribute(a, f"v[{b}] * {gradient}")
+                    if to_b:
+                        contribute(b, f"v[{a}] * {gradient}")
             else:
+                gradient = f"g[{gradient_slot[i]}]"
                 helpers: list[str] = []
                 local_sources = self._locals(i, node, helpers)
-                # The parents that receive a contribution: those needing a gradient, not
-                # sharing this node's (see gradient_slot).
                 receiving = [
                     (p, local)
                     for p, local in zip(map(slot.__getitem__, parents), local_sources)
@@ -527,12 +539,13 @@ _LINKS_PER_LINE = 50  # additions folded into one line at most (Python's compile
 _PART_CHARACTERS = 20_000  # source characters per compiled part (about 600 lines)
 
 
-def _passing_through(op: str, parent_count: int) -> range | tuple[int, ...]:
+def _passing_through(op: str, parent_count: int) -> Sequence[int]:
     """The parents whose local derivative is the constant 1: a sum's terms, a bias."""
-    if op == "sum" or (op == "+" and parent_count == 2):
+    if op == "sum":
         return range(parent_count)
-    if op == "-" and parent_count == 2:
-        return (0,)
+    constant_locals = _CONSTANT_LOCALS.get(op, ())
+    if len(constant_locals) == parent_count:  # +, -, neg: from the table's derivatives
+        return [k for k, local in enumerate(constant_locals) if local == 1.0]
     pairs = _weighted_sum_pairs(op, parent_count)
     if pairs is not None and parent_count == 2 * pairs + 1:
         return (parent_count - 1,)
