@@ -41,9 +41,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from itertools import pairwise
+from itertools import pairwise, repeat
 from numbers import Real
-from operator import mul
+from operator import add, mul
 from typing import Any
 
 from autograd import numerics, ops
@@ -247,6 +247,8 @@ _NAMESPACE: dict[str, Any] = {
     "sum": sum,
     "map": map,
     "mul": mul,
+    "add": add,
+    "repeat": repeat,
 }
 for _entry in ops.ELEMENTWISE.values():
     _NAMESPACE[f"forward_{_entry.name}"] = _entry.scalar
@@ -266,8 +268,8 @@ def _literal(x: float) -> str:
 class _Plan:
     """The traced graph, flattened: one slot per node, in topological order.
 
-    Two economies make the generated code shorter (so quicker to compile and to run), both
-    exact, bit for bit:
+    Three economies make the generated code shorter (so quicker to compile and to run),
+    all exact, bit for bit:
 
     * **Sums written as one line.** A chain of additions ``b + w₁·x₁ + w₂·x₂ + …`` (what
       ``sum((w * x for ...), b)`` builds), whose partial sums and products are used nowhere
@@ -278,6 +280,17 @@ class _Plan:
       is 1 (a term of a sum), has that node's gradient, bit for bit (``0.0 + 1.0·g`` is
       ``g``: an intermediate gradient is never -0.0). It reads that gradient where it is
       instead of copying it: ``gradient_slot[i]`` is where node i's gradient is kept.
+    * **A chain's backward in one place.** The backward of a folded chain runs where its
+      line is, all at once, when that changes the order of no two contributions to the
+      same gradient (checked: ``broken`` holds the chains where it would, which keep the
+      engine's node-by-node order). A run of products whose weights and inputs lie evenly
+      spaced in ``v`` then becomes one statement over slices (``_SLICE_RUN`` or more)::
+
+          g[402:448:3] = map(add, g[402:448:3], map(mul, v[56161:56267:7], repeat(grad)))
+
+      which adds ``xₖ · grad`` to each ``∂L/∂wₖ``, as ``g[w] += v[x] * grad`` would one by
+      one. (A fused ``weighted_sum`` keeps one line per gradient: its code is short already,
+      and lines replay quicker than slices.)
     """
 
     def __init__(self, loss: Value, parameters: tuple[Value, ...], inputs: list[Value]) -> None:
@@ -306,10 +319,38 @@ class _Plan:
         self.folded = folded = [False] * size
         self.gradient_slot = gradient_slot = list(range(size))
         links = [0] * size  # a folded partial sum: how many additions below the line's
+        # A chain's backward runs at once, where its line is (see source()), when that moves
+        # no contribution past another one to the same gradient: no node outside the chain,
+        # between its lowest node and its line, uses a parent the chain passes a gradient to.
+        # Checked on neighbours: the nearest use above of each node (as the scan goes down).
+        self.chain = chain = [-1] * size  # the line (chain) whose backward holds node i's
+        lowest: dict[int, int] = {}  # each chain's lowest node so far
+        self.broken: set[int] = set()  # chains whose backward stays node by node
+        suspects: list[tuple[int, int]] = []  # (chain, node below it using the same parent)
+        next_use = [size] * size
         for i in reversed(range(size)):  # consumers before their parents
             node = order[i]
             parents = node.parents
             op = node.op
+            if op == "+" and len(parents) == 2 and chain[i] < 0:
+                chain[i] = lowest[i] = i  # the line of a chain (perhaps of one addition)
+            mine = chain[i]
+            for parent in parents:
+                q = slot[parent]
+                above = next_use[q]
+                next_use[q] = i
+                if above in (i, size):  # used twice here (w * w), or not used above
+                    continue
+                theirs = chain[above]
+                if theirs == mine:
+                    continue
+                if mine >= 0 and above <= mine:  # a use inside this chain, not of it
+                    self.broken.add(mine)
+                if theirs >= 0:
+                    if i >= lowest[theirs]:  # a use inside that chain, not of it
+                        self.broken.add(theirs)
+                    else:  # below it so far: check again when the chain is complete
+                        suspects.append((theirs, i))
             if op != "+" or len(parents) != 2:
                 for k in _passing_through(op, len(parents)):
                     p = slot[parents[k]]
@@ -323,12 +364,19 @@ class _Plan:
                 gradient_slot[p] = gradient_slot[i]
                 if right.op == "*" and len(right.parents) == 2:
                     folded[p] = True
+                    chain[p] = mine
+                    lowest[mine] = min(lowest[mine], p)
             p = slot[left]
             if uses[p] == 1 and left.parents:
                 gradient_slot[p] = gradient_slot[i]
                 if left.op == "+" and len(left.parents) == 2 and links[i] < _LINKS_PER_LINE:
                     folded[p] = True
                     links[p] = links[i] + 1
+                    chain[p] = mine
+                    lowest[mine] = min(lowest[mine], p)
+        for theirs, i in suspects:
+            if i >= lowest[theirs]:
+                self.broken.add(theirs)
 
     # -- forward
 
@@ -478,11 +526,9 @@ class _Plan:
                 append(f"    g[{p}] = 0.0 + {contribution}")
                 started[p] = True
 
-        for i in reversed(range(len(order))):
-            node = order[i]
+        def emit(i: int, node: Value, gradient: str) -> None:
+            """Node i's contributions to its parents' gradients, its own being ``gradient``."""
             parents = node.parents
-            if not parents or not needs_grad[i]:
-                continue
             op = node.op
             if len(parents) == 2 and (op == "*" or op == "+"):  # the commonest: inline
                 a, b = slot[parents[0]], slot[parents[1]]
@@ -490,9 +536,6 @@ class _Plan:
                 # share this node's (see gradient_slot).
                 to_a = needs_grad[a] and gradient_slot[a] == a
                 to_b = needs_grad[b] and gradient_slot[b] == b
-                if not (to_a or to_b):
-                    continue
-                gradient = f"g[{gradient_slot[i]}]"
                 if op == "+":  # ∂(a+b)/∂a = ∂(a+b)/∂b = 1, and 1.0 · g is g, bit for bit
                     if to_a:
                         contribute(a, gradient)
@@ -503,23 +546,89 @@ class _Plan:
                         contribute(a, f"v[{b}] * {gradient}")
                     if to_b:
                         contribute(b, f"v[{a}] * {gradient}")
-            else:
-                gradient = f"g[{gradient_slot[i]}]"
-                helpers: list[str] = []
-                local_sources = self._locals(i, node, helpers)
-                receiving = [
-                    (p, local)
-                    for p, local in zip(map(slot.__getitem__, parents), local_sources)
-                    if needs_grad[p] and gradient_slot[p] == p
-                ]
-                if receiving:
-                    lines += helpers
-                    if len(receiving) > 2:  # read once, into a local: shorter and quicker
-                        append(f"    grad = {gradient}")
-                        gradient = "grad"
-                    for p, local in receiving:
-                        # 1.0 · g is g, bit for bit
-                        contribute(p, gradient if local == "1.0" else f"{local} * {gradient}")
+                return
+            helpers: list[str] = []
+            local_sources = self._locals(i, node, helpers)
+            receiving = [
+                (p, local)
+                for p, local in zip(map(slot.__getitem__, parents), local_sources)
+                if needs_grad[p] and gradient_slot[p] == p
+            ]
+            if not receiving:
+                return
+            lines.extend(helpers)
+            if len(receiving) > 2 and gradient != "grad":  # read once, into a local
+                append(f"    grad = {gradient}")
+                gradient = "grad"
+            for p, local in receiving:
+                # 1.0 · g is g, bit for bit
+                contribute(p, gradient if local == "1.0" else f"{local} * {gradient}")
+
+        def add_products(to: list[int], by: list[int], start: int, stop: int) -> None:
+            """``g[to[k]] += v[by[k]] * grad`` for k in range(start, stop), evenly spaced
+            slots: one slice statement when the run is long, else a line each."""
+            if stop - start < _SLICE_RUN:
+                for k in range(start, stop):
+                    p = to[k]
+                    if needs_grad[p] and gradient_slot[p] == p:
+                        contribute(p, f"v[{by[k]}] * grad")
+            elif any(needs_grad[p] for p in to[start:stop]):
+                target, source = _slice(to[start:stop]), _slice(by[start:stop])
+                append(
+                    f"    g[{target}] = map(add, g[{target}], map(mul, v[{source}], repeat(grad)))"
+                )
+                for p in to[start:stop]:
+                    started[p] = True
+
+        def chain_backward(i: int, node: Value) -> None:
+            """The backward of chain i: its line's node and the nodes folded into it."""
+            append(f"    grad = g[{gradient_slot[i]}]")
+            members: list[Value] = []  # from the line down: the engine's order
+            products: list[Value] = []
+            while True:
+                members.append(node)
+                left, right = node.parents
+                if folded[slot[right]]:
+                    members.append(right)
+                    products.append(right)
+                if not folded[slot[left]]:
+                    break
+                node = left
+            # The gradients receiving a contribution (w · w gives w two, one after the other).
+            receivers = []
+            for member in members:
+                pair = {slot[member.parents[0]], slot[member.parents[1]]}
+                receivers += [p for p in pair if needs_grad[p] and gradient_slot[p] == p]
+            if len(set(receivers)) < len(receivers):  # one receives two: the engine's order
+                for member in members:
+                    emit(slot[member], member, "grad")
+                return
+            # Each receives one contribution: in any order, the same bits.
+            for member in members:
+                if member.op == "+":  # the bias, the terms that are not products
+                    emit(slot[member], member, "grad")
+            products.reverse()  # w₁·x₁ first: the slots ascend
+            weights = [slot[product.parents[0]] for product in products]
+            inputs = [slot[product.parents[1]] for product in products]
+            for start, stop in _runs(weights, inputs):
+                add_products(weights, inputs, start, stop)  # ∂(w·x)/∂w = x
+                add_products(inputs, weights, start, stop)  # ∂(w·x)/∂x = w
+
+        chain, broken = self.chain, self.broken
+        for i in reversed(range(len(order))):
+            node = order[i]
+            if not node.parents or not needs_grad[i]:
+                continue
+            line = chain[i]
+            if line < 0 or line in broken:
+                emit(i, node, f"g[{gradient_slot[i]}]")
+            elif line == i:  # a chain's line: the backward of the whole chain, from here
+                left, right = node.parents
+                if folded[slot[left]] or folded[slot[right]]:
+                    chain_backward(i, node)
+                else:  # a single addition
+                    emit(i, node, f"g[{gradient_slot[i]}]")
+            # else: folded into a chain whose line has done its backward
             if len(lines) >= 100:
                 add(lines)
                 lines.clear()
@@ -550,6 +659,40 @@ def _passing_through(op: str, parent_count: int) -> Sequence[int]:
     if pairs is not None and parent_count == 2 * pairs + 1:
         return (parent_count - 1,)
     return ()
+
+
+_SLICE_RUN = 8  # products of a chain whose gradients go in one slice statement, at least
+
+
+def _runs(first: list[int], second: list[int]) -> list[tuple[int, int]]:
+    """``range(len(first))`` cut into stretches ``(start, stop)`` where both lists of slots
+    ascend by a constant step (each stretch as long as it can be, from the left)."""
+    runs = []
+    start = 0
+    size = len(first)
+    while start < size:
+        stop = start + 1
+        if stop < size:
+            step_first = first[stop] - first[start]
+            step_second = second[stop] - second[start]
+            if step_first > 0 and step_second > 0:
+                while (
+                    stop + 1 < size
+                    and first[stop + 1] - first[stop] == step_first
+                    and second[stop + 1] - second[stop] == step_second
+                ):
+                    stop += 1
+                stop += 1
+        runs.append((start, stop))
+        start = stop
+    return runs
+
+
+def _slice(slots: list[int]) -> str:
+    """Evenly ascending slots as a slice: ``3:19``, ``40:71:2``."""
+    step = slots[1] - slots[0]
+    stop = slots[-1] + 1
+    return f"{slots[0]}:{stop}" if step == 1 else f"{slots[0]}:{stop}:{step}"
 
 
 def _slots_source(slots: list[int]) -> str:
