@@ -40,6 +40,7 @@ Only the scalar ``Value`` engine can be captured for now; Tensors are not.
 from __future__ import annotations
 
 import math
+import zlib
 from collections.abc import Callable, Sequence
 from itertools import pairwise, repeat
 from numbers import Real
@@ -135,12 +136,18 @@ class CapturedStep:
         expected = _engine_result(loss, self.parameters)
         plan = _Plan(loss, self.parameters, input_values)
         self.node_count = len(plan.order)
-        self._sources = plan.source()
+        sources = plan.source()
         self._constants = tuple(plan.constants)
         del plan, loss, input_values  # the traced graph: not needed to compile the replay
         namespace = dict(_NAMESPACE)
-        for source in self._sources:
+        # Each part's source is kept compressed once compiled: it is only read to be shown
+        # (.source), and as text it would take a quarter of the memory the replay needs.
+        self._sources: list[bytes] = []
+        for k, source in enumerate(sources):
             exec(compile(source, "<captured step>", "exec"), namespace)
+            self._sources.append(zlib.compress(source.encode(), 1))
+            sources[k] = ""
+        del source, sources
         self._replay: Callable[[list[float], tuple[Value, ...], tuple[float, ...]], float]
         self._replay = namespace["replay"]
         _verify(self, expected, numbers)
@@ -148,7 +155,7 @@ class CapturedStep:
     @property
     def source(self) -> str:
         """The generated Python source of the replay (for reading and teaching)."""
-        return "\n".join(self._sources)
+        return "\n".join(zlib.decompress(source).decode() for source in self._sources)
 
     def _trace(self, numbers: list[float]) -> tuple[Value, list[Value]]:
         """Run the step on Values made from ``numbers``; return the loss and those Values."""
