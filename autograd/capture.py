@@ -652,7 +652,7 @@ class _Plan:
 
 
 _LINKS_PER_LINE = 50  # additions folded into one line at most (Python's compiler recurses)
-_PART_CHARACTERS = 20_000  # source characters per compiled part (about 600 lines)
+_PART_CHARACTERS = 10_000  # source characters per compiled part (about 300 lines)
 
 
 def _passing_through(op: str, parent_count: int) -> Sequence[int]:
