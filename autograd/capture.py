@@ -12,12 +12,19 @@ once::
     g[3] += g[7]                 # backward: ∂L/∂parent += ∂node/∂parent · ∂L/∂node
     g[5] += g[7]
 
+A sum of products used nowhere else, such as a neuron ``b + w₁·x₁ + w₂·x₂ + …`` written with
+``+`` and ``*``, is one line; its gradients, where the weights' and inputs' slots are evenly
+spaced, one statement over slices (``∂L/∂wₖ += xₖ · ∂L/∂z`` for every k at once)::
+
+    v[36] = v[0] + v[1] * v[2] + v[5] * v[6] + v[9] * v[10]
+    g[1:10:4] = map(add, g[1:10:4], map(mul, v[2:11:4], repeat(grad)))
+
 Calling the captured step with new input numbers runs that code: the loss and every
 parameter's ``.grad`` come out **bit for bit** equal to the uncompiled step's, because the
 replay calls the same functions the engine calls (the op table's forwards and derivatives,
 :mod:`autograd.numerics`, ``sum(map(mul, ...))`` for a neuron's weighted sum) on the same
-numbers in the same order (forward in topological order; backward in the reverse order,
-parents in order, as :meth:`Value.backward`).
+numbers in the same order (forward in topological order; backward giving each gradient the
+same contributions in the same order as :meth:`Value.backward`).
 
 What a trace records, and therefore its limits (as ``torch.jit.trace`` and ``jax.jit``):
 
