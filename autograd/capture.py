@@ -669,10 +669,11 @@ def _passing_through(op: str, parent_count: int) -> Sequence[int]:
     constant_locals = _CONSTANT_LOCALS.get(op, ())
     if len(constant_locals) == parent_count:  # +, -, neg: from the table's derivatives
         return [k for k, local in enumerate(constant_locals) if local == 1.0]
-    pairs = _weighted_sum_pairs(op, parent_count)
-    if pairs is not None and parent_count == 2 * pairs + 1:
-        return (parent_count - 1,)
-    return ()
+    if op.startswith("weighted_sum"):
+        pairs = _weighted_sum_pairs(op, parent_count)
+        if pairs is not None and parent_count == 2 * pairs + 1:
+            return (parent_count - 1,)
+    return ()  # products, the op table's functions, powers, quotients
 
 
 _SLICE_RUN = 8  # products of a chain whose gradients go in one slice statement, at least
