@@ -55,6 +55,7 @@ from operator import add, mul
 from typing import Any
 
 from autograd import numerics, ops
+from autograd.gc_control import gc_paused
 from autograd.grad_mode import is_grad_enabled
 from autograd.graph import topological_order
 from autograd.value import Value, _ieee_derivative
@@ -138,8 +139,15 @@ class CapturedStep:
         self.parameters: tuple[Value, ...] = tuple(unique.values())
         numbers: list[float] = []
         self._shape = _flatten(example_inputs, numbers, "example_inputs")
+        # Tracing and planning keep a whole graph alive and make many objects, none in a
+        # cycle: the collector would walk them again and again for nothing (see gc_paused).
+        with gc_paused():
+            self._compile(numbers)
+
+    def _compile(self, numbers: list[float]) -> None:
+        """Trace the step on ``numbers``, generate and compile the replay, verify it."""
         loss, input_values = self._trace(numbers)
-        self._signature = _signature(loss, self.parameters, input_values) if check else None
+        self._signature = _signature(loss, self.parameters, input_values) if self._check else None
         expected = _engine_result(loss, self.parameters)
         plan = _Plan(loss, self.parameters, input_values)
         self.node_count = len(plan.order)
