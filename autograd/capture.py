@@ -12,12 +12,19 @@ once::
     g[3] += g[7]                 # backward: ∂L/∂parent += ∂node/∂parent · ∂L/∂node
     g[5] += g[7]
 
+A sum of products used nowhere else, such as a neuron ``b + w₁·x₁ + w₂·x₂ + …`` written with
+``+`` and ``*``, is one line; its gradients, where the weights' and inputs' slots are evenly
+spaced, one statement over slices (``∂L/∂wₖ += xₖ · ∂L/∂z`` for every k at once)::
+
+    v[36] = v[0] + v[1] * v[2] + v[5] * v[6] + v[9] * v[10]
+    g[1:10:4] = map(add, g[1:10:4], map(mul, v[2:11:4], repeat(grad)))
+
 Calling the captured step with new input numbers runs that code: the loss and every
 parameter's ``.grad`` come out **bit for bit** equal to the uncompiled step's, because the
 replay calls the same functions the engine calls (the op table's forwards and derivatives,
 :mod:`autograd.numerics`, ``sum(map(mul, ...))`` for a neuron's weighted sum) on the same
-numbers in the same order (forward in topological order; backward in the reverse order,
-parents in order, as :meth:`Value.backward`).
+numbers in the same order (forward in topological order; backward giving each gradient the
+same contributions in the same order as :meth:`Value.backward`).
 
 What a trace records, and therefore its limits (as ``torch.jit.trace`` and ``jax.jit``):
 
@@ -43,12 +50,15 @@ step takes its input arrays as separate arguments (``step(x, labels)``, replayed
 from __future__ import annotations
 
 import math
+import zlib
 from collections.abc import Callable, Sequence
+from itertools import pairwise, repeat
 from numbers import Real
-from operator import mul
+from operator import add, mul
 from typing import TYPE_CHECKING, Any
 
 from autograd import numerics, ops
+from autograd.gc_control import gc_paused
 from autograd.grad_mode import is_grad_enabled
 from autograd.graph import topological_order
 from autograd.tensor import Tensor
@@ -146,17 +156,30 @@ class CapturedStep:
         self.parameters: tuple[Value, ...] = tuple(unique.values())
         numbers: list[float] = []
         self._shape = _flatten(example_inputs, numbers, "example_inputs")
+        # Tracing and planning keep a whole graph alive and make many objects, none in a
+        # cycle: the collector would walk them again and again for nothing (see gc_paused).
+        with gc_paused():
+            self._compile(numbers)
+
+    def _compile(self, numbers: list[float]) -> None:
+        """Trace the step on ``numbers``, generate and compile the replay, verify it."""
         loss, input_values = self._trace(numbers)
+        self._signature = _signature(loss, self.parameters, input_values) if self._check else None
+        expected = _engine_result(loss, self.parameters)
         plan = _Plan(loss, self.parameters, input_values)
         self.node_count = len(plan.order)
+        sources = plan.source()
         self._constants = tuple(plan.constants)
-        self._signature = plan.signature if check else None
-        expected = _engine_result(loss, self.parameters)
-        self._sources = plan.source()
         del plan, loss, input_values  # the traced graph: not needed to compile the replay
         namespace = dict(_NAMESPACE)
-        for source in self._sources:
+        # Each part's source is kept compressed once compiled: it is only read to be shown
+        # (.source), and as text it would take a quarter of the memory the replay needs.
+        self._sources: list[bytes] = []
+        for k, source in enumerate(sources):
             exec(compile(source, "<captured step>", "exec"), namespace)
+            self._sources.append(zlib.compress(source.encode(), 1))
+            sources[k] = ""
+        del source, sources
         self._replay: Callable[[list[float], tuple[Value, ...], tuple[float, ...]], float]
         self._replay = namespace["replay"]
         _verify(self, expected, numbers)
@@ -164,7 +187,7 @@ class CapturedStep:
     @property
     def source(self) -> str:
         """The generated Python source of the replay (for reading and teaching)."""
-        return "\n".join(self._sources)
+        return "\n".join(zlib.decompress(source).decode() for source in self._sources)
 
     def _trace(self, numbers: list[float]) -> tuple[Value, list[Value]]:
         """Run the step on Values made from ``numbers``; return the loss and those Values."""
@@ -209,7 +232,7 @@ class CapturedStep:
         if traced is None:  # captured without check=True: nothing to compare with
             return
         loss, input_values = self._trace(numbers)
-        signature = _Plan(loss, self.parameters, input_values).signature
+        signature = _signature(loss, self.parameters, input_values)
         if signature != traced:
             raise CaptureError(
                 "captured step: the step builds a different graph on these inputs: "
@@ -263,6 +286,8 @@ _NAMESPACE: dict[str, Any] = {
     "sum": sum,
     "map": map,
     "mul": mul,
+    "add": add,
+    "repeat": repeat,
 }
 for _entry in ops.ELEMENTWISE.values():
     _NAMESPACE[f"forward_{_entry.name}"] = _entry.scalar
@@ -280,42 +305,137 @@ def _literal(x: float) -> str:
 
 
 class _Plan:
-    """The traced graph, flattened: one slot per node, in topological order."""
+    """The traced graph, flattened: one slot per node, in topological order.
+
+    Three economies make the generated code shorter (so quicker to compile and to run),
+    all exact, bit for bit:
+
+    * **Sums written as one line.** A chain of additions ``b + w₁·x₁ + w₂·x₂ + …`` (what
+      ``sum((w * x for ...), b)`` builds), whose partial sums and products are used nowhere
+      else, is one line, ``v[9] = v[2] + v[3] * v[4] + v[5] * v[6]``: Python adds left to
+      right, as the chain did. Those partial sums and products are *folded*: they get no
+      line of their own, and their slots in ``v`` stay unused.
+    * **Shared gradients.** A node used once, by a node whose derivative with respect to it
+      is 1 (a term of a sum), has that node's gradient, bit for bit (``0.0 + 1.0·g`` is
+      ``g``: an intermediate gradient is never -0.0). It reads that gradient where it is
+      instead of copying it: ``gradient_slot[i]`` is where node i's gradient is kept.
+    * **A chain's backward in one place.** The backward of a folded chain runs where its
+      line is, all at once, when that changes the order of no two contributions to the
+      same gradient (checked: ``broken`` holds the chains where it would, which keep the
+      engine's node-by-node order). A run of products whose weights and inputs lie evenly
+      spaced in ``v`` then becomes one statement over slices (``_SLICE_RUN`` or more)::
+
+          g[402:448:3] = map(add, g[402:448:3], map(mul, v[56161:56267:7], repeat(grad)))
+
+      which adds ``xₖ · grad`` to each ``∂L/∂wₖ``, as ``g[w] += v[x] * grad`` would one by
+      one. (A fused ``weighted_sum`` keeps one line per gradient: its code is short already,
+      and lines replay quicker than slices.)
+    """
 
     def __init__(self, loss: Value, parameters: tuple[Value, ...], inputs: list[Value]) -> None:
         self.order: list[Value] = topological_order(loss)
-        self.slot = {id(node): i for i, node in enumerate(self.order)}
-        self.parameter_index = {id(p): k for k, p in enumerate(parameters)}
-        self.input_index = {id(x): j for j, x in enumerate(inputs)}
+        order = self.order
+        # Keyed by the Values themselves (hashed by identity): no id() numbers to allocate.
+        self.slot: dict[Value, int] = {node: i for i, node in enumerate(order)}
+        self.parameter_index: dict[Value, int] = {p: k for k, p in enumerate(parameters)}
+        self.input_index: dict[Value, int] = {x: j for j, x in enumerate(inputs)}
         self.constants: list[float] = []
-        self.signature: list[tuple[Any, ...]] = []
-        self.forward: list[str] = []
-        for i, node in enumerate(self.order):
-            self.forward.append(f"    v[{i}] = {self._forward(node)}")
-        self.needs_grad = self._needs_grad()
+        slot = self.slot
+        size = len(order)
+        uses = [0] * size  # how many times each node is a parent
+        # Which nodes lead to a parameter (the others need no gradient).
+        self.needs_grad = needs = [False] * size
+        for i, node in enumerate(order):
+            parents = node.parents
+            if not parents:
+                needs[i] = node in self.parameter_index
+                continue
+            for parent in parents:
+                p = slot[parent]
+                uses[p] += 1
+                if needs[p]:
+                    needs[i] = True
+        self.folded = folded = [False] * size
+        self.gradient_slot = gradient_slot = list(range(size))
+        links = [0] * size  # a folded partial sum: how many additions below the line's
+        # A chain's backward runs at once, where its line is (see source()), when that moves
+        # no contribution past another one to the same gradient: no node outside the chain,
+        # between its lowest node and its line, uses a parent the chain passes a gradient to.
+        # Checked on neighbours: the nearest use above of each node (as the scan goes down).
+        self.chain = chain = [-1] * size  # the line (chain) whose backward holds node i's
+        lowest: dict[int, int] = {}  # each chain's lowest node so far
+        self.broken: set[int] = set()  # chains whose backward stays node by node
+        suspects: list[tuple[int, int]] = []  # (chain, node below it using the same parent)
+        next_use = [size] * size
+        for i in reversed(range(size)):  # consumers before their parents
+            node = order[i]
+            parents = node.parents
+            op = node.op
+            if op == "+" and len(parents) == 2 and chain[i] < 0:
+                chain[i] = lowest[i] = i  # the line of a chain (perhaps of one addition)
+            mine = chain[i]
+            for parent in parents:
+                q = slot[parent]
+                above = next_use[q]
+                next_use[q] = i
+                if above in (i, size):  # used twice here (w * w), or not used above
+                    continue
+                theirs = chain[above]
+                if theirs == mine:
+                    continue
+                if mine >= 0 and above <= mine:  # a use inside this chain, not of it
+                    self.broken.add(mine)
+                if theirs >= 0:
+                    if i >= lowest[theirs]:  # a use inside that chain, not of it
+                        self.broken.add(theirs)
+                    else:  # below it so far: check again when the chain is complete
+                        suspects.append((theirs, i))
+            if op != "+" or len(parents) != 2:
+                for k in _passing_through(op, len(parents)):
+                    p = slot[parents[k]]
+                    if uses[p] == 1 and parents[k].parents:  # used only here, not a leaf
+                        gradient_slot[p] = gradient_slot[i]
+                continue
+            # a + b: both pass the gradient through; a chain's links and products fold.
+            left, right = parents
+            p = slot[right]
+            if uses[p] == 1 and right.parents:
+                gradient_slot[p] = gradient_slot[i]
+                if right.op == "*" and len(right.parents) == 2:
+                    folded[p] = True
+                    chain[p] = mine
+                    lowest[mine] = min(lowest[mine], p)
+            p = slot[left]
+            if uses[p] == 1 and left.parents:
+                gradient_slot[p] = gradient_slot[i]
+                if left.op == "+" and len(left.parents) == 2 and links[i] < _LINKS_PER_LINE:
+                    folded[p] = True
+                    links[p] = links[i] + 1
+                    chain[p] = mine
+                    lowest[mine] = min(lowest[mine], p)
+        for theirs, i in suspects:
+            if i >= lowest[theirs]:
+                self.broken.add(theirs)
 
     # -- forward
 
-    def _forward(self, node: Value) -> str:
-        parents = [self.slot[id(p)] for p in node.parents]
+    def _forward(self, i: int, node: Value) -> str:
+        """Node i's number, as source (the right-hand side of ``v[i] = ...``)."""
+        slot = self.slot
         op = node.op
         if not node.parents:
-            key = id(node)
-            if key in self.parameter_index:
-                self.signature.append(("parameter", self.parameter_index[key]))
-                return f"P[{self.parameter_index[key]}].data"
-            if key in self.input_index:
-                self.signature.append(("input", self.input_index[key]))
-                return f"X[{self.input_index[key]}]"
-            self.signature.append(("constant", node.data))
+            if node in self.parameter_index:
+                return f"P[{self.parameter_index[node]}].data"
+            if node in self.input_index:
+                return f"X[{self.input_index[node]}]"
             self.constants.append(node.data)
             return f"C[{len(self.constants) - 1}]"
-        names = [f"v[{p}]" for p in parents]
         number = node.constant
         if number is not None:  # an operation with a plain number, written in as a literal
-            self.signature.append(("with a number", op, parents[0], number))
-            return _with_number(op, names[0], _literal(number))
-        self.signature.append((op, *parents))
+            return _with_number(op, f"v[{slot[node.parents[0]]}]", _literal(number))
+        if op == "+" and len(node.parents) == 2:
+            return self._sum_line(node)
+        names = [f"v[{slot[p]}]" for p in node.parents]
         if op in _BINARY and len(names) == 2:
             return f"{names[0]} {_BINARY[op]} {names[1]}"
         if op == "neg" and len(names) == 1:
@@ -332,32 +452,41 @@ class _Plan:
             return f"sequential_sum(({', '.join(names)},))"
         pairs = _weighted_sum_pairs(op, len(names))
         if pairs is not None:
-            weights = ", ".join(names[:pairs])
-            inputs = ", ".join(names[pairs : 2 * pairs])
+            parents = [slot[p] for p in node.parents]
+            weights = _slots_source(parents[:pairs])
+            inputs = _slots_source(parents[pairs : 2 * pairs])
             start = names[2 * pairs] if len(names) > 2 * pairs else "0.0"
-            return f"{start} + sum(map(mul, ({weights},), ({inputs},)))"
+            return f"{start} + sum(map(mul, {weights}, {inputs}))"
         raise CaptureError(
             f"capture: cannot replay op {op!r} with {len(names)} parent(s); the replay knows "
             "Value's operators, the op table's methods, sum_values and weighted_sum of Values "
             "(pass Values, not numbers, to weighted_sum)"
         )
 
-    # -- backward
-
-    def _needs_grad(self) -> list[bool]:
-        """Which nodes lead to a parameter (the others need no gradient)."""
-        needs = [False] * len(self.order)
-        for i, node in enumerate(self.order):
-            if node.parents:
-                needs[i] = any(needs[self.slot[id(p)]] for p in node.parents)
+    def _sum_line(self, node: Value) -> str:
+        """``a + b``, or a whole chain of folded additions ``b + w₁ * x₁ + … + t``."""
+        slot, folded = self.slot, self.folded
+        terms = []
+        while True:
+            left, right = node.parents
+            r = slot[right]
+            if folded[r]:  # a product w * x, used only by this addition
+                w, x = right.parents
+                terms.append(f"v[{slot[w]}] * v[{slot[x]}]")
             else:
-                needs[i] = id(node) in self.parameter_index
-        return needs
+                terms.append(f"v[{r}]")
+            if not folded[slot[left]]:
+                break
+            node = left  # the partial sum below, folded into this line
+        terms.append(f"v[{slot[left]}]")
+        return " + ".join(reversed(terms))
+
+    # -- backward
 
     def _locals(self, i: int, node: Value, lines: list[str]) -> list[str]:
         """∂node/∂parent for each parent, as source; helper lines go into ``lines``."""
         op = node.op
-        names = [f"v[{self.slot[id(p)]}]" for p in node.parents]
+        names = [f"v[{self.slot[p]}]" for p in node.parents]
         number = node.constant
         if number is not None:
             return [_number_local(i, op, names[0], _literal(number), lines)]
@@ -385,66 +514,174 @@ class _Plan:
         return names[pairs : 2 * pairs] + names[:pairs] + ["1.0"] * (len(names) - 2 * pairs)
 
     def source(self) -> list[str]:
-        """The replay's source, as functions of a few thousand lines each.
+        """The replay's source, as functions of a few hundred lines each.
 
         ``replay(X, P, C)`` makes the lists of numbers ``v`` and gradients ``g`` (one slot
         per node) and calls the parts in turn: forward, then backward, then the gradients
-        out. Parts are compiled one by one: a single function of 200,000 lines would take
+        out. Parts are compiled one by one: a single function of 100,000 lines would take
         hundreds of megabytes to compile.
         """
         # Lines are joined into a part's source as soon as the part is full: the lines of
         # every part at once would double the memory the capture needs.
         sources: list[str] = []
         part: list[str] = []
+        characters = 0
 
         def add(block: list[str]) -> None:
-            nonlocal part
-            if len(part) >= _PART_LINES:
+            nonlocal part, characters
+            if characters >= _PART_CHARACTERS:
                 sources.append(_part_source(len(sources), part))
                 part = []
+                characters = 0
             part += block
+            characters += sum(map(len, block))
 
-        for line in self.forward:
-            add([line])
-        self.forward = []
-        root = len(self.order) - 1
-        parameters = [
-            i for i, node in enumerate(self.order) if not node.parents and self.needs_grad[i]
-        ]
+        order, folded, needs_grad = self.order, self.folded, self.needs_grad
+        block = []
+        for i, node in enumerate(order):
+            if not folded[i]:
+                block.append(f"    v[{i}] = {self._forward(i, node)}")
+                if len(block) == 100:
+                    add(block)
+                    block = []
+        add(block)
+        root = len(order) - 1
+        parameters = [i for i, node in enumerate(order) if not node.parents and needs_grad[i]]
         # Leaves' gradients accumulate from their current .grad. Every other node's starts
         # at 0, as in Value.backward: its first contribution is written `g = 0.0 + ...`
         # (the same bits: 0.0 + -0.0 is 0.0).
-        started = [False] * len(self.order)
-        lines = []
+        started = [False] * len(order)
+        lines: list[str] = []
         for i in parameters:
-            lines.append(f"    g[{i}] = P[{self.parameter_index[id(self.order[i])]}].grad")
+            lines.append(f"    g[{i}] = P[{self.parameter_index[order[i]]}].grad")
             started[i] = True
-        if self.needs_grad[root]:
+        if needs_grad[root]:
             lines.append(f"    g[{root}] {'+=' if started[root] else '='} 1.0")
             started[root] = True
         add(lines)
-        for i in reversed(range(len(self.order))):
-            node = self.order[i]
-            if not node.parents or not self.needs_grad[i]:
-                continue
-            lines = []
-            local_sources = self._locals(i, node, lines)
-            for parent, local in zip(node.parents, local_sources):
-                p = self.slot[id(parent)]
-                if not self.needs_grad[p]:
-                    continue
-                # 1.0 · g is g, bit for bit
-                contribution = f"g[{i}]" if local == "1.0" else f"{local} * g[{i}]"
-                if started[p]:
-                    lines.append(f"    g[{p}] += {contribution}")
+        lines = []
+        append = lines.append
+        slot, gradient_slot = self.slot, self.gradient_slot
+
+        def contribute(p: int, contribution: str) -> None:
+            """``g[p] += contribution``, or ``g[p] = 0.0 + ...`` for its first."""
+            if started[p]:
+                append(f"    g[{p}] += {contribution}")
+            else:
+                append(f"    g[{p}] = 0.0 + {contribution}")
+                started[p] = True
+
+        def emit(i: int, node: Value, gradient: str) -> None:
+            """Node i's contributions to its parents' gradients, its own being ``gradient``."""
+            parents = node.parents
+            op = node.op
+            if len(parents) == 2 and (op == "*" or op == "+"):  # the commonest: inline
+                a, b = slot[parents[0]], slot[parents[1]]
+                # A parent receives a contribution if it needs a gradient and does not
+                # share this node's (see gradient_slot).
+                to_a = needs_grad[a] and gradient_slot[a] == a
+                to_b = needs_grad[b] and gradient_slot[b] == b
+                if op == "+":  # ∂(a+b)/∂a = ∂(a+b)/∂b = 1, and 1.0 · g is g, bit for bit
+                    if to_a:
+                        contribute(a, gradient)
+                    if to_b:
+                        contribute(b, gradient)
                 else:
-                    lines.append(f"    g[{p}] = 0.0 + {contribution}")
+                    if to_a:
+                        contribute(a, f"v[{b}] * {gradient}")
+                    if to_b:
+                        contribute(b, f"v[{a}] * {gradient}")
+                return
+            helpers: list[str] = []
+            local_sources = self._locals(i, node, helpers)
+            receiving = [
+                (p, local)
+                for p, local in zip(map(slot.__getitem__, parents), local_sources)
+                if needs_grad[p] and gradient_slot[p] == p
+            ]
+            if not receiving:
+                return
+            lines.extend(helpers)
+            if len(receiving) > 2 and gradient != "grad":  # read once, into a local
+                append(f"    grad = {gradient}")
+                gradient = "grad"
+            for p, local in receiving:
+                # 1.0 · g is g, bit for bit
+                contribute(p, gradient if local == "1.0" else f"{local} * {gradient}")
+
+        def add_products(to: list[int], by: list[int], start: int, stop: int) -> None:
+            """``g[to[k]] += v[by[k]] * grad`` for k in range(start, stop), evenly spaced
+            slots: one slice statement when the run is long, else a line each."""
+            if stop - start < _SLICE_RUN:
+                for k in range(start, stop):
+                    p = to[k]
+                    if needs_grad[p] and gradient_slot[p] == p:
+                        contribute(p, f"v[{by[k]}] * grad")
+            elif any(needs_grad[p] for p in to[start:stop]):
+                target, source = _slice(to[start:stop]), _slice(by[start:stop])
+                append(
+                    f"    g[{target}] = map(add, g[{target}], map(mul, v[{source}], repeat(grad)))"
+                )
+                for p in to[start:stop]:
                     started[p] = True
-            add(lines)
-        add([f"    P[{self.parameter_index[id(self.order[i])]}].grad = g[{i}]" for i in parameters])
+
+        def chain_backward(i: int, node: Value) -> None:
+            """The backward of chain i: its line's node and the nodes folded into it."""
+            append(f"    grad = g[{gradient_slot[i]}]")
+            members: list[Value] = []  # from the line down: the engine's order
+            products: list[Value] = []
+            while True:
+                members.append(node)
+                left, right = node.parents
+                if folded[slot[right]]:
+                    members.append(right)
+                    products.append(right)
+                if not folded[slot[left]]:
+                    break
+                node = left
+            # The gradients receiving a contribution (w · w gives w two, one after the other).
+            receivers = []
+            for member in members:
+                pair = {slot[member.parents[0]], slot[member.parents[1]]}
+                receivers += [p for p in pair if needs_grad[p] and gradient_slot[p] == p]
+            if len(set(receivers)) < len(receivers):  # one receives two: the engine's order
+                for member in members:
+                    emit(slot[member], member, "grad")
+                return
+            # Each receives one contribution: in any order, the same bits.
+            for member in members:
+                if member.op == "+":  # the bias, the terms that are not products
+                    emit(slot[member], member, "grad")
+            products.reverse()  # w₁·x₁ first: the slots ascend
+            weights = [slot[product.parents[0]] for product in products]
+            inputs = [slot[product.parents[1]] for product in products]
+            for start, stop in _runs(weights, inputs):
+                add_products(weights, inputs, start, stop)  # ∂(w·x)/∂w = x
+                add_products(inputs, weights, start, stop)  # ∂(w·x)/∂x = w
+
+        chain, broken = self.chain, self.broken
+        for i in reversed(range(len(order))):
+            node = order[i]
+            if not node.parents or not needs_grad[i]:
+                continue
+            line = chain[i]
+            if line < 0 or line in broken:
+                emit(i, node, f"g[{gradient_slot[i]}]")
+            elif line == i:  # a chain's line: the backward of the whole chain, from here
+                left, right = node.parents
+                if folded[slot[left]] or folded[slot[right]]:
+                    chain_backward(i, node)
+                else:  # a single addition
+                    emit(i, node, f"g[{gradient_slot[i]}]")
+            # else: folded into a chain whose line has done its backward
+            if len(lines) >= 100:
+                add(lines)
+                lines.clear()
+        add(lines)
+        add([f"    P[{self.parameter_index[order[i]]}].grad = g[{i}]" for i in parameters])
         sources.append(_part_source(len(sources), part))
         calls = "".join(f"    part{k}(v, g, X, P, C)\n" for k in range(len(sources)))
-        size = len(self.order)
+        size = len(order)
         driver = (
             f"def replay(X, P, C):\n    v = [0.0] * {size}\n    g = [0.0] * {size}\n"
             f"{calls}    return v[{root}]\n"
@@ -482,7 +719,67 @@ def _number_local(i: int, op: str, x: str, c: str, lines: list[str]) -> str:
     return "d1"
 
 
-_PART_LINES = 2000  # lines per compiled part
+_LINKS_PER_LINE = 50  # additions folded into one line at most (Python's compiler recurses)
+_PART_CHARACTERS = 10_000  # source characters per compiled part (about 300 lines)
+
+
+def _passing_through(op: str, parent_count: int) -> Sequence[int]:
+    """The parents whose local derivative is the constant 1: a sum's terms, a bias."""
+    if op == "sum":
+        return range(parent_count)
+    constant_locals = _CONSTANT_LOCALS.get(op, ())
+    if len(constant_locals) == parent_count:  # +, -, neg: from the table's derivatives
+        return [k for k, local in enumerate(constant_locals) if local == 1.0]
+    if op.startswith("weighted_sum"):
+        pairs = _weighted_sum_pairs(op, parent_count)
+        if pairs is not None and parent_count == 2 * pairs + 1:
+            return (parent_count - 1,)
+    return ()  # products, the op table's functions, powers, quotients
+
+
+_SLICE_RUN = 8  # products of a chain whose gradients go in one slice statement, at least
+
+
+def _runs(first: list[int], second: list[int]) -> list[tuple[int, int]]:
+    """``range(len(first))`` cut into stretches ``(start, stop)`` where both lists of slots
+    ascend by a constant step (each stretch as long as it can be, from the left)."""
+    runs = []
+    start = 0
+    size = len(first)
+    while start < size:
+        stop = start + 1
+        if stop < size:
+            step_first = first[stop] - first[start]
+            step_second = second[stop] - second[start]
+            if step_first > 0 and step_second > 0:
+                while (
+                    stop + 1 < size
+                    and first[stop + 1] - first[stop] == step_first
+                    and second[stop + 1] - second[stop] == step_second
+                ):
+                    stop += 1
+                stop += 1
+        runs.append((start, stop))
+        start = stop
+    return runs
+
+
+def _slice(slots: list[int]) -> str:
+    """Evenly ascending slots as a slice: ``3:19``, ``40:71:2``."""
+    step = slots[1] - slots[0]
+    stop = slots[-1] + 1
+    return f"{slots[0]}:{stop}" if step == 1 else f"{slots[0]}:{stop}:{step}"
+
+
+def _slots_source(slots: list[int]) -> str:
+    """The numbers of ``slots`` as source: a slice of ``v`` when they are evenly spaced
+    (``v[3:19]``, ``v[40:71:2]``), else a tuple ``(v[3], v[8], ...)``."""
+    if len(slots) >= 2:
+        step = slots[1] - slots[0]
+        if step > 0 and all(b - a == step for a, b in pairwise(slots)):
+            stop = slots[-1] + 1
+            return f"v[{slots[0]}:{stop}]" if step == 1 else f"v[{slots[0]}:{stop}:{step}]"
+    return f"({', '.join(f'v[{s}]' for s in slots)},)"
 
 
 def _part_source(k: int, lines: list[str]) -> str:
@@ -592,6 +889,31 @@ def _describe(shape: Structure) -> str:
         inner = _describe(shape[0])
         return f"{len(shape)} items of {inner}" if inner != "a number" else f"{len(shape)} numbers"
     return f"a list of {len(shape)} items (of differing structure)"
+
+
+def _signature(
+    loss: Value, parameters: tuple[Value, ...], inputs: list[Value]
+) -> list[tuple[Any, ...]]:
+    """The graph's structure, node by node in topological order: each leaf's role
+    (parameter k, input j, or a constant and its number), each other node's op and the
+    positions of its parents."""
+    order = topological_order(loss)
+    position = {node: i for i, node in enumerate(order)}
+    parameter_index = {p: k for k, p in enumerate(parameters)}
+    input_index = {x: j for j, x in enumerate(inputs)}
+    signature: list[tuple[Any, ...]] = []
+    for node in order:
+        if node.parents and node.constant is not None:  # an operation with a plain number
+            signature.append(("with a number", node.op, position[node.parents[0]], node.constant))
+        elif node.parents:
+            signature.append((node.op, *[position[p] for p in node.parents]))
+        elif node in parameter_index:
+            signature.append(("parameter", parameter_index[node]))
+        elif node in input_index:
+            signature.append(("input", input_index[node]))
+        else:
+            signature.append(("constant", node.data))
+    return signature
 
 
 def _first_difference(traced: list[tuple[Any, ...]], now: list[tuple[Any, ...]]) -> str:

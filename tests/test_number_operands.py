@@ -181,3 +181,11 @@ def test_another_thread_inside_no_grad_leaves_this_one_recording():
         leave.set()
         thread.join(10)
     assert made[0].parents == ()
+
+
+def test_a_number_operation_made_in_no_grad_is_a_constant_to_capture_and_to_check():
+    w = Value(0.5)
+    with no_grad():
+        frozen = w * 3.0  # no parents: a constant 1.5 for the step below
+    replay = capture(lambda x: w * x + frozen, [w], 2.0, check=True)
+    assert replay(4.0) == 0.5 * 4.0 + 1.5
