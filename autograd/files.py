@@ -11,11 +11,14 @@ import contextlib
 import errno
 import os
 import secrets
+import signal
 import stat
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-__all__ = ["NotARegularFileError", "open_regular_file", "write_atomically"]
+__all__ = ["NotARegularFileError", "ctrl_c_deferred", "open_regular_file", "write_atomically"]
 
 
 class NotARegularFileError(OSError):
@@ -25,6 +28,31 @@ class NotARegularFileError(OSError):
     It is an ``OSError``, like every other "cannot write there" error, so code that already
     handles an unwritable path handles this one too.
     """
+
+
+@contextlib.contextmanager
+def ctrl_c_deferred() -> Iterator[None]:
+    """Hold a Ctrl-C (SIGINT) back until the block has finished, then let it act as usual.
+
+    For short work that must not stop halfway, such as serializing a checkpoint: a
+    ``KeyboardInterrupt`` raised inside ``zipfile`` leaves a half-written archive object that
+    complains with a traceback when it is collected. Here the block completes, and the
+    interrupt is raised again right after it (``KeyboardInterrupt``, or whatever the
+    program's own SIGINT handler does). Signals reach only the main thread: in another thread,
+    or where SIGINT's handler was not installed from Python, the block simply runs.
+    """
+    previous = signal.getsignal(signal.SIGINT)
+    if threading.current_thread() is not threading.main_thread() or previous is None:
+        yield
+        return
+    received: list[int] = []
+    signal.signal(signal.SIGINT, lambda number, frame: received.append(number))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if received:
+            signal.raise_signal(signal.SIGINT)  # now handled as the program had it
 
 
 def open_regular_file(path: str | os.PathLike[str], *, who: str) -> BinaryIO:

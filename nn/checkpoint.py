@@ -28,7 +28,12 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from autograd.files import NotARegularFileError, open_regular_file, write_atomically
+from autograd.files import (
+    NotARegularFileError,
+    ctrl_c_deferred,
+    open_regular_file,
+    write_atomically,
+)
 from nn.module import Module, check_keys, validated_state
 
 _T = TypeVar("_T")
@@ -70,9 +75,12 @@ def save(model: Module, path: str | os.PathLike, optimizer: Any = None, **metada
 
 
 def _write_atomically(path: Path, arrays: dict[str, np.ndarray]) -> None:
-    buffer = io.BytesIO()
-    np.savez(buffer, **arrays)
-    write_atomically(path, buffer.getvalue())
+    # A Ctrl-C lands once the file is written: stopping np.savez halfway would leave a
+    # half-made zip archive behind, which prints a traceback when Python collects it.
+    with ctrl_c_deferred():
+        buffer = io.BytesIO()
+        np.savez(buffer, **arrays)
+        write_atomically(path, buffer.getvalue())
 
 
 def load(model: Module, path: str | os.PathLike, optimizer: Any = None) -> dict[str, Any]:
