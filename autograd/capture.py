@@ -145,15 +145,7 @@ class CapturedStep:
     ) -> None:
         self._step = step
         self._check = check
-        unique: dict[int, Value] = {}
-        for p in parameters:
-            if not isinstance(p, Value):
-                raise TypeError(
-                    f"capture: parameters must be Values, got {type(p).__name__}; "
-                    "pass model.parameters()"
-                )
-            unique.setdefault(id(p), p)
-        self.parameters: tuple[Value, ...] = tuple(unique.values())
+        self.parameters: tuple[Value, ...] = each_once(parameters, Value, "capture")
         numbers: list[float] = []
         self._shape = _flatten(example_inputs, numbers, "example_inputs")
         # Tracing and planning keep a whole graph alive and make many objects, none in a
@@ -236,10 +228,24 @@ class CapturedStep:
         if signature != traced:
             raise CaptureError(
                 "captured step: the step builds a different graph on these inputs: "
-                f"{_first_difference(traced, signature)}. Python control flow "
+                f"{first_difference(traced, signature)}. Python control flow "
                 "that depends on the data (if x.data > 0: ...) cannot be captured; write "
                 "it with operations (relu, abs) or capture each branch separately"
             )
+
+
+def each_once(parameters: Sequence[Any], kind: type, who: str) -> tuple[Any, ...]:
+    """The parameters, each once, in the order given; each must be a ``kind`` (Value or
+    Tensor), or a TypeError names what it is."""
+    unique: dict[int, Any] = {}
+    for p in parameters:
+        if not isinstance(p, kind):
+            raise TypeError(
+                f"{who}: parameters must be {kind.__name__}s, got {type(p).__name__}; "
+                "pass model.parameters()"
+            )
+        unique.setdefault(id(p), p)
+    return tuple(unique.values())
 
 
 # ------------------------------------------------------------------ the plan
@@ -916,11 +922,17 @@ def _signature(
     return signature
 
 
-def _first_difference(traced: list[tuple[Any, ...]], now: list[tuple[Any, ...]]) -> str:
-    """Where two graph signatures first differ, in words."""
+def first_difference(
+    traced: list[tuple[Any, ...]],
+    now: list[tuple[Any, ...]],
+    words: Callable[[tuple[Any, ...]], str] | None = None,
+) -> str:
+    """Where two graph signatures first differ, in words (``words`` says what one entry is;
+    by default, an entry of a Value graph's signature)."""
+    words = words or _node_words
     for i, (a, b) in enumerate(zip(traced, now)):
         if a != b:
-            return f"node {i} was {_node_words(a)} when traced, is now {_node_words(b)}"
+            return f"node {i} was {words(a)} when traced, is now {words(b)}"
     return f"the traced graph has {len(traced)} nodes, the new one {len(now)}"
 
 

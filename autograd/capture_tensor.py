@@ -68,7 +68,7 @@ from typing import Any
 import numpy as np
 
 from autograd import ops
-from autograd.capture import CaptureError
+from autograd.capture import CaptureError, each_once, first_difference
 from autograd.grad_mode import is_grad_enabled
 from autograd.graph import topological_order
 from autograd.tensor import (
@@ -164,15 +164,7 @@ class CapturedTensorStep:
         self._step = step
         self._check = check
         self._retrace = retrace
-        unique: dict[int, Tensor] = {}
-        for p in parameters:
-            if not isinstance(p, Tensor):
-                raise TypeError(
-                    f"capture_tensor: parameters must be Tensors, got {type(p).__name__}; "
-                    "pass model.parameters()"
-                )
-            unique.setdefault(id(p), p)
-        self.parameters: tuple[Tensor, ...] = tuple(unique.values())
+        self.parameters: tuple[Tensor, ...] = each_once(parameters, Tensor, "capture_tensor")
         inputs = _input_arrays(example_inputs, "example_inputs")
         self._plans: dict[tuple, _Plan] = {}
         plan = self._capture(inputs)
@@ -259,9 +251,10 @@ class CapturedTensorStep:
         now = _Plan(loss, self.parameters, inputs).structure()
         traced = plan.structure()
         if now != traced:
+            where = first_difference(traced, now, _node_words)
             raise CaptureError(
                 "captured step: the step builds a different graph on these inputs: "
-                f"{_first_difference(traced, now)}. Python control flow that depends on "
+                f"{where}. Python control flow that depends on "
                 "the data (if x.sum() > 0: ...) cannot be captured: write it with "
                 "operations (relu, a mask as an input) or capture each branch separately"
             )
@@ -627,14 +620,6 @@ def _signature(inputs: tuple[Any, ...]) -> tuple:
 
 def _describe(signature: tuple) -> str:
     return ", ".join(f"{dtype} {shape}" for shape, dtype in signature) or "no inputs"
-
-
-def _first_difference(traced: list[tuple[Any, ...]], now: list[tuple[Any, ...]]) -> str:
-    """Where two graph structures first differ, in words."""
-    for i, (a, b) in enumerate(zip(traced, now)):
-        if a != b:
-            return f"node {i} was {_node_words(a)} when traced, is now {_node_words(b)}"
-    return f"the traced graph has {len(traced)} nodes, the new one {len(now)}"
 
 
 def _node_words(entry: tuple[Any, ...]) -> str:

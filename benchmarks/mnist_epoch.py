@@ -56,6 +56,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -147,9 +148,9 @@ class Batches:
 # --------------------------------------------------------------------------------- the peers
 
 
-def make_ours(workload: Workload, state: dict[str, np.ndarray]) -> tuple[Step, Predict]:
-    """chaingrad: nn.Sequential of fused Linear layers, fused losses, nn.optim."""
-    import autograd
+def _our_network(workload: Workload, state: dict[str, np.ndarray]) -> tuple[Any, Any, Any]:
+    """chaingrad's network for ``workload`` with the weights ``state``, its optimizer and
+    its loss function."""
     import nn
 
     output = "sigmoid" if workload.loss == "mse" else None
@@ -161,6 +162,14 @@ def make_ours(workload: Workload, state: dict[str, np.ndarray]) -> tuple[Step, P
     else:
         optimizer = nn.optim.Adam(params, lr=workload.lr)
     loss_fn = nn.cross_entropy if workload.loss == "ce" else nn.quadratic_cost
+    return model, optimizer, loss_fn
+
+
+def make_ours(workload: Workload, state: dict[str, np.ndarray]) -> tuple[Step, Predict]:
+    """chaingrad: nn.Sequential of fused Linear layers, fused losses, nn.optim."""
+    import autograd
+
+    model, optimizer, loss_fn = _our_network(workload, state)
 
     def step(x: np.ndarray, labels: np.ndarray) -> float:
         loss = loss_fn(model(autograd.Tensor(x)), labels)
@@ -182,18 +191,9 @@ def make_ours_compiled(workload: Workload, state: dict[str, np.ndarray]) -> tupl
     The step returned has a ``compile_seconds`` attribute: how long the capture took.
     """
     import autograd
-    import nn
     from autograd.capture_tensor import capture_tensor
 
-    output = "sigmoid" if workload.loss == "mse" else None
-    model = nn.feedforward(workload.sizes[0], workload.sizes[1:], workload.activation, output)
-    model.load_state_dict(state)
-    params = model.parameters()
-    if workload.optimizer == "sgd":
-        optimizer = nn.optim.SGD(params, lr=workload.lr, momentum=workload.momentum)
-    else:
-        optimizer = nn.optim.Adam(params, lr=workload.lr)
-    loss_fn = nn.cross_entropy if workload.loss == "ce" else nn.quadratic_cost
+    model, optimizer, loss_fn = _our_network(workload, state)
 
     def loss_of(x: np.ndarray, labels: np.ndarray) -> autograd.Tensor:
         return loss_fn(model(x), labels)
@@ -201,7 +201,7 @@ def make_ours_compiled(workload: Workload, state: dict[str, np.ndarray]) -> tupl
     x0 = np.zeros((workload.batch_size, workload.sizes[0]), dtype=np.float32)
     labels0 = np.zeros(workload.batch_size, dtype=np.int64)
     start = time.perf_counter()
-    replay = capture_tensor(loss_of, params, (x0, labels0))
+    replay = capture_tensor(loss_of, model.parameters(), (x0, labels0))
     compile_seconds = time.perf_counter() - start
 
     def step(x: np.ndarray, labels: np.ndarray) -> float:

@@ -10,18 +10,10 @@ import random
 import re
 from itertools import pairwise
 
+from test_capture_replay import as_values, bits
+
 import nn
 from autograd import Value, capture, sum_values
-
-
-def bits(x: float) -> str:
-    return x.hex()
-
-
-def as_values(structure):
-    if isinstance(structure, list):
-        return [as_values(item) for item in structure]
-    return Value(structure)
 
 
 def assert_replays_as_backward(step, parameters, new_inputs, steps: int = 3) -> None:
