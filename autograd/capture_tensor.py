@@ -38,7 +38,8 @@ What a trace records, and therefore its limits (as ``torch.jit.trace`` and ``jax
   graph.
 * **Shapes.** Each call compares the inputs' shapes and dtypes (a cheap signature) with the
   traced ones. A new signature (the epoch's last, smaller batch) is traced once more and
-  cached next to the first; with ``retrace=False`` it is refused instead.
+  cached next to the first (at most ``MAX_TRACES`` of them, the oldest dropped first); with
+  ``retrace=False`` it is refused instead.
 * **Python control flow that depends on data is not captured**: ``if x.sum() > 0:`` took
   one branch during the trace, and the replay always follows that branch, whatever the new
   numbers. Branches *inside* operations (``relu``) are fine: they are recomputed.
@@ -90,7 +91,10 @@ from autograd.tensor_fused import (
     squared_error_forward,
 )
 
-__all__ = ["REPLAYABLE_OPS", "CapturedTensorStep", "capture_tensor"]
+__all__ = ["MAX_TRACES", "REPLAYABLE_OPS", "CapturedTensorStep", "capture_tensor"]
+
+MAX_TRACES = 8
+"""Graphs a captured step keeps at most, one per input signature (shapes and dtypes)."""
 
 Step = Callable[..., Tensor]
 
@@ -223,10 +227,15 @@ class CapturedTensorStep:
         return loss
 
     def _capture(self, inputs: tuple[np.ndarray, ...]) -> _Plan:
-        """Trace, plan, check the plan against the engine; cache it under its signature."""
+        """Trace, plan, check the plan against the engine; cache it under its signature.
+
+        At most :data:`MAX_TRACES` graphs are kept (each holds a step's arrays): a new
+        signature beyond that drops the one traced first."""
         loss = self._trace(inputs)
         plan = _Plan(loss, self.parameters, inputs)
         _verify(plan, loss, self.parameters, inputs)
+        while len(self._plans) >= MAX_TRACES:
+            del self._plans[next(iter(self._plans))]
         self._plans[_signature(inputs)] = plan
         return plan
 

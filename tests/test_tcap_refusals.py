@@ -7,7 +7,7 @@ import pytest
 
 import nn
 from autograd import CaptureError, Tensor, no_grad
-from autograd.capture_tensor import capture_tensor
+from autograd.capture_tensor import MAX_TRACES, capture_tensor
 
 SIZES = (12, 6, 4)
 
@@ -165,3 +165,19 @@ def test_a_replay_that_does_not_reproduce_the_engine_is_refused_at_capture(monke
     step = lambda x, labels: nn.cross_entropy(model(x).tanh(), labels)  # noqa: E731
     with pytest.raises(CaptureError, match=r"replay does not reproduce .* bit for bit"):
         capture_tensor(step, model.parameters(), (x, labels))
+
+
+def test_at_most_max_traces_graphs_are_kept_and_every_batch_size_still_replays():
+    model = nn.feedforward(4, [3, 2], "sigmoid", rng=0)
+
+    def step(x, labels):
+        return nn.cross_entropy(model(x), labels)
+
+    rng = np.random.default_rng(0)
+    replay = capture_tensor(step, model.parameters(), (np.ones((1, 4)), np.zeros(1, int)))
+    for size in [*range(2, MAX_TRACES + 4), 1]:
+        x = rng.random((size, 4)).astype(np.float32)
+        labels = rng.integers(0, 2, size)
+        assert replay(x, labels) == float(step(x, labels).data)
+        assert replay.traces <= MAX_TRACES
+    assert replay.traces == MAX_TRACES
