@@ -55,8 +55,9 @@ class Value:
         op: the name of the operation that made this Value ("" for a leaf). An operation
             with a plain number says where the number stood: "+c" (x + c), "c-" (c - x),
             "*c", "/c", "c/", "c**"...; a constant power is "**2".
-        constant: that plain number (the 1 of ``x + 1``), or None. A number in a formula
-            is not a node: it has no gradient to receive.
+        constant: that plain number (the 1 of ``x + 1``), or None (also for a constant
+            power, whose exponent is written in its op). A number in a formula is not a
+            node: it has no gradient to receive.
         label: an optional name, used when the graph is drawn.
 
     **Changing data.** The local derivatives are numbers computed in the forward pass, so
@@ -169,7 +170,8 @@ class Value:
 
     @property
     def constant(self) -> float | None:
-        """The plain number of an operation with one (the 1 of ``x + 1``), else None."""
+        """The plain number of an operation with one (the 1 of ``x + 1``), else None; a
+        constant power keeps its exponent in its op instead (``"**2"``)."""
         return getattr(self, "_constant", None)
 
     # ---------------------------------------------------------------- functions
