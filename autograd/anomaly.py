@@ -304,7 +304,7 @@ class _BackwardChecker:
         self.pending.add(parent)
         if not _finite(contribution):
             index = _index_of(parent, node.parents)
-            if getattr(node, "constant", None) is not None and node.op.startswith("c"):
+            if getattr(node, "constant", None) is not None and ops.number_first(node.op):
                 index += 1  # c / x: the Value is the second operand as written
             detail = [f"  upstream ∂L/∂out: {_describe(node.grad)}"]
             if local is not None:
@@ -446,14 +446,11 @@ def _op_name(op: str) -> str:
     """An op as the messages name it: ``'*'``, ``'c/' (c / x, c a number)``, a leaf."""
     if not op:
         return "a leaf"
-    if op.startswith("c") and op[1:] in _OPERATORS:
-        return f"{op!r} (c {op[1:]} x, c a number)"
-    if op.endswith("c") and op[:-1] in _OPERATORS:
-        return f"{op!r} (x {op[:-1]} c, c a number)"
-    return repr(op)
-
-
-_OPERATORS = ("+", "-", "*", "/", "**")
+    operator = ops.NUMBER_OPERATORS.get(op)
+    if operator is None:
+        return repr(op)
+    written = f"c {operator} x" if ops.number_first(op) else f"x {operator} c"
+    return f"{op!r} ({written}, c a number)"
 
 
 def _at(where: Location | None) -> str:

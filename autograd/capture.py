@@ -697,14 +697,15 @@ class _Plan:
 
 def _with_number(op: str, x: str, c: str) -> str:
     """The forward of an operation of a Value (source ``x``) and a plain number ``c``."""
-    if op in ("/c", "c/"):
-        return f"divide({x}, {c})" if op == "/c" else f"divide({c}, {x})"
-    if op == "c**":
-        return f"power({c}, {x})"
-    symbols = {"+c": "+", "c+": "+", "-c": "-", "c-": "-", "*c": "*", "c*": "*"}
-    if op not in symbols:
+    operator = ops.NUMBER_OPERATORS.get(op)
+    if operator is None:
         raise CaptureError(f"capture: cannot replay op {op!r} with a number")
-    return f"{x} {symbols[op]} {c}" if op.endswith("c") else f"{c} {symbols[op]} {x}"
+    a, b = (c, x) if ops.number_first(op) else (x, c)
+    if operator == "/":  # IEEE's result at b = 0, as the engine computes it
+        return f"divide({a}, {b})"
+    if operator == "**":
+        return f"power({a}, {b})"
+    return f"{a} {operator} {b}"
 
 
 def _number_local(i: int, op: str, x: str, c: str, lines: list[str]) -> str:

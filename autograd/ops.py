@@ -35,6 +35,7 @@ __all__ = [
     "ADD_DERIVATIVES",
     "ELEMENTWISE",
     "NEG_DERIVATIVES",
+    "NUMBER_OPERATORS",
     "SUB_DERIVATIVES",
     "Elementwise",
     "cos",
@@ -43,6 +44,7 @@ __all__ = [
     "log",
     "multiply_derivatives",
     "number",
+    "number_first",
     "power",
     "power_base_derivative",
     "power_derivatives",
@@ -319,6 +321,20 @@ SOFTPLUS = _entry(
 # rules itself). The scalar engine's operators use them (``+ - neg`` share the constant
 # tuples; ``*`` writes its ``(b, a)`` inline, for speed, and a test holds it to the function
 # below); derivatives as graphs evaluate them on nodes.
+
+# Operations of a Value and a plain number (``x + 1``, ``2 * x``): the operator each stands
+# for. "c" marks where the number stood: "+c" is x + c, "c-" is c - x (a constant power
+# writes its exponent instead: "**2").
+NUMBER_OPERATORS = {
+    **{"+c": "+", "c+": "+", "-c": "-", "c-": "-", "*c": "*", "c*": "*"},
+    **{"/c": "/", "c/": "/", "c**": "**"},
+}
+
+
+def number_first(op: str) -> bool:
+    """Whether the number of a number operation (see NUMBER_OPERATORS) was written first."""
+    return op.startswith("c")
+
 
 ADD_DERIVATIVES = (1.0, 1.0)  # ∂(a+b)/∂a, ∂(a+b)/∂b
 SUB_DERIVATIVES = (1.0, -1.0)  # ∂(a-b)/∂a, ∂(a-b)/∂b

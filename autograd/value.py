@@ -434,7 +434,7 @@ def _checked_result(
     if number is not None:  # the number too, as a leaf, where it stood: a nan typed in a formula
         node._constant = number
         written = Value(number)
-        operands = (written, *parents) if op.startswith("c") else (*parents, written)
+        operands = (written, *parents) if ops.number_first(op) else (*parents, written)
     check_value(node, operands)
     return node
 

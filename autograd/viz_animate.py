@@ -38,6 +38,7 @@ import numpy as np
 
 from autograd.files import write_atomically
 from autograd.graph import topological_order, watching_backward
+from autograd.ops import number_first
 from autograd.viz_graph import (
     OP_SYMBOLS,
     _array_summary,
@@ -343,7 +344,7 @@ def _names(
         number = getattr(node, "constant", None)
         if number is not None:  # x + 1, 1 − y: the plain number where it was written
             written = _number(number)
-            parts = [written, *parts] if node.op.startswith("c") else [*parts, written]
+            parts = [written, *parts] if number_first(node.op) else [*parts, written]
         symbol = _symbol(node.op)
         if node.op.startswith("**") and len(parts) == 1:
             exponent = node.op[2:]

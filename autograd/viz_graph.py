@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 
 from autograd.graph import topological_order
+from autograd.ops import NUMBER_OPERATORS, number_first
 from autograd.viz_gradient import (
     DARK_FROM,
     GradientScale,
@@ -111,8 +112,9 @@ OP_SYMBOLS = {
 }
 # An operation with a plain number ("+c" is x + c, "c-" is c − x) draws as its operator,
 # with the number in a constant's box beside the Value it meets.
-OP_SYMBOLS.update({"+c": "+", "c+": "+", "-c": "−", "c-": "−", "*c": "×", "c*": "×"})
-OP_SYMBOLS.update({"/c": "÷", "c/": "÷", "c**": "**"})
+OP_SYMBOLS.update(
+    {op: OP_SYMBOLS.get(operator, operator) for op, operator in NUMBER_OPERATORS.items()}
+)
 
 _RANKDIRS = ("LR", "TB", "RL", "BT")
 _TINY_ARRAY = 4  # arrays of at most this many elements are shown in full
@@ -304,7 +306,7 @@ def draw_graph(
             continue
         graph.node(f"op{i}", **_op_node_attributes(node.op, i in on_path))
         number = getattr(node, "constant", None)
-        if number is not None and node.op.startswith("c"):  # c + x: the number comes first
+        if number is not None and number_first(node.op):  # c + x: the number comes first
             _draw_number(graph, i, number, compact, constant_look)
         local_grads = getattr(node, "local_grads", None) if show_local_grads else None
         for k, parent in enumerate(node.parents):
@@ -312,7 +314,7 @@ def draw_graph(
             parent_at = position[id(parent)]
             marked = _PATH_EDGE if parent_at in on_path else {}
             graph.edge(endpoint[parent_at], f"op{i}", **label, **marked)
-        if number is not None and not node.op.startswith("c"):  # x + c
+        if number is not None and not number_first(node.op):  # x + c
             _draw_number(graph, i, number, compact, constant_look)
         if number is not None:
             roles_present.add("constant")
