@@ -83,7 +83,6 @@ class Optimizer:
         self._check_hyperparameters()
         owner = f"{type(self).__name__}.step"
         buffers = self._buffers()
-        per_buffer = list(buffers.values())
         for index, p in enumerate(self.params):
             if isinstance(p, Value):
                 if type(p.data) is float and type(p.grad) is float:
@@ -94,18 +93,6 @@ class Optimizer:
                         f"data={p.data!r:.30}, grad={p.grad!r:.30}; both must be real numbers "
                         "(set them to floats); no parameter was updated"
                     )
-                continue
-            # Every step's case, in a few comparisons: a writable float array, and a
-            # gradient (and buffers) of its shape, as backward and the optimizer made them.
-            data, grad = p.data, p.grad
-            if (
-                type(data) is ndarray
-                and (grad is None or (type(grad) is ndarray and grad.dtype is data.dtype))
-                and data.dtype.kind == "f"
-                and data.flags.writeable
-                and (grad is None or grad.shape == data.shape)
-                and all(np.shape(kept[index]) == data.shape for kept in per_buffer)
-            ):
                 continue
             _check_tensor_parameter(owner, index, p, buffers)
 
@@ -214,6 +201,17 @@ def _checked_parameters(owner: str, params: Iterable[Any]) -> list[Any]:
 def _check_tensor_parameter(owner: str, index: int, p: Any, buffers: dict[str, list]) -> None:
     """Raise if the Tensor parameter ``p`` could not be updated in place (see step)."""
     data, grad = p.data, p.grad
+    # Every step's case, in a few comparisons: a writable float array, and a gradient (and
+    # buffers) of its dtype and shape, as backward and the optimizer made them.
+    if (
+        type(data) is ndarray
+        and (grad is None or (type(grad) is ndarray and grad.dtype is data.dtype))
+        and data.dtype.kind == "f"
+        and data.flags.writeable
+        and (grad is None or grad.shape == data.shape)
+        and all(np.shape(kept[index]) == data.shape for kept in buffers.values())
+    ):
+        return
     where = f"{owner}: parameter {index}"
     if not isinstance(data, np.ndarray) or data.dtype.kind != "f":
         raise TypeError(
