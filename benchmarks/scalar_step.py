@@ -54,6 +54,7 @@ import sys
 import time
 import tracemalloc
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -403,14 +404,20 @@ def step_peak_bytes(trainers: list) -> dict[str, int]:
     return peaks
 
 
+def chain(engine: Any, length: int) -> tuple[Any, Any]:
+    """``x`` and ``y = x + 1 + 1 + ...`` (``length`` additions) on ``engine``'s Value."""
+    x = engine(0.0)
+    y = x
+    for _ in range(length):
+        y = y + 1.0
+    return x, y
+
+
 def time_chain(length: int, repeats: int = 3) -> tuple[float, float]:
     """Seconds to build ``x + 1 + 1 + ...`` (length nodes), and the median of ``repeats``
     backward passes through it (calling backward() again on one graph is allowed)."""
     start = time.perf_counter()
-    x = Value(0.0)
-    y = x
-    for _ in range(length):
-        y = y + 1.0
+    x, y = chain(Value, length)
     built = time.perf_counter() - start
     seconds = []
     for _ in range(repeats):
@@ -425,10 +432,7 @@ def time_chain(length: int, repeats: int = 3) -> tuple[float, float]:
 
 def micrograd_chain_fails(length: int) -> str:
     """Backward through micrograd's ``x + 1 + 1 + ...``; the error it raises, or "ok"."""
-    x = micrograd_engine.Value(0.0)
-    y = x
-    for _ in range(length):
-        y = y + 1.0
+    _, y = chain(micrograd_engine.Value, length)
     try:
         y.backward()
     except RecursionError as error:
@@ -443,10 +447,7 @@ def chain_peak_bytes(length: int) -> tuple[int, int]:
     tracemalloc.start()
     try:
         baseline = tracemalloc.get_traced_memory()[0]
-        x = Value(0.0)
-        y = x
-        for _ in range(length):
-            y = y + 1.0
+        x, y = chain(Value, length)
         graph = tracemalloc.get_traced_memory()[0] - baseline
         tracemalloc.reset_peak()
         before_backward = tracemalloc.get_traced_memory()[0]
