@@ -82,8 +82,10 @@ from autograd.tensor import (
     ndarray,
 )
 from autograd.tensor_fused import (
+    LINEAR_ACTIVATIONS,
     _out_of_range,
     check_labels,
+    linear_activation_forward,
     linear_forward,
     one_hot,
     sigmoid_squared_error_forward,
@@ -369,6 +371,14 @@ def _linear(node: Tensor, labels: Any) -> None:
     node._data = linear_forward(parents[0]._data, parents[1]._data, bias)
 
 
+def _linear_activation(activation: str) -> Callable[[Tensor, Any], None]:
+    def forward(node: Tensor, labels: Any) -> None:
+        _linear(node, labels)
+        node._data, node._saved = linear_activation_forward(node._data, activation)
+
+    return forward
+
+
 def _softmax_cross_entropy(node: Tensor, labels: Any) -> None:
     x = node.parents[0]._data
     if labels is None:
@@ -413,6 +423,8 @@ _FORWARD: dict[str, Callable[[Tensor, Any], None]] = {
 }
 for _entry in ops.ELEMENTWISE.values():
     _FORWARD[_entry.name] = _elementwise_forward(_entry)
+for _op, _activation in LINEAR_ACTIVATIONS.items():
+    _FORWARD[_op] = _linear_activation(_activation)
 
 #: The ops a captured graph may contain (and powers with a number exponent, ``**2``...).
 REPLAYABLE_OPS: tuple[str, ...] = tuple(_FORWARD)

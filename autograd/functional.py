@@ -43,6 +43,7 @@ from autograd.gradcheck import GradcheckError
 from autograd.graph import topological_order
 from autograd.ops import ELEMENTWISE
 from autograd.tensor import Tensor, _check_unchanged
+from autograd.tensor_fused import LINEAR_ACTIVATIONS
 from autograd.value import Value, local_derivatives
 
 __all__ = ["grad", "gradgradcheck", "hessian", "hvp", "jacobian"]
@@ -455,6 +456,7 @@ _RULES_ON_NODES = {
     *("linear", "softmax", "log_softmax", "softmax_cross_entropy", "mse", "squared_error"),
     *("getitem", "scatter", "binary_cross_entropy", "sigmoid_binary_cross_entropy"),
     "sigmoid_squared_error",
+    *LINEAR_ACTIVATIONS,
 }
 
 

@@ -20,39 +20,72 @@ from typing import Any
 import numpy as np
 
 from autograd import ops
-from autograd.tensor import ArrayLike, Tensor, _operand, _quiet, _result, _result_without_graph
+from autograd.tensor import (
+    ArrayLike,
+    Tensor,
+    _ieee,
+    _operand,
+    _quiet,
+    _result,
+    _result_without_graph,
+)
 
 
-def linear(x: ArrayLike, weight: Tensor, bias: Tensor | None = None) -> Tensor:
-    """``x @ weight + bias`` as one node: a fully connected layer.
+def linear(
+    x: ArrayLike, weight: Tensor, bias: Tensor | None = None, activation: str | None = None
+) -> Tensor:
+    """``x @ weight + bias`` as one node: a fully connected layer; with ``activation``, the
+    layer's activation too (``linear(x, w, b, "sigmoid")`` is ``σ(x @ w + b)``).
 
     ``weight`` is shaped (in, out), so each column holds one neuron's weights; ``bias`` is
     (out,). ``x`` is (in,) or (..., in) (a batch), a Tensor or an array. With z = x W + b:
     ∂L/∂x = ∂L/∂z Wᵀ, ∂L/∂W = xᵀ ∂L/∂z, ∂L/∂b = Σ over the batch of ∂L/∂z.
 
+    ``activation`` names an activation of the op table (``"sigmoid"``, ``"relu"``,
+    ``"tanh"``, ``"softplus"``): the node's op is then ``"linear_sigmoid"`` (and so on), its
+    array a = f(z), and its rule first turns ∂L/∂a into ∂L/∂z = ∂L/∂a · f'(z) with the
+    table's derivative, then applies the three formulas above. The numbers, and their
+    gradients, are bit for bit those of ``linear(x, w, b).sigmoid()``, with one node instead
+    of two. ``nn.Sequential`` uses it for a Linear layer followed by its activation.
+
     Raises:
-        TypeError: an operand is not a Tensor or array of numbers.
-        ValueError: ``weight`` is not 2-D, or the shapes do not fit together.
+        TypeError: an operand is not a Tensor or array of numbers, or ``activation`` is
+            not a string.
+        ValueError: ``weight`` is not 2-D, the shapes do not fit together, or
+            ``activation`` is not an activation of the op table.
     """
-    weight = _operand(weight, "linear")
-    x = _operand(x, "linear", weight)
+    rule, op = _linear_backward, "linear"
+    if activation is not None:
+        if not isinstance(activation, str):
+            raise TypeError(
+                f"linear: activation must be the name of an activation (e.g. 'sigmoid') or "
+                f"None, got {type(activation).__name__}"
+            )
+        rule, op = _linear_activation_rule(activation), f"linear_{activation}"
+    weight = _operand(weight, op)
+    x = _operand(x, op, weight)
     x_data, w_data = x._data, weight._data
     if w_data.ndim != 2 or x_data.ndim == 0 or x_data.shape[-1] != w_data.shape[0]:
         raise ValueError(
-            f"linear: x has shape {x_data.shape} and weight {w_data.shape}; weight must be "
+            f"{op}: x has shape {x_data.shape} and weight {w_data.shape}; weight must be "
             "(in, out) and x (in,) or (batch, in) with the same in"
         )
-    if bias is None:
-        return _result(linear_forward(x_data, w_data), (x, weight), _linear_backward, "linear")
-    bias = _operand(bias, "linear", weight)
-    bias_data = bias._data
-    if bias_data.shape != (w_data.shape[1],):
-        raise ValueError(
-            f"linear: bias has shape {bias_data.shape} but weight {w_data.shape} has "
-            f"{w_data.shape[1]} outputs; bias must be ({w_data.shape[1]},)"
-        )
+    parents: tuple[Tensor, ...] = (x, weight)
+    bias_data = None
+    if bias is not None:
+        bias = _operand(bias, op, weight)
+        bias_data = bias._data
+        if bias_data.shape != (w_data.shape[1],):
+            raise ValueError(
+                f"{op}: bias has shape {bias_data.shape} but weight {w_data.shape} has "
+                f"{w_data.shape[1]} outputs; bias must be ({w_data.shape[1]},)"
+            )
+        parents = (x, weight, bias)
     out = linear_forward(x_data, w_data, bias_data)
-    return _result(out, (x, weight, bias), _linear_backward, "linear")
+    if activation is None:
+        return _result(out, parents, rule, op)
+    activated, z = linear_activation_forward(out, activation)
+    return _result(activated, parents, rule, op, z)
 
 
 def linear_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None) -> Any:
@@ -69,6 +102,46 @@ def linear_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = 
     else:
         out = out + bias
     return out
+
+
+def linear_activation_forward(z: np.ndarray, activation: str) -> tuple[np.ndarray, np.ndarray]:
+    """The activation of a fused layer on its pre-activation ``z``: ``(f(z), z)``, computed
+    as the table's Tensor method computes it (``z.sigmoid()``), and ``z`` kept for the rule."""
+    return _ieee(ops.ELEMENTWISE[activation].array, np, z), z
+
+
+#: The fused layers' ops, by the activation they apply: {"linear_sigmoid": "sigmoid", ...}.
+LINEAR_ACTIVATIONS = {
+    f"linear_{name}": name for name, entry in ops.ELEMENTWISE.items() if entry.activation
+}
+
+
+@functools.cache
+def _linear_activation_rule(activation: str) -> Any:
+    """The backward rule of ``linear_<activation>`` (one function per activation, made once).
+
+    On arrays: ∂L/∂z = ∂L/∂a · f'(z, a), the table's derivative as the unfused activation
+    node computes it, then :func:`_linear_backward`'s formulas with ∂L/∂z. Evaluated on
+    nodes (``create_graph``), z is made again as a node from the parents, so that a
+    derivative reading z (softplus' σ(z)) is differentiated through it too.
+    """
+    entry = ops.ELEMENTWISE.get(activation)
+    if entry is None or not entry.activation:
+        choices = ", ".join(repr(name) for name, op in ops.ELEMENTWISE.items() if op.activation)
+        raise ValueError(
+            f"linear: activation={activation!r} is not an activation of the op table; "
+            f"choose one of {choices}, or None for none"
+        )
+    derivative = entry.derivative
+
+    def rule(node: Tensor, grad: Any) -> tuple:
+        z = node._saved
+        if isinstance(grad, Tensor):  # evaluated on nodes: z as a node of x, w and b
+            z = linear(*(parent.data for parent in node.parents))
+        return _linear_backward(node, grad * derivative(z, node._data))
+
+    rule.__name__ = f"_linear_{activation}_backward"
+    return rule
 
 
 def _linear_backward(node: Tensor, grad: np.ndarray) -> tuple:

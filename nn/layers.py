@@ -68,8 +68,11 @@ class Linear(Module):
         self.weight = Tensor(weight.astype(dtype), requires_grad=True)
         self.bias = Tensor(bias.astype(dtype), requires_grad=True)
 
-    def __call__(self, x: Tensor) -> Tensor:
-        """``x @ weight + bias`` as one graph node; ``x`` is a Tensor (or array) (B, in)."""
+    def __call__(self, x: Tensor, activation: str | None = None) -> Tensor:
+        """``x @ weight + bias`` as one graph node; ``x`` is a Tensor (or array) (B, in).
+
+        With ``activation`` (a name of :data:`ACTIVATIONS`), that activation of the result,
+        fused into the same node (see :func:`autograd.linear`)."""
         if not isinstance(x, Tensor):
             x = Tensor(x)
         if x.data.shape[-1:] != (self.in_features,):
@@ -77,7 +80,7 @@ class Linear(Module):
                 f"Linear({self.in_features}, {self.out_features}): input has shape "
                 f"{x.data.shape}, expected (batch, {self.in_features})"
             )
-        return autograd.linear(x, self.weight, self.bias)
+        return autograd.linear(x, self.weight, self.bias, activation)
 
     def __repr__(self) -> str:
         return f"Linear({self.in_features}, {self.out_features}, dtype={self.weight.data.dtype})"
@@ -196,6 +199,19 @@ ACTIVATIONS: dict[str, Callable[[], Module]] = {
 ACTIVATIONS["linear"] = Identity
 
 
+def _fused_activation(module: Module, following: Module) -> str | None:
+    """The activation to fuse into ``module`` when ``module`` then ``following`` may run as
+    one node (a Linear layer, then an Activation layer, as this module defines them); None
+    otherwise (a subclass that changes what either computes is called as it is)."""
+    if (
+        type(module).__call__ is Linear.__call__
+        and isinstance(following, Activation)
+        and type(following).__call__ is Activation.__call__
+    ):
+        return following.function
+    return None
+
+
 class Sequential(Module):
     """Modules applied one after the other: ``Sequential(a, b, c)(x) == c(b(a(x)))``.
 
@@ -215,8 +231,23 @@ class Sequential(Module):
         self._modules = list(modules)
 
     def __call__(self, x: Tensor) -> Tensor:
-        for module in self._modules:
+        """Apply the modules in order. A :class:`Linear` followed by an :class:`Activation`
+        (not the last module) runs as one fused node (``autograd.linear(x, w, b, "relu")``):
+        the same numbers and gradients as the two modules one after the other, with one
+        graph node instead of two. The last activation stays a node of its own, so that a
+        loss can fuse with it (``nn.quadratic_cost`` reads a final sigmoid's input)."""
+        modules = self._modules
+        last = len(modules) - 1
+        k = 0
+        while k <= last:
+            module = modules[k]
+            activation = _fused_activation(module, modules[k + 1]) if k < last - 1 else None
+            if activation is not None:
+                x = module(x, activation=activation)
+                k += 2
+                continue
             x = module(x)
+            k += 1
         return x
 
     def _named_children(self) -> dict[int, Module]:

@@ -209,9 +209,12 @@ def _check_tensor_parameter(owner: str, index: int, p: Any, buffers: dict[str, l
         and data.dtype.kind == "f"
         and data.flags.writeable
         and (grad is None or grad.shape == data.shape)
-        and all(np.shape(kept[index]) == data.shape for kept in buffers.values())
     ):
-        return
+        for kept in buffers.values():  # velocity, moments: arrays of the parameter's shape
+            if kept[index].shape != data.shape:
+                break
+        else:
+            return
     where = f"{owner}: parameter {index}"
     if not isinstance(data, np.ndarray) or data.dtype.kind != "f":
         raise TypeError(
