@@ -11,7 +11,7 @@ batch then only computes arrays:
   :func:`autograd.tensor_fused.linear_forward`) on the parents' arrays, stored in the
   traced node;
 * **backward**, the engine's own reverse sweep over the same nodes, each node's own
-  backward rule (``autograd.tensor._backpropagate``, without ``backward()``'s sort and
+  backward rule (``autograd.tensor._sweep``, without ``backward()``'s sort and
   checks).
 
 No Tensor is made and nothing is sorted per call, and since the kernels and the rules are
@@ -74,11 +74,11 @@ from autograd.grad_mode import is_grad_enabled
 from autograd.graph import topological_order
 from autograd.tensor import (
     Tensor,
-    _backpropagate,
     _log_softmax_forward,
     _mean_forward,
     _power,
     _sum_forward,
+    _sweep,
     ndarray,
 )
 from autograd.tensor_fused import (
@@ -436,6 +436,11 @@ _LABELS_SAVED_AT = {"softmax_cross_entropy": 2}
 # ------------------------------------------------------------------ the plan
 
 
+# IEEE results (inf, nan) without NumPy warnings, as the engine's ops and backward give them:
+# one errstate for a whole replay, forward and backward (a decorator costs half a with).
+_IEEE = np.errstate(divide="ignore", over="ignore", invalid="ignore")
+
+
 class _Plan:
     """One traced graph, ready to replay: the nodes in topological order, each computed
     node with its forward kernel, and where the inputs enter."""
@@ -511,28 +516,28 @@ class _Plan:
         self.seed = np.ones(loss._data.shape, dtype=loss._data.dtype)
         self.seed.flags.writeable = False  # shared by every call: nothing may write into it
 
+    @_IEEE
     def replay(self, inputs: tuple[np.ndarray, ...]) -> float:
         """Forward, then the engine's backward sweep; the loss."""
         for leaf, k in self.input_leaves:
             leaf._data = inputs[k]
-        self._forward(inputs)
-        self.backward()
+        for function, node, source in self.forward:
+            function(node, None if source is None else inputs[source])
+        self._backward_sweep()
         return float(self.loss._data)
 
+    @_IEEE
     def backward(self) -> None:
         """The engine's reverse sweep over the graph, from the loss (as ``loss.backward()``,
         without its sort and its checks)."""
+        self._backward_sweep()
+
+    def _backward_sweep(self) -> None:
         for node in self.computed:
             node.grad = None  # intermediate tensors start again from nothing
         loss = self.loss
         loss.grad = self.seed
-        _backpropagate(self.order, {id(loss)})
-
-    # IEEE results (inf, nan) without NumPy warnings, as the engine's ops give them.
-    @np.errstate(divide="ignore", over="ignore", invalid="ignore")
-    def _forward(self, inputs: tuple[np.ndarray, ...]) -> None:
-        for function, node, source in self.forward:
-            function(node, None if source is None else inputs[source])
+        _sweep(self.order, {id(loss)})
 
     def structure(self) -> list[tuple[Any, ...]]:
         """The graph as comparable entries, one per node (for ``check=True``)."""

@@ -660,17 +660,13 @@ def _log_softmax_forward(data: np.ndarray, axis: int) -> np.ndarray:
 # -------------------------------------------------------------------- the reverse sweep
 
 
-# inf·0 = nan and overflow give IEEE results in the rules, without NumPy warnings. (As a
-# decorator, np.errstate costs half of what a with-statement costs.)
-@np.errstate(divide="ignore", over="ignore", invalid="ignore")
-def _backpropagate(
-    order: list[Tensor], owned: set[int], observer: BackwardObserver | None = None
-) -> None:
+def _sweep(order: list[Tensor], owned: set[int], observer: BackwardObserver | None = None) -> None:
     """The article's weighted sum, from the output back to the inputs.
 
     ``order`` is a topological order whose last node has its gradient; ``owned`` holds the ids
     of the nodes whose ``.grad`` this backward call allocated (only those may be added into in
     place). An ``observer`` (see :func:`autograd.graph.watching_backward`) is told each step.
+    Called inside ``np.errstate`` (as :func:`_backpropagate` does, or graph capture's replay).
     """
     for node in reversed(order):
         parents = node.parents
@@ -703,6 +699,11 @@ def _backpropagate(
                 owned.add(id(parent))
             if observer is not None:
                 observer.passed(node, parent, None, parent_grad)
+
+
+# inf·0 = nan and overflow give IEEE results in the rules, without NumPy warnings. (As a
+# decorator, np.errstate costs half of what a with-statement costs.)
+_backpropagate = np.errstate(divide="ignore", over="ignore", invalid="ignore")(_sweep)
 
 
 def _check_unchanged(node: Tensor) -> None:

@@ -190,9 +190,9 @@ def softmax_cross_entropy_forward(x: np.ndarray, labels: np.ndarray) -> tuple[An
     rows = np.arange(batch)
     # No overflow: shifted ≤ 0, so exp ≤ 1, and total ≥ 1, so its log is finite. (Infinite
     # logits give nan, and NumPy's warning about inf - inf: not worth an errstate per step.)
-    shifted = x - x.max(axis=1, keepdims=True)
+    shifted = x - np.maximum.reduce(x, axis=1, keepdims=True)  # x.max(...), without its wrapper
     exp = np.exp(shifted)
-    total = exp.sum(axis=1, keepdims=True)
+    total = np.add.reduce(exp, axis=1, keepdims=True)
     loss = np.add.reduce(np.log(total[:, 0]) - shifted[rows, labels]) / batch
     exp /= total  # now the softmax probabilities, which the derivative needs
     return loss, (exp, rows, labels)
@@ -294,7 +294,7 @@ def _out_of_range(labels: np.ndarray, classes: int) -> bool:
     if dtype.kind == "u" or classes <= largest_signed:
         # Seen as unsigned, a negative label is larger than any signed value, so larger than
         # classes: one reduction checks both ends.
-        return bool(labels.view(unsigned).max() >= classes)
+        return bool(np.maximum.reduce(labels.view(unsigned), axis=None) >= classes)
     return bool(labels.min() < 0 or labels.max() >= classes)
 
 
