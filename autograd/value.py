@@ -207,18 +207,20 @@ class Value:
 
         Python's garbage collector is left alone: its on/off switch is shared by every
         thread, so pausing it here would override what other code (in any thread) set
-        meanwhile. It is not needed either: the walk allocates nothing per node, so a deep
-        graph triggers no collections (see :func:`topological_order`).
+        meanwhile. It is not needed either: the walk allocates nothing per node that the
+        collector tracks, so a deep graph triggers no collections over it.
         """
-        order = topological_order(self)
-        for node in order:
-            if node.parents:  # intermediate values start again from zero
-                node.grad = 0.0
-        self.grad += 1.0
         observer = _WATCH.observer
         if observer is not None:  # inside watching_backward(): the same sweep, reported
+            order = topological_order(self)
+            for node in order:
+                if node.parents:  # intermediate values start again from zero
+                    node.grad = 0.0
+            self.grad += 1.0
             _reported_sweep(order, observer)
             return
+        order = _computed_nodes(self)  # each intermediate node's grad is now 0.0
+        self.grad += 1.0
         # The article's weighted sum, from the output back to the inputs.
         for node in reversed(order):
             parents = node.parents
@@ -231,10 +233,107 @@ class Value:
                 b.grad += local_b * grad
             elif count == 1:  # functions, and operations with a number: unrolled too
                 parents[0].grad += node.local_grads[0] * node.grad
-            elif count:
+            else:
                 grad = node.grad
                 for parent, local_grad in zip(parents, node.local_grads):
                     parent.grad += local_grad * grad
+
+
+class _Zero(float):
+    """0.0, as an object of its own: the mark :func:`_computed_nodes` leaves on a node.
+
+    It adds as 0.0 does (``zero + c`` is a plain float, bit for bit ``0.0 + c``). Unlike a
+    plain float, whose identity Python leaves to the implementation, each instance is a
+    distinct object, so ``node.grad is zero`` tells one walk's marks from any other 0.0.
+    """
+
+    __slots__ = ()
+
+
+def _computed_nodes(root: Value) -> list[Value]:
+    """The nodes of ``root``'s graph that have parents, each after its parents (``root``
+    last, if it has any), with their ``grad`` reset to 0.0: what backward's sweep visits.
+
+    The order is :func:`topological_order`'s with the leaves left out (the sweep has
+    nothing to do at a leaf), so gradients are summed in the same order, bit for bit. The
+    walk is the same too; only two things make it cheaper for Values:
+
+    * where ``topological_order`` remembers the nodes it placed in a set, this walk resets
+      each node's grad to this call's own zero (a :class:`_Zero`) as it places it, and
+      knows a placed node by that mark: no set to grow and no pass afterwards to reset the
+      gradients (the sweep's first ``+=`` into the node replaces the mark);
+    * a run of one-parent nodes (``x + 1 + 1 + ...``, ``x.exp().tanh()``) is walked down in
+      a tight loop and, when its first node's parent is already placed (or a leaf), placed
+      all at once.
+    """
+    order: list[Value] = []
+    if not root.parents:  # a leaf: nothing to sweep
+        return order
+    zero = _Zero()
+    stack = [root]
+    pop, push, place = stack.pop, stack.append, order.append
+    # A node waits (is pushed) only if it has parents and is not placed yet.
+    while stack:
+        node = stack[-1]
+        parents = node.parents
+        count = len(parents)
+        if count == 2:  # binary operations, most nodes: unrolled
+            first, second = parents
+            waiting = False
+            if second.grad is not zero and second.parents:
+                push(second)
+                waiting = True
+            if first.grad is not zero and first.parents:
+                push(first)
+                waiting = True
+            if waiting:
+                continue
+        elif count == 1:  # functions, and operations with a number
+            parent = parents[0]
+            if parent.grad is not zero and parent.parents:
+                _push_run(stack, parent, zero, order)
+                continue
+        else:
+            waiting = False
+            for parent in reversed(parents):
+                if parent.grad is not zero and parent.parents:
+                    push(parent)
+                    waiting = True
+            if waiting:
+                continue
+        pop()  # every parent is placed (or a leaf)
+        if node.grad is not zero:  # (a node pushed twice is placed the first time)
+            node.grad = zero
+            place(node)
+    return order
+
+
+def _push_run(stack: list[Value], node: Value, zero: _Zero, order: list[Value]) -> None:
+    """:func:`_computed_nodes`'s walk down a run of one-parent nodes, from ``node`` (the
+    waiting parent of the one-parent node on top of ``stack``).
+
+    Pushes ``node`` and its one-parent ancestors while they wait. If the run ends on a node
+    whose parent is placed or a leaf, the whole run (the node on top of ``stack`` when
+    called included) is ready: it is placed at once, from its first node up, as the walk
+    would place it one node at a time. Otherwise (the run reaches a node with several
+    parents) the run stays on the stack, for the walk to go on from its end.
+    """
+    start = len(stack) - 1  # the run's last node: the one-parent node that waits on ``node``
+    push = stack.append
+    push(node)
+    parents = node.parents
+    while len(parents) == 1:
+        parent = parents[0]
+        if parent.grad is zero or not parent.parents:  # the run's first node is ready
+            run = stack[start:]  # one list per run, not per node
+            del stack[start:]
+            run.reverse()
+            for member in run:
+                member.grad = zero
+            order += run
+            return
+        push(parent)
+        parents = parent.parents
 
 
 def _reported_sweep(order: list[Value], observer: BackwardObserver) -> None:
