@@ -256,84 +256,97 @@ def _computed_nodes(root: Value) -> list[Value]:
 
     The order is :func:`topological_order`'s with the leaves left out (the sweep has
     nothing to do at a leaf), so gradients are summed in the same order, bit for bit. The
-    walk is the same too; only two things make it cheaper for Values:
+    walk is the same depth-first walk, made cheaper for Values in three ways:
 
     * where ``topological_order`` remembers the nodes it placed in a set, this walk resets
       each node's grad to this call's own zero (a :class:`_Zero`) as it places it, and
       knows a placed node by that mark: no set to grow and no pass afterwards to reset the
       gradients (the sweep's first ``+=`` into the node replaces the mark);
-    * a run of one-parent nodes (``x + 1 + 1 + ...``, ``x.exp().tanh()``) is walked down in
-      a tight loop and, when its first node's parent is already placed (or a leaf), placed
-      all at once.
+    * a node is looked at once: when some of its parents wait, it goes back on the stack
+      under them with a ``None`` above it, which says, when it is popped, that they are
+      all placed now and the node comes next;
+    * a run of one-parent nodes (``x + 1 + 1 + ...``, ``x.exp().tanh()``) is followed down
+      in a tight loop (:func:`_walk_run`).
     """
     order: list[Value] = []
     if not root.parents:  # a leaf: nothing to sweep
         return order
     zero = _Zero()
-    stack = [root]
+    stack: list[Any] = [root]  # nodes, and the markers (None) described above
     pop, push, place = stack.pop, stack.append, order.append
-    # A node waits (is pushed) only if it has parents and is not placed yet.
+    # A parent waits (is pushed) if it has parents itself and is not placed yet.
     while stack:
-        node = stack[-1]
-        parents = node.parents
-        count = len(parents)
-        if count == 2:  # binary operations, most nodes: unrolled
-            first, second = parents
-            waiting = False
-            if second.grad is not zero and second.parents:
-                push(second)
-                waiting = True
-            if first.grad is not zero and first.parents:
-                push(first)
-                waiting = True
-            if waiting:
-                continue
-        elif count == 1:  # functions, and operations with a number
-            parent = parents[0]
-            if parent.grad is not zero and parent.parents:
-                _push_run(stack, parent, zero, order)
-                continue
+        node = pop()
+        if node is None:  # the parents of the node below are placed: place it
+            node = pop()
+        elif node.grad is zero:  # pushed by two of its children, and placed already
+            continue
         else:
-            waiting = False
-            for parent in reversed(parents):
+            parents = node.parents
+            count = len(parents)
+            if count == 2:  # binary operations, most nodes: unrolled
+                first, second = parents
+                second_waits = second.grad is not zero and second.parents
+                first_waits = first.grad is not zero and first.parents
+                if first_waits or second_waits:
+                    push(node)
+                    push(None)
+                    if second_waits:
+                        push(second)
+                    if first_waits:  # on top: the first parent is placed first
+                        push(first)
+                    continue
+            elif count == 1:  # functions, and operations with a number
+                parent = parents[0]
                 if parent.grad is not zero and parent.parents:
-                    push(parent)
-                    waiting = True
-            if waiting:
-                continue
-        pop()  # every parent is placed (or a leaf)
-        if node.grad is not zero:  # (a node pushed twice is placed the first time)
-            node.grad = zero
-            place(node)
+                    _walk_run(node, stack, zero, order)
+                    continue
+            else:
+                push(node)
+                push(None)
+                height = len(stack)
+                for parent in reversed(parents):
+                    if parent.grad is not zero and parent.parents:
+                        push(parent)
+                if len(stack) > height:
+                    continue
+                del stack[-2:]  # no parent waits after all: place the node now
+        node.grad = zero
+        place(node)
     return order
 
 
-def _push_run(stack: list[Value], node: Value, zero: _Zero, order: list[Value]) -> None:
-    """:func:`_computed_nodes`'s walk down a run of one-parent nodes, from ``node`` (the
-    waiting parent of the one-parent node on top of ``stack``).
+def _walk_run(node: Value, stack: list[Any], zero: _Zero, order: list[Value]) -> None:
+    """:func:`_computed_nodes`'s step at a one-parent ``node`` whose parent waits: follow
+    the run of one-parent nodes down from ``node``.
 
-    Pushes ``node`` and its one-parent ancestors while they wait. If the run ends on a node
-    whose parent is placed or a leaf, the whole run (the node on top of ``stack`` when
-    called included) is ready: it is placed at once, from its first node up, as the walk
-    would place it one node at a time. Otherwise (the run reaches a node with several
-    parents) the run stays on the stack, for the walk to go on from its end.
+    If the run starts at a node whose parent is placed (or a leaf), the whole run is ready:
+    it is placed at once, from that node up to ``node``, as the walk would place it node by
+    node. Otherwise the run reaches a node with several parents, which waits: the run goes
+    on the stack (each node with a ``None`` above it) and that node on top, to be placed
+    first.
     """
-    start = len(stack) - 1  # the run's last node: the one-parent node that waits on ``node``
-    push = stack.append
-    push(node)
-    parents = node.parents
+    run = [node]  # from node down: one list per run, not per node
+    add = run.append
+    parent = node.parents[0]
+    parents = parent.parents
     while len(parents) == 1:
-        parent = parents[0]
-        if parent.grad is zero or not parent.parents:  # the run's first node is ready
-            run = stack[start:]  # one list per run, not per node
-            del stack[start:]
+        grandparent = parents[0]
+        if grandparent.grad is zero or not grandparent.parents:  # parent starts the run
+            add(parent)
             run.reverse()
             for member in run:
                 member.grad = zero
             order += run
             return
-        push(parent)
+        add(parent)
+        parent = grandparent
         parents = parent.parents
+    push = stack.append
+    for member in run:
+        push(member)
+        push(None)
+    push(parent)
 
 
 def _reported_sweep(order: list[Value], observer: BackwardObserver) -> None:
