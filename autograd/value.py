@@ -298,8 +298,14 @@ def _computed_nodes(root: Value) -> list[Value]:
                     continue
             elif count == 1:  # functions, and operations with a number
                 parent = parents[0]
-                if parent.grad is not zero and parent.parents:
-                    _walk_run(node, stack, zero, order)
+                grandparents = parent.parents
+                if parent.grad is not zero and grandparents:
+                    if len(grandparents) == 1:  # a run of one-parent nodes
+                        _walk_run(node, stack, zero, order)
+                    else:  # (relu of a sum, say)
+                        push(node)
+                        push(None)
+                        push(parent)
                     continue
             else:
                 push(node)
@@ -317,8 +323,8 @@ def _computed_nodes(root: Value) -> list[Value]:
 
 
 def _walk_run(node: Value, stack: list[Any], zero: _Zero, order: list[Value]) -> None:
-    """:func:`_computed_nodes`'s step at a one-parent ``node`` whose parent waits: follow
-    the run of one-parent nodes down from ``node``.
+    """:func:`_computed_nodes`'s step at a one-parent ``node`` whose parent waits and has
+    one parent too: follow the run of one-parent nodes down from ``node``.
 
     If the run starts at a node whose parent is placed (or a leaf), the whole run is ready:
     it is placed at once, from that node up to ``node``, as the walk would place it node by
