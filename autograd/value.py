@@ -219,7 +219,7 @@ class Value:
             self.grad += 1.0
             _reported_sweep(order, observer)
             return
-        order = _computed_nodes(self)  # each intermediate node's grad is now 0.0
+        order = _computed_nodes(self)  # (intermediate values start again from zero)
         self.grad += 1.0
         # The article's weighted sum, from the output back to the inputs.
         for node in reversed(order):
