@@ -24,6 +24,10 @@ def topological_order(root: Any) -> list[Any]:
     is deterministic: parents are visited in the order they were recorded.
 
     Nodes must hash by identity (neither Value nor Tensor defines ``__eq__``).
+
+    ``Value.backward`` (unless watched, see :func:`watching_backward`) orders its graph
+    with a walk of its own, ``autograd.value._computed_nodes``: the same order without the
+    leaves, found without a set (it marks the nodes it places in their gradients).
     """
     order: list[Any] = []
     placed: set[Any] = set()  # nodes already in ``order``
