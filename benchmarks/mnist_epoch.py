@@ -8,8 +8,9 @@ Every peer trains the same network from the same initial weights (PyTorch's defa
 U(±1/√fan_in), drawn once from the seed) on the same batches (one shuffle per epoch from the
 seed, last partial batch kept), in float32, with the loss averaged over the batch. The peers:
 
-* ``ours``: chaingrad — ``nn.feedforward`` (fused Linear layers), the fused loss, ``nn.optim``;
-  the step includes ``optimizer.zero_grad()`` and ``optimizer.step()``.
+* ``ours``: chaingrad — ``nn.feedforward`` (each hidden Linear fused with its activation),
+  the fused loss, ``nn.optim``; the step includes ``optimizer.zero_grad()`` and
+  ``optimizer.step()``.
 * ``numpy``: the hand-written MLP of :mod:`benchmarks.numpy_mlp` — manual backprop into
   preallocated buffers, in-place updates, no autograd: the cost of the arithmetic alone.
 * ``torch``: PyTorch CPU, the idiomatic loop — ``torch.nn.Sequential``, ``F.cross_entropy``,
@@ -166,7 +167,8 @@ def _our_network(workload: Workload, state: dict[str, np.ndarray]) -> tuple[Any,
 
 
 def make_ours(workload: Workload, state: dict[str, np.ndarray]) -> tuple[Step, Predict]:
-    """chaingrad: nn.Sequential of fused Linear layers, fused losses, nn.optim."""
+    """chaingrad: nn.Sequential (each hidden Linear fused with its activation), fused losses,
+    nn.optim."""
     import autograd
 
     model, optimizer, loss_fn = _our_network(workload, state)
@@ -351,8 +353,8 @@ MAKERS: dict[str, Callable[..., tuple[Step, Predict]]] = {
 }
 
 LEGEND = {
-    "ours": "chaingrad Tensors: nn.feedforward (fused Linear), fused loss, nn.optim "
-    "(zero_grad + step included)",
+    "ours": "chaingrad Tensors: nn.feedforward (hidden Linear + activation fused), fused loss, "
+    "nn.optim (zero_grad + step included)",
     "ours-compiled": "the same, the forward and backward captured once and replayed "
     "(autograd.capture_tensor); compile time reported apart",
     "numpy": "hand-written NumPy MLP (benchmarks/numpy_mlp.py): manual backprop, "
@@ -660,7 +662,7 @@ def main(argv: list[str] | None = None) -> None:
     print(summary(machine))
     print(f"epochs: {epochs}, training digits: {limit or 'all 60,000'}, seed {args.seed}")
     for peer in peers:
-        print(f"  {peer:13s}{LEGEND[peer]}")
+        print(f"  {peer:14s}{LEGEND[peer]}")
     print("  " + TIMING_NOTE)
     if "ours-compiled" in peers:
         print("  compiled rows: ours-compiled (compile time: the capture, reported below)")

@@ -278,6 +278,17 @@ class _Captured:
     def _capture(self):
         return capture(lambda data: self.loss(*data), self.parameters(), [self.points, self.labels])
 
+    def compile_seconds_repeated(self, repeats: int = 3) -> list[float]:
+        """The capture timed ``repeats`` times in all: the one made at construction and
+        ``repeats - 1`` more (the machine's noise moves a single timing by a third)."""
+        seconds = [self.compile_seconds]
+        for _ in range(repeats - 1):
+            gc.collect()
+            start = time.perf_counter()
+            self._capture()
+            seconds.append(time.perf_counter() - start)
+        return seconds
+
     @property
     def compile_peak_bytes(self) -> int:
         """tracemalloc's peak while capturing the same step again (apart from the timing)."""
@@ -311,9 +322,10 @@ def compiled_trainers(points: np.ndarray, labels: np.ndarray, weights) -> list:
     """The trainers whose step is traced once and replayed (``autograd.capture``).
 
     Each has the others' interface (``name``, ``step() -> loss``), starts from ``weights``,
-    and also has ``compile_seconds`` (the capture's time) and ``compile_peak_bytes`` (its
-    traced memory, measured in a separate capture), which ``run`` copies into
-    ``results["compiled"]``.
+    and also has ``compile_seconds`` (the capture's time; ``compile_seconds_repeated`` times
+    it again) and ``compile_peak_bytes`` (its traced memory, measured in a separate
+    capture), which ``run`` copies into ``results["compiled"]`` (the median of three
+    timings, and each).
     """
     return [
         CapturedPlainOpsTrainer(points, labels, weights),
@@ -517,11 +529,16 @@ def run(steps: int, seed: int = 1337, chain_length: int = CHAIN_LENGTH, points: 
         del trainers
         gc.collect()
     trainers = new_trainers(seed, points)
-    results["compiled"] = {
-        t.name: {"compile_seconds": t.compile_seconds, "compile_peak_bytes": t.compile_peak_bytes}
-        for t in trainers
-        if hasattr(t, "compile_seconds")
-    } or None
+    results["compiled"] = {}
+    for t in trainers:
+        if hasattr(t, "compile_seconds"):
+            each = t.compile_seconds_repeated()
+            results["compiled"][t.name] = {
+                "compile_seconds": statistics.median(each),
+                "compile_seconds_each": each,
+                "compile_peak_bytes": t.compile_peak_bytes,
+            }
+    results["compiled"] = results["compiled"] or None
     results["peak_step_bytes"] = step_peak_bytes(trainers)
     del trainers
     gc.collect()
@@ -573,7 +590,8 @@ def report(results: dict) -> str:
     if results["compiled"]:
         for name, figures in results["compiled"].items():
             lines.append(
-                f"  {name}: compile {figures['compile_seconds'] * 1000:.1f} ms, "
+                f"  {name}: compile {figures['compile_seconds'] * 1000:.1f} ms (median of "
+                f"{', '.join(f'{x * 1000:.0f}' for x in figures['compile_seconds_each'])}), "
                 f"{figures['compile_peak_bytes'] / 1e6:.2f} MB traced"
             )
     chain = results["chain"]

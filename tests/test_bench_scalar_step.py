@@ -75,6 +75,8 @@ def test_machine_versions_rows_and_the_place_for_compiled_rows(results: dict) ->
     assert set(results["compiled"]) == {"chaingrad plain ops, captured", "nn.MLP, captured"}
     for figures in results["compiled"].values():
         assert figures["compile_seconds"] > 0 and figures["compile_peak_bytes"] > 0
+        each = figures["compile_seconds_each"]
+        assert len(each) == 3 and figures["compile_seconds"] == sorted(each)[1]
     text = scalar_step.report(results)
     assert "compile" in text and "charged ms" in text and "tracemalloc" in text
 
