@@ -211,7 +211,8 @@ def _check_tensor_parameter(owner: str, index: int, p: Any, buffers: dict[str, l
         and (grad is None or grad.shape == data.shape)
     ):
         for kept in buffers.values():  # velocity, moments: arrays of the parameter's shape
-            if kept[index].shape != data.shape:
+            buffer = kept[index]
+            if type(buffer) is not ndarray or buffer.shape != data.shape:
                 break
         else:
             return
