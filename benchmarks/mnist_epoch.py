@@ -565,7 +565,7 @@ def run_workload(
             for peer in running[shift:] + running[:shift]:
                 figures = peer.epoch()
                 print(
-                    f"  {name:5s} {threads}T epoch {epoch + 1:2d}  {peer.name:12s}"
+                    f"  {name:5s} {threads}T epoch {epoch + 1:2d}  {peer.name:13s}"
                     f" step {figures['step_median_seconds'] * 1e3:7.3f} ms"
                     f"  steps {figures['train_seconds']:7.3f} s"
                     f"  loader {figures['loader_seconds']:6.3f} s"
