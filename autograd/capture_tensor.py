@@ -74,6 +74,7 @@ from autograd.grad_mode import is_grad_enabled
 from autograd.graph import topological_order
 from autograd.tensor import (
     Tensor,
+    _ieee_arithmetic,
     _log_softmax_forward,
     _mean_forward,
     _power,
@@ -436,11 +437,6 @@ _LABELS_SAVED_AT = {"softmax_cross_entropy": 2}
 # ------------------------------------------------------------------ the plan
 
 
-# IEEE results (inf, nan) without NumPy warnings, as the engine's ops and backward give them:
-# one errstate for a whole replay, forward and backward (a decorator costs half a with).
-_IEEE = np.errstate(divide="ignore", over="ignore", invalid="ignore")
-
-
 class _Plan:
     """One traced graph, ready to replay: the nodes in topological order, each computed
     node with its forward kernel, and where the inputs enter."""
@@ -516,7 +512,9 @@ class _Plan:
         self.seed = np.ones(loss._data.shape, dtype=loss._data.dtype)
         self.seed.flags.writeable = False  # shared by every call: nothing may write into it
 
-    @_IEEE
+    # IEEE results (inf, nan) without NumPy warnings, as the engine's ops and backward give
+    # them: one errstate for a whole replay, forward and backward.
+    @_ieee_arithmetic
     def replay(self, inputs: tuple[np.ndarray, ...]) -> float:
         """Forward, then the engine's backward sweep; the loss."""
         for leaf, k in self.input_leaves:
@@ -526,7 +524,7 @@ class _Plan:
         self._backward_sweep()
         return float(self.loss._data)
 
-    @_IEEE
+    @_ieee_arithmetic
     def backward(self) -> None:
         """The engine's reverse sweep over the graph, from the loss (as ``loss.backward()``,
         without its sort and its checks)."""

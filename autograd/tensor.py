@@ -59,9 +59,13 @@ _data_assignments = 0
 # Used around the ops whose IEEE results (inf, nan) NumPy would otherwise warn about. A new
 # errstate each time: one instance cannot be entered twice.
 _quiet = partial(np.errstate, divide="ignore", over="ignore", invalid="ignore")
+# The same settings as one decorator, for the functions a training step calls at every node
+# or sweep (as a decorator np.errstate costs half of what a with-statement costs, and one
+# instance may decorate several functions: each call enters a context of its own).
+_ieee_arithmetic = _quiet()
 
 
-@np.errstate(divide="ignore", over="ignore", invalid="ignore")
+@_ieee_arithmetic
 def _ieee(function: Callable[..., Any], *operands: Any) -> Any:
     """``function(*operands)`` with IEEE results (inf, nan) and no NumPy warnings.
 
@@ -701,9 +705,8 @@ def _sweep(order: list[Tensor], owned: set[int], observer: BackwardObserver | No
                 observer.passed(node, parent, None, parent_grad)
 
 
-# inf·0 = nan and overflow give IEEE results in the rules, without NumPy warnings. (As a
-# decorator, np.errstate costs half of what a with-statement costs.)
-_backpropagate = np.errstate(divide="ignore", over="ignore", invalid="ignore")(_sweep)
+# inf·0 = nan and overflow give IEEE results in the rules, without NumPy warnings.
+_backpropagate = _ieee_arithmetic(_sweep)
 
 
 def _check_unchanged(node: Tensor) -> None:
