@@ -125,14 +125,13 @@ def _linear_activation_rule(activation: str) -> Any:
     nodes (``create_graph``), z is made again as a node from the parents, so that a
     derivative reading z (softplus' σ(z)) is differentiated through it too.
     """
-    entry = ops.ELEMENTWISE.get(activation)
-    if entry is None or not entry.activation:
-        choices = ", ".join(repr(name) for name, op in ops.ELEMENTWISE.items() if op.activation)
+    if f"linear_{activation}" not in LINEAR_ACTIVATIONS:
+        choices = ", ".join(map(repr, LINEAR_ACTIVATIONS.values()))
         raise ValueError(
             f"linear: activation={activation!r} is not an activation of the op table; "
             f"choose one of {choices}, or None for none"
         )
-    derivative = entry.derivative
+    derivative = ops.ELEMENTWISE[activation].derivative
 
     def rule(node: Tensor, grad: Any) -> tuple:
         z = node._saved
