@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from test_tcap_replay import bits
 
 import autograd
 import nn
@@ -13,10 +14,6 @@ from autograd.capture_tensor import capture_tensor
 from autograd.tensor_fused import LINEAR_ACTIVATIONS
 
 ACTIVATIONS = sorted(LINEAR_ACTIVATIONS.values())
-
-
-def bits(array: np.ndarray) -> tuple:
-    return array.dtype.str, array.shape, np.ascontiguousarray(array).tobytes()
 
 
 def operands(dtype: type, bias: bool, seed: int = 0) -> tuple[Tensor, ...]:
