@@ -122,8 +122,7 @@ def capture(
     if any(isinstance(p, Tensor) for p in given):  # a step on Tensors
         from autograd.capture_tensor import capture_tensor  # which imports this module
 
-        inputs = example_inputs if isinstance(example_inputs, (tuple, list)) else (example_inputs,)
-        return capture_tensor(step, given, inputs, check=check)
+        return capture_tensor(step, given, example_inputs, check=check)  # (one array: one input)
     return CapturedStep(step, given, example_inputs, check=check)
 
 
