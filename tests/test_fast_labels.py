@@ -56,3 +56,22 @@ def test_big_endian_labels_are_checked_and_returned_native(no_iinfo, dtype) -> N
     assert labels.dtype.isnative and labels.tolist() == [1, 2]
     with pytest.raises(ValueError, match="labels must be in"):
         check_labels(np.array([1, 3], dtype=dtype), (2, 3))
+
+
+@pytest.mark.parametrize("dtype", SIGNED + UNSIGNED + [">i4", ">u8"])
+def test_cross_entropy_finds_each_rows_label_the_same_for_every_integer_dtype(dtype) -> None:
+    # The loss picks row i's label as element i·classes + label of the flattened logits;
+    # that index is int64 whatever the labels' dtype (uint64 included).
+    from autograd import Tensor, softmax_cross_entropy
+
+    rng = np.random.default_rng(3)
+    logits = rng.standard_normal((6, 5)).astype(np.float32)
+    labels = np.array([4, 0, 2, 2, 1, 3])
+    expected = -np.log(np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True))
+    x = Tensor(logits, requires_grad=True)
+    loss = softmax_cross_entropy(x, labels.astype(dtype))
+    loss.backward()
+    assert float(loss.data) == pytest.approx(expected[np.arange(6), labels].mean(), rel=1e-6)
+    onehot = np.eye(5, dtype=np.float32)[labels]
+    softmax = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    assert np.allclose(x.grad, (softmax - onehot) / 6, atol=1e-7)
