@@ -204,7 +204,7 @@ def softmax_cross_entropy_forward(x: np.ndarray, labels: np.ndarray) -> tuple[An
 
 
 def _softmax_cross_entropy_backward(node: Tensor, grad: np.ndarray) -> tuple:
-    probabilities, where, labels = node._saved
+    probabilities, where, _ = node._saved  # (the labels are kept for graph capture)
     if isinstance(grad, Tensor):  # evaluated on nodes (create_graph): softmax as a node
         logits = node.parents[0].data
         onehot = np.zeros(logits.shape, dtype=logits.dtype)
