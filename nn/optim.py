@@ -140,6 +140,19 @@ class Optimizer:
         return {}
 
     def step(self) -> None:
+        """Apply one update to every parameter: all of them are checked first, then the
+        step count goes up and the subclass's ``_update`` changes them.
+
+        Raises:
+            ValueError, TypeError: as :meth:`Optimizer._check_before_step`; then nothing
+                was changed.
+        """
+        self._check_before_step()
+        self.steps += 1
+        self._update()
+
+    def _update(self) -> None:
+        """The update rule itself (subclasses), on parameters already checked."""
         raise NotImplementedError
 
 
@@ -319,17 +332,6 @@ class SGD(Optimizer):
             self.velocity = [_zeros_like(p) for p in self.params]
         return {"velocity": self.velocity} if self.momentum else {}
 
-    def step(self) -> None:
-        """Apply one update to every parameter.
-
-        Raises:
-            ValueError, TypeError: as :meth:`Optimizer._check_before_step`; then nothing
-                was changed.
-        """
-        self._check_before_step()
-        self.steps += 1
-        self._update()
-
     @_ieee_arithmetic
     def _update(self) -> None:
         lr, momentum, decay = self.lr, self.momentum, self.weight_decay
@@ -401,17 +403,6 @@ class Adam(Optimizer):
 
     def _buffers(self) -> dict[str, list]:
         return {"first_moment": self.first_moment, "second_moment": self.second_moment}
-
-    def step(self) -> None:
-        """Apply one update to every parameter.
-
-        Raises:
-            ValueError, TypeError: as :meth:`Optimizer._check_before_step`; then nothing
-                was changed.
-        """
-        self._check_before_step()
-        self.steps += 1
-        self._update()
 
     @_ieee_arithmetic
     def _update(self) -> None:
