@@ -193,7 +193,10 @@ def softmax_cross_entropy_forward(x: np.ndarray, labels: np.ndarray) -> tuple[An
     np.add(where, labels, out=where, casting="unsafe")  # checked labels fit any integer dtype
     # No overflow: shifted ≤ 0, so exp ≤ 1, and total ≥ 1, so its log is finite. (Infinite
     # logits give nan, and NumPy's warning about inf - inf: not worth an errstate per step.)
-    shifted = x - np.maximum.reduce(x, axis=1, keepdims=True)  # x.max(...), without its wrapper
+    # In C order whatever x's layout (a transposed x would give a Fortran-ordered result), so
+    # that reshape(-1) is a view, here and in the rule, which writes through it.
+    row_max = np.maximum.reduce(x, axis=1, keepdims=True)  # x.max(...), without its wrapper
+    shifted = np.subtract(x, row_max, order="C")
     picked = shifted.reshape(-1).take(where)  # each row's shifted logit at its label
     exp = np.exp(shifted, out=shifted)  # shifted is not needed any more: exponentiate in place
     total = np.add.reduce(exp, axis=1, keepdims=True)
@@ -211,8 +214,8 @@ def _softmax_cross_entropy_backward(node: Tensor, grad: np.ndarray) -> tuple:
         onehot.reshape(-1)[where] = 1
         return ((logits.softmax(axis=1) - onehot) * (grad / logits.shape[0]),)
     scale = grad / probabilities.shape[0]
-    d_logits = probabilities * scale  # (softmax − onehot) · grad / batch
-    d_logits.reshape(-1)[where] -= scale
+    d_logits = np.multiply(probabilities, scale, order="C")  # (softmax − onehot) · grad / batch
+    d_logits.reshape(-1)[where] -= scale  # a view of d_logits (C order), written through
     return (d_logits,)
 
 

@@ -75,3 +75,18 @@ def test_cross_entropy_finds_each_rows_label_the_same_for_every_integer_dtype(dt
     onehot = np.eye(5, dtype=np.float32)[labels]
     softmax = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
     assert np.allclose(x.grad, (softmax - onehot) / 6, atol=1e-7)
+
+
+def test_cross_entropy_of_transposed_logits_subtracts_each_rows_label() -> None:
+    # A transposed array makes Fortran-ordered results; the rule subtracts 1/batch at each
+    # row's label through a flattened view, which must be a view of the gradient itself.
+    from autograd import Tensor, softmax_cross_entropy
+
+    columns = np.zeros((3, 2))
+    x = Tensor(columns, requires_grad=True)
+    loss = softmax_cross_entropy(x.T, np.array([0, 1]))
+    loss.backward()
+    # ∂L/∂logits = (softmax − onehot)/2 with softmax = ½ everywhere; x.grad is its transpose.
+    expected = (np.full((2, 3), 1 / 3) - np.eye(2, 3)) / 2
+    assert np.allclose(x.grad, expected.T, atol=1e-12)
+    assert float(loss.data) == pytest.approx(np.log(3))
