@@ -12,8 +12,9 @@ so reference counting frees it when the step's last Value goes.
 Inside ``with gc_paused():`` (or a function decorated with ``@gc_paused()`` or
 ``@gc_paused``) the collector does not run; reference counting frees memory as usual. On
 micrograd's demo step (benchmarks/scalar_step.py, collector on) this makes code written with
-plain ``+`` and ``*`` about 1.9x faster and ``nn.MLP`` about 1.1x (fused neurons make fewer
-objects): 122 ms to 64 ms, and 28 ms to 26 ms, in the run the README's Speed section shows.
+plain ``+`` and ``*`` about 2x faster and ``nn.MLP`` less (fused neurons make fewer
+objects): 142 ms to 71 ms, and 39 ms to 28 ms (29 to 25 ms for the step alone, without
+freeing its garbage), in the run the README's Speed section shows.
 Small graphs (a few hundred nodes a step, as in the XOR demo) gain nothing measurable.
 
 Pause a function that builds the graph, uses it and returns plain numbers (decorate the
