@@ -84,7 +84,7 @@ def linear(
     out = linear_forward(x_data, w_data, bias_data)
     if activation is None:
         return _result(out, parents, rule, op)
-    activated, z = linear_activation_forward(out, activation)
+    activated, z = _ieee(linear_activation_forward, out, activation)  # exp may overflow
     return _result(activated, parents, rule, op, z)
 
 
@@ -106,8 +106,11 @@ def linear_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = 
 
 def linear_activation_forward(z: np.ndarray, activation: str) -> tuple[np.ndarray, np.ndarray]:
     """The activation of a fused layer on its pre-activation ``z``: ``(f(z), z)``, computed
-    as the table's Tensor method computes it (``z.sigmoid()``), and ``z`` kept for the rule."""
-    return _ieee(ops.ELEMENTWISE[activation].array, np, z), z
+    as the table's Tensor method computes it (``z.sigmoid()``), and ``z`` kept for the rule.
+
+    Call it inside ``np.errstate`` (``_ieee``, or graph capture's replay, which runs all its
+    kernels in one): sigmoid's e⁻ᶻ overflows to inf for very negative z, and σ is then 0."""
+    return ops.ELEMENTWISE[activation].array(np, z), z
 
 
 #: The fused layers' ops, by the activation they apply: {"linear_sigmoid": "sigmoid", ...}.

@@ -175,3 +175,20 @@ def test_captured_steps_replay_the_fused_layers_bit_for_bit(activation: str) -> 
         expected.backward()
         assert loss == float(expected.data)
         assert replayed == [bits(p.grad) for p in model.parameters()]
+
+
+def test_a_sigmoid_layer_far_below_zero_gives_zero_without_a_warning_uncompiled_and_captured():
+    # e⁻ᶻ overflows to inf for z = -1e4: σ(z) is then exactly 0, an IEEE result, and NumPy's
+    # overflow warning (an error in this suite) must not escape, from the op or the replay.
+    x = np.full((4, 3), -1e4, np.float32)
+    w = Tensor(np.ones((3, 2), np.float32), requires_grad=True)
+    b = Tensor(np.zeros(2, np.float32), requires_grad=True)
+    assert np.array_equal(autograd.linear(Tensor(x), w, b, "sigmoid").data, np.zeros((4, 2)))
+
+    def step(x: np.ndarray) -> Tensor:
+        return autograd.linear(x, w, b, "sigmoid").sum()
+
+    replay = capture_tensor(step, [w, b], x)
+    w.grad = b.grad = None
+    assert replay(x) == 0.0
+    assert np.array_equal(w.grad, np.zeros((3, 2))) and np.array_equal(b.grad, np.zeros(2))
