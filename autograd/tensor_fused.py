@@ -206,6 +206,8 @@ def softmax_cross_entropy_forward(x: np.ndarray, labels: np.ndarray) -> tuple[An
     losses = np.log(total.reshape(-1))  # log Σ exp − the label's logit: −log softmax[label]
     losses -= picked
     exp /= total  # now the softmax probabilities, which the derivative needs
+    if not batch:  # the mean over no rows: nan, as Tensor.mean() of nothing (and PyTorch) give
+        return np.full((), np.nan, x.dtype), (exp, where, labels)
     return np.add.reduce(losses) / batch, (exp, where, labels)
 
 
@@ -234,12 +236,17 @@ def check_labels(labels: Any, shape: tuple[int, ...], op: str = "labels") -> np.
 
     Raises:
         TypeError: the labels are not of an integer dtype.
-        ValueError: ``shape`` is not (rows, classes), there is not one label per row (the
-            labels have the prediction's shape: one-hot rows are not labels), or a label is
-            outside [0, classes).
+        ValueError: ``shape`` is not (rows, classes) with at least one class, there is not
+            one label per row (the labels have the prediction's shape: one-hot rows are not
+            labels), or a label is outside [0, classes).
     """
     if len(shape) != 2:
         raise ValueError(f"{op}: the prediction has shape {shape}; it must be (batch, classes)")
+    if shape[1] == 0:
+        raise ValueError(
+            f"{op}: the prediction has shape {shape}: no classes for a label to name; "
+            "give it one column per class"
+        )
     if isinstance(labels, Tensor):
         labels = labels.data
     labels = np.asarray(labels)
