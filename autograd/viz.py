@@ -180,12 +180,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _check_output(parser: argparse.ArgumentParser, output: str, animate: bool = False) -> str:
     """The format ``-o output`` asks for; a usage error unless it can be written there.
 
-    Refused before any work: an unknown suffix (with ``--animate``, anything but .html), a
-    directory that does not exist (it is not created: a typo in the path should not leave
-    new directories behind), a directory we cannot write into, and an existing path that is
-    not a regular file.
+    Refused before any work: an empty name, a directory, an unknown suffix (with
+    ``--animate``, anything but .html), a directory that does not exist (it is not created:
+    a typo in the path should not leave new directories behind), a directory we cannot write
+    into, and an existing path that is not a regular file.
     """
     target = Path(output)
+    example = "backward.html" if animate else "graph.svg"
+    if not output:
+        parser.error(f"-o needs the name of a file to write, e.g. -o {example}")
+    try:
+        if target.is_dir():
+            parser.error(f"-o {output}: is a directory; name a file in it, e.g. {target / example}")
+    except OSError as error:  # e.g. a name too long for the file system
+        parser.error(f"-o {output}: {error.strerror or error}")
     accepted = ", ".join(OUTPUT_FORMATS)
     output_format = OUTPUT_FORMATS.get(target.suffix.lower())
     if animate:
