@@ -47,7 +47,7 @@ class Neuron(Module):
 
     Weights and bias start from U(±1/√nin), drawn from ``rng`` (a Generator, an int seed, or
     None for the global generator of :func:`nn.manual_seed`). ``activation`` is "sigmoid",
-    "relu", "tanh" or "linear".
+    "relu", "tanh", "softplus" or "linear" (no activation).
 
     Raises:
         ValueError: for ``nin`` < 1 or an unknown activation. Calling it with the wrong
