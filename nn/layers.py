@@ -89,16 +89,28 @@ class Linear(Module):
 class Activation(Module):
     """An elementwise function of autograd's op table, as a layer: ``Activation("softplus")``.
 
-    ``ReLU()``, ``Sigmoid()`` and ``Tanh()`` are the article's three, by name.
+    ``ReLU()``, ``Sigmoid()`` and ``Tanh()`` are the article's three, by name; they take no
+    argument.
 
     Raises:
-        ValueError: ``name`` is not an activation of the table (the message lists them).
+        ValueError: ``function`` is not an activation of the table (the message lists them).
+        TypeError: an argument is given to ``ReLU``, ``Sigmoid``, ``Tanh`` (or another
+            subclass naming its function): ``nn.ReLU("tanh")`` would compute tanh under the
+            name ReLU, and ``nn.ReLU(True)`` is PyTorch's ``inplace``, which has no meaning here.
     """
 
     function = ""
 
     def __init__(self, function: str | None = None) -> None:
-        name = function if function is not None else type(self).function
+        fixed = type(self).function
+        if fixed and function is not None:
+            raise TypeError(
+                f"nn.{type(self).__name__}() takes no argument, got {function!r}: it always "
+                f"computes {fixed}; for another function write nn.layers.Activation(NAME), "
+                'e.g. nn.layers.Activation("softplus") (PyTorch\'s inplace=True has no '
+                "counterpart here)"
+            )
+        name = function if function is not None else fixed
         if name not in ELEMENTWISE or not ELEMENTWISE[name].activation:
             raise ValueError(
                 f"Activation({name!r}): not an activation; choose one of {sorted(_TABLE_NAMES)}"
