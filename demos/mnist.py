@@ -609,7 +609,7 @@ def evaluate_checkpoint(args: argparse.Namespace) -> dict[str, Any]:
     try:
         model, options = load_trained(args.evaluate)
     except TrainedModelError as error:
-        parser.error(f"--evaluate: {error}")  # the message names the file
+        parser.error(f"--evaluate {error}")  # the message names the file
     if args.json:
         check_writable(parser, "--json", args.json)
     if not args.no_figures:

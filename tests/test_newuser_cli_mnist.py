@@ -1,0 +1,46 @@
+"""``python -m demos.mnist --evaluate`` names a bad file as ``--resume`` does: option, path, why."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+import nn
+from demos import mnist as demo
+
+
+@pytest.fixture(autouse=True)
+def no_data(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reading MNIST fails the test: a refusal must come before the data."""
+
+    def fail():
+        raise AssertionError("the data was loaded: the refusal came too late")
+
+    monkeypatch.setattr(nn.datasets, "mnist", fail)
+
+
+def error_line(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
+    """Run the demo; check it exits 2 with the usage and one error line; return the error."""
+    with pytest.raises(SystemExit) as exit_:
+        demo.main(argv)
+    assert exit_.value.code == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 2
+    return lines[1]
+
+
+def test_evaluate_with_random_bytes_names_the_option_then_the_file(tmp_path, capsys):
+    junk = tmp_path / "model.npz"
+    junk.write_bytes(os.urandom(158))
+    message = error_line(capsys, ["--evaluate", str(junk)])
+    assert message.startswith(f"python -m demos.mnist: error: --evaluate {junk}: not a checkpoint")
+
+
+def test_evaluate_and_resume_word_a_damaged_file_alike(tmp_path, capsys):
+    junk = tmp_path / "model.npz"
+    junk.write_bytes(b"PK\x03\x04" + bytes(154))
+    evaluate = error_line(capsys, ["--evaluate", str(junk)])
+    resume = error_line(capsys, ["--resume", str(junk)])
+    assert evaluate.split(": not a checkpoint")[0].endswith(f"--evaluate {junk}")
+    assert resume.split(": not a checkpoint")[0].endswith(f"--resume {junk}")
