@@ -107,7 +107,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     on it) or the file cannot be written. A bad expression or option, an output file whose
     suffix is not one of ``OUTPUT_FORMATS`` or whose directory does not exist, or a graph of
     more than ``--max-nodes`` values exits with status 2 (``SystemExit``) and a two-line
-    usage message naming the problem.
+    usage message naming the problem. Ctrl-C while drawing returns 130 (the status a shell
+    gives an interrupted program), with no file written.
     """
     parser = _parser()
     args = parser.parse_args(argv)
@@ -169,6 +170,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as error:
         print(f"error: cannot write {args.output}: {error.strerror or error}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:  # Ctrl-C while dot works: the file is written atomically or not
+        print("\ninterrupted", file=sys.stderr)
+        return 130
     _print(f"{args.expression.strip()} = {result.data:.6g}")
     for name, variable in variables.items():
         _print(f"  d/d{name} = {variable.grad:.6g}")

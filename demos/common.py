@@ -12,6 +12,7 @@ import contextlib
 import json
 import os
 import stat
+import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -22,6 +23,22 @@ import graphviz
 from autograd import Value, draw_graph
 from autograd.files import NotARegularFileError, open_regular_file, write_atomically
 from autograd.viz import render_svg
+
+
+@contextlib.contextmanager
+def interrupt_exits() -> Iterator[None]:
+    """Ctrl-C inside the block ends the demo with one line, "interrupted", and status 130 (as
+    a shell reports an interrupted program), not a traceback. Every file a demo writes is
+    written atomically, so none is left half-written.
+
+    Raises:
+        SystemExit: status 130, on KeyboardInterrupt.
+    """
+    try:
+        yield
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        raise SystemExit(130) from None
 
 
 def output_dir(path: str | os.PathLike[str]) -> Path:

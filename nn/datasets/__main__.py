@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
 
     With ``--refresh`` the cache is not read; it is replaced only by data that was fetched and
     verified. Returns the exit status: 0 on success, 1 if no source worked (the reason goes
-    to stderr).
+    to stderr), 130 on Ctrl-C.
 
     Raises:
         SystemExit: status 2, before anything is fetched, when the cache directory cannot be
@@ -87,6 +87,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.refresh and path.is_file():
             print(f"the cache {path} was kept as it was", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:  # the cache is written atomically: whole or untouched
+        print("\ninterrupted", file=sys.stderr)
+        return 130
     for warning in caught:  # one line each, as the errors are, not Python's file:line format
         if issubclass(warning.category, CacheWarning):
             print(f"warning: {warning.message}", file=sys.stderr)
