@@ -296,6 +296,11 @@ def option_problem(args: argparse.Namespace) -> str | None:
             f"--evaluate CHECKPOINT takes the network from the file and trains nothing: leave "
             f"out {', '.join(training_options(args))}"
         )
+    if args.engine == "tensor" and args.steps != make_parser().get_default("steps"):
+        return (
+            f"--steps {args.steps}: is for --engine scalar (the steps of its comparison); the "
+            "Tensor engine trains for --epochs"
+        )
     if args.engine == "scalar":
         unsupported = [
             option_name(name)

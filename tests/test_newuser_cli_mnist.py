@@ -44,3 +44,11 @@ def test_evaluate_and_resume_word_a_damaged_file_alike(tmp_path, capsys):
     resume = error_line(capsys, ["--resume", str(junk)])
     assert evaluate.split(": not a checkpoint")[0].endswith(f"--evaluate {junk}")
     assert resume.split(": not a checkpoint")[0].endswith(f"--resume {junk}")
+
+
+def test_steps_without_the_scalar_engine_is_refused_rather_than_ignored(capsys):
+    message = error_line(capsys, ["--steps", "3", "--epochs", "1"])
+    assert message.endswith(
+        "--steps 3: is for --engine scalar (the steps of its comparison); the Tensor engine "
+        "trains for --epochs"
+    )
