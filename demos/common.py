@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import json
 import os
 import stat
@@ -188,9 +189,18 @@ def new_figure(width: float, height: float) -> Any:
 
 
 def save_figure(figure: Any, path: str | os.PathLike[str]) -> Path:
-    """Save a Figure from :func:`new_figure` (format from the suffix) and return the path."""
+    """Save a Figure from :func:`new_figure` (format from the suffix) and return the path.
+
+    Written atomically, as every file of the demos: drawn into memory, then written whole,
+    so a full disk or Ctrl-C leaves the old picture (or none), never half a picture.
+
+    Raises:
+        OSError: the file cannot be written (the old one is then untouched).
+    """
     target = Path(path)
-    figure.savefig(target, dpi=120)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format=target.suffix.lstrip(".").lower() or "png", dpi=120)
+    write_atomically(target, buffer.getvalue())
     return target
 
 
