@@ -1,7 +1,8 @@
 """Read your own digits with a network that python -m demos.mnist trained and saved.
 
     python -m demos.mnist --hidden 256 --activation relu --lr 0.05 --momentum 0.9 \\
-        --batch-size 64 --epochs 6 --shift 2 --checkpoint runs/reader/model.npz   # ~10 s
+        --batch-size 64 --epochs 6 --shift 2 --checkpoint runs/reader/model.npz \\
+        --out runs/reader   # ~10 s
     python -m demos.predict runs/reader/model.best.npz seven.png photo.jpg
     python -m demos.predict runs/reader/model.best.npz *.png --top 5 --json predictions.json
 
