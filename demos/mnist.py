@@ -840,7 +840,8 @@ def resumed_best(parser, path: Path, model, layout, best_epoch: int, history) ->
     except (nn.checkpoint.CheckpointError, OSError) as error:
         parser.error(
             f"--resume {path}: its best epoch ({best_epoch + 1}) was saved to {best_file}, "
-            f"which cannot be read: {getattr(error, 'strerror', None) or error}"
+            f"which cannot be read: {getattr(error, 'strerror', None) or error}; a checkpoint "
+            f"and its .best.npz go together: copy or move both"
         )
     finally:
         model.load_state_dict(latest)

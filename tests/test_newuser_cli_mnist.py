@@ -77,3 +77,19 @@ def test_a_run_resumed_into_another_checkpoint_saves_its_best_network_beside_it(
         assert (weights == best_weights[name]).all()
     result = demo.main([*TINY_RUN, "--no-figures", "--epochs", "4", "--resume", str(second)])
     assert result["best_epoch"] == 1
+
+
+def test_a_checkpoint_copied_without_its_best_network_says_to_copy_both(
+    tmp_path, monkeypatch, capsys
+):
+    accuracies = iter([0.5, 0.4])
+    monkeypatch.setattr(demo, "accuracy_on", lambda model, images, labels: next(accuracies))
+    run = tmp_path / "run.npz"
+    demo.main([*TINY_RUN, "--no-figures", "--epochs", "2", "--checkpoint", str(run)])
+    copy = tmp_path / "elsewhere" / "run.npz"
+    copy.parent.mkdir()
+    copy.write_bytes(run.read_bytes())
+    capsys.readouterr()
+    message = error_line(capsys, [*TINY_RUN, "--epochs", "3", "--resume", str(copy)])
+    assert f"its best epoch (1) was saved to {tmp_path / 'elsewhere' / 'run.best.npz'}" in message
+    assert message.endswith("a checkpoint and its .best.npz go together: copy or move both")
