@@ -194,7 +194,12 @@ def _write_temporary(target: Path, data: bytes, existing: os.stat_result | None)
 
 
 def _create_unique(target: Path, mode: int) -> tuple[int, str]:
-    """Create and open a new hidden file ``.<name>.<random>.tmp`` in ``target``'s directory."""
+    """Create and open a new hidden file ``.<name>.<random>.tmp`` in ``target``'s directory.
+
+    Raises:
+        OSError: the file cannot be created (a read-only directory...): the error of that
+            kind, naming ``target``, the file asked for, rather than the hidden name.
+    """
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
     flags |= getattr(os, "O_BINARY", 0)  # Windows: no newline translation
     for _ in range(100):
@@ -203,6 +208,8 @@ def _create_unique(target: Path, mode: int) -> tuple[int, str]:
             return os.open(temporary, flags, mode), temporary
         except FileExistsError:
             continue
+        except OSError as error:
+            raise type(error)(error.errno, error.strerror, str(target)) from None
     raise FileExistsError(
         errno.EEXIST, f"write_atomically: no free temporary name next to {str(target)!r}"
     )

@@ -117,15 +117,19 @@ def hessian(f: Callable[..., Any], inputs: Sequence[Any]) -> Any:
 
     ``inputs`` are Values or numbers (the point); ``f`` is called on new leaf Values holding
     them, so no graph of the caller's is extended. Returns a list of rows of floats,
-    ``H[i][j] = ∂²f/∂xᵢ∂xⱼ``.
+    ``H[i][j] = ∂²f/∂xᵢ∂xⱼ``. With Tensors as ``inputs`` (``f`` returning a Tensor of one
+    element), ``H[i][j]`` is a NumPy array of input i's shape followed by input j's, as
+    ``torch.autograd.functional.hessian`` gives it.
 
     >>> from autograd import hessian
     >>> hessian(lambda x, y: x * x * y, [3.0, 2.0])      # [[2y, 2x], [2x, 0]]
     [[4.0, 6.0], [6.0, 0.0]]
 
     Raises:
-        TypeError: an input is neither a Value nor a real number, or ``f`` does not return
-            a Value.
+        TypeError: an input is neither a Value nor a real number (or, among Tensors, is not
+            a Tensor), or ``f`` does not return a Value (a Tensor of one element).
+        NotImplementedError: on Tensors, ``f`` uses an op whose rule cannot build a
+            gradient graph (the message names it).
     """
     if _are_tensors(inputs):
         tensors = _tensor_leaves(inputs, "hessian")
@@ -144,7 +148,8 @@ def hvp(f: Callable[..., Any], inputs: Sequence[Any], v: Sequence[float]) -> lis
     H·v = ∇(∇f · v): one gradient as a graph, its dot product with v, and one more gradient,
     so the cost is a few backward passes whatever the number of inputs (the Hessian itself
     needs one pass per input). (∇(∇f · v) is Hᵀv, which is H·v because a Hessian is
-    symmetric.) Returns a list of floats.
+    symmetric.) Returns a list of floats; with Tensors as ``inputs``, ``v`` holds one array
+    per input, of its shape, and the result is a list of such arrays.
 
     >>> from autograd import hvp
     >>> hvp(lambda x, y: x * x * y, [3.0, 2.0], [1.0, 0.0])   # the first column of H
@@ -152,7 +157,8 @@ def hvp(f: Callable[..., Any], inputs: Sequence[Any], v: Sequence[float]) -> lis
 
     Raises:
         TypeError: as :func:`hessian`.
-        ValueError: ``v`` does not have one number per input.
+        ValueError: ``v`` does not have one number per input (one array of its shape, for
+            Tensors).
     """
     if _are_tensors(inputs):
         return _tensor_hvp(f, inputs, v)
@@ -172,15 +178,18 @@ def hvp(f: Callable[..., Any], inputs: Sequence[Any], v: Sequence[float]) -> lis
 def jacobian(f: Callable[..., Any], inputs: Sequence[Any]) -> list[list[float]]:
     """The matrix of first derivatives ∂fᵢ/∂xⱼ of ``f(*inputs)``, a Value or a list of Values.
 
-    Returns a list of rows of floats, one row per output (one row for a scalar ``f``).
+    Returns a list of rows of floats, one row per output (one row for a scalar ``f``). With
+    Tensors as ``inputs`` (``f`` returning a Tensor or a list of Tensors), ``J[i][j]`` is a
+    NumPy array of output i's shape followed by input j's, as in PyTorch.
 
     >>> from autograd import jacobian
     >>> jacobian(lambda x, y: [x * y, x + y], [3.0, 2.0])
     [[2.0, 3.0], [1.0, 1.0]]
 
     Raises:
-        TypeError: an input is neither a Value nor a real number, or ``f`` returns anything
-            but a Value or a sequence of Values.
+        TypeError: an input is neither a Value nor a real number (or, among Tensors, is not
+            a Tensor), or ``f`` returns anything but a Value or a sequence of Values (Tensors,
+            for Tensor inputs).
     """
     if _are_tensors(inputs):
         return _tensor_jacobian(f, inputs)
@@ -200,7 +209,8 @@ def gradgradcheck(
     For each input j, the analytic column ∂/∂xⱼ (∇f) — the gradient of the gradient graph
     that ``grad(..., create_graph=True)`` builds — is compared with
     (∇f(x + εeⱼ) - ∇f(x - εeⱼ)) / 2ε, where each ∇f comes from an ordinary backward pass.
-    ``fn`` takes Values (``inputs``: Values or numbers) and returns a scalar Value.
+    ``fn`` takes Values (``inputs``: Values or numbers) and returns a scalar Value, or takes
+    Tensors (``inputs``: Tensors, checked in float64) and returns a Tensor of one element.
 
     Returns:
         True when every second derivative agrees (otherwise it raises).

@@ -107,7 +107,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     on it) or the file cannot be written. A bad expression or option, an output file whose
     suffix is not one of ``OUTPUT_FORMATS`` or whose directory does not exist, or a graph of
     more than ``--max-nodes`` values exits with status 2 (``SystemExit``) and a two-line
-    usage message naming the problem.
+    usage message naming the problem. Ctrl-C while drawing returns 130 (the status a shell
+    gives an interrupted program), with no file written.
     """
     parser = _parser()
     args = parser.parse_args(argv)
@@ -169,6 +170,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as error:
         print(f"error: cannot write {args.output}: {error.strerror or error}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:  # Ctrl-C while dot works: the file is written atomically or not
+        print("\ninterrupted", file=sys.stderr)
+        return 130
     _print(f"{args.expression.strip()} = {result.data:.6g}")
     for name, variable in variables.items():
         _print(f"  d/d{name} = {variable.grad:.6g}")
@@ -180,12 +184,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _check_output(parser: argparse.ArgumentParser, output: str, animate: bool = False) -> str:
     """The format ``-o output`` asks for; a usage error unless it can be written there.
 
-    Refused before any work: an unknown suffix (with ``--animate``, anything but .html), a
-    directory that does not exist (it is not created: a typo in the path should not leave
-    new directories behind), a directory we cannot write into, and an existing path that is
-    not a regular file.
+    Refused before any work: an empty name, a directory, an unknown suffix (with
+    ``--animate``, anything but .html), a directory that does not exist (it is not created:
+    a typo in the path should not leave new directories behind), a directory we cannot write
+    into, and an existing path that is not a regular file.
     """
     target = Path(output)
+    example = "backward.html" if animate else "graph.svg"
+    if not output:
+        parser.error(f"-o needs the name of a file to write, e.g. -o {example}")
+    try:
+        if target.is_dir():
+            parser.error(f"-o {output}: is a directory; name a file in it, e.g. {target / example}")
+    except OSError as error:  # e.g. a name too long for the file system
+        parser.error(f"-o {output}: {error.strerror or error}")
     accepted = ", ".join(OUTPUT_FORMATS)
     output_format = OUTPUT_FORMATS.get(target.suffix.lower())
     if animate:

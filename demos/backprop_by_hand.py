@@ -45,6 +45,7 @@ from autograd import Value, animate_backward, draw_graph
 from demos.common import (
     bias_name,
     check_outputs,
+    interrupt_exits,
     label_parameters,
     labelled_forward,
     output_dir,
@@ -251,7 +252,8 @@ def report(results: dict[str, Any]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Command line entry point; 1 if hand and engine disagree, else 0."""
+    """Command line entry point; 1 if hand and engine disagree, else 0 (130 on Ctrl-C, as
+    :class:`SystemExit`)."""
     parser = argparse.ArgumentParser(
         prog="python -m demos.backprop_by_hand",
         description=__doc__.splitlines()[0]
@@ -264,10 +266,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     check_outputs(parser, out=args.out, json=args.json)
-    results = run(args.out)
-    print(report(results))
-    if args.json:
-        write_json(args.json, results)
+    with interrupt_exits():
+        results = run(args.out)
+        print(report(results))
+        if args.json:
+            write_json(args.json, results)
     return 0 if results["matches_engine"] and results["matches_reference"] else 1
 
 

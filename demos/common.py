@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import json
 import os
 import stat
+import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -22,6 +24,22 @@ import graphviz
 from autograd import Value, draw_graph
 from autograd.files import NotARegularFileError, open_regular_file, write_atomically
 from autograd.viz import render_svg
+
+
+@contextlib.contextmanager
+def interrupt_exits() -> Iterator[None]:
+    """Ctrl-C inside the block ends the demo with one line, "interrupted", and status 130 (as
+    a shell reports an interrupted program), not a traceback. Every file a demo writes is
+    written atomically, so none is left half-written.
+
+    Raises:
+        SystemExit: status 130, on KeyboardInterrupt.
+    """
+    try:
+        yield
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        raise SystemExit(130) from None
 
 
 def output_dir(path: str | os.PathLike[str]) -> Path:
@@ -171,9 +189,18 @@ def new_figure(width: float, height: float) -> Any:
 
 
 def save_figure(figure: Any, path: str | os.PathLike[str]) -> Path:
-    """Save a Figure from :func:`new_figure` (format from the suffix) and return the path."""
+    """Save a Figure from :func:`new_figure` (format from the suffix) and return the path.
+
+    Written atomically, as every file of the demos: drawn into memory, then written whole,
+    so a full disk or Ctrl-C leaves the old picture (or none), never half a picture.
+
+    Raises:
+        OSError: the file cannot be written (the old one is then untouched).
+    """
     target = Path(path)
-    figure.savefig(target, dpi=120)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format=target.suffix.lstrip(".").lower() or "png", dpi=120)
+    write_atomically(target, buffer.getvalue())
     return target
 
 

@@ -296,6 +296,11 @@ def option_problem(args: argparse.Namespace) -> str | None:
             f"--evaluate CHECKPOINT takes the network from the file and trains nothing: leave "
             f"out {', '.join(training_options(args))}"
         )
+    if args.engine == "tensor" and args.steps != make_parser().get_default("steps"):
+        return (
+            f"--steps {args.steps}: is for --engine scalar (the steps of its comparison); the "
+            "Tensor engine trains for --epochs"
+        )
     if args.engine == "scalar":
         unsupported = [
             option_name(name)
@@ -451,11 +456,13 @@ class LastCheckpoint:
 
 @dataclass
 class Best:
-    """The epoch chosen on validation so far (0-based; -1 before the first) and its weights."""
+    """The epoch chosen on validation so far (0-based; -1 before the first) and its weights,
+    with the file that holds them (None until they are saved)."""
 
     epoch: int = -1
     accuracy: float = -math.inf
     state: dict[str, np.ndarray] | None = None
+    saved_to: Path | None = None
 
 
 def train(args: argparse.Namespace, last: LastCheckpoint | None = None) -> dict[str, Any]:
@@ -609,7 +616,7 @@ def evaluate_checkpoint(args: argparse.Namespace) -> dict[str, Any]:
     try:
         model, options = load_trained(args.evaluate)
     except TrainedModelError as error:
-        parser.error(f"--evaluate: {error}")  # the message names the file
+        parser.error(f"--evaluate {error}")  # the message names the file
     if args.json:
         check_writable(parser, "--json", args.json)
     if not args.no_figures:
@@ -677,15 +684,20 @@ def best_path(checkpoint: Path) -> Path:
 def save_checkpoint(
     args, model, optimizer, epoch: int, history, best: Best, last: LastCheckpoint, *, improved
 ) -> None:
-    """Save the training state after ``epoch`` (and, if it is the best so far, the network
-    alone to :func:`best_path`); a failed write is reported, training goes on."""
+    """Save the training state after ``epoch`` and, beside it (:func:`best_path`), the best
+    network so far, whenever that is not there yet: after an epoch that improved, and at
+    the first save of a run resumed into another file (whose best epoch came before it). A
+    failed write is reported, training goes on."""
     metadata = {key: np.array(values) for key, values in history.items()}
     for name, value in hyperparameters(args).items():
         metadata[f"option_{name}"] = np.array(value)  # "option_optimizer": not save's optimizer
     metadata["best_epoch"] = np.array(best.epoch)
+    best_file = best_path(args.checkpoint)
+    best_is_there = best.saved_to is not None and same_file(best.saved_to, best_file)
     try:
-        if improved and args.validation:  # first: the checkpoint never names a missing file
-            nn.save(model, best_path(args.checkpoint), epoch=epoch, role="best", **metadata)
+        # First: the checkpoint never names a missing file.
+        if args.validation and (improved or not best_is_there):
+            save_best(model, best, best_file, metadata)
         nn.save(model, args.checkpoint, optimizer, epoch=epoch, **metadata)
     except OSError as error:
         print(
@@ -695,6 +707,22 @@ def save_checkpoint(
         )
         return
     last.path, last.epochs = args.checkpoint, epoch + 1
+
+
+def save_best(model: nn.Module, best: Best, path: Path, metadata: dict[str, Any]) -> None:
+    """Save the network of the best epoch (``best.state``) alone to ``path``; ``model`` keeps
+    its own weights.
+
+    Raises:
+        OSError: the file cannot be written.
+    """
+    latest = model.state_dict()
+    model.load_state_dict(best.state or latest)
+    try:
+        nn.save(model, path, epoch=best.epoch, role="best", **metadata)
+    finally:
+        model.load_state_dict(latest)
+    best.saved_to = path
 
 
 def resume(parser, args, model, optimizer) -> tuple[int, dict[str, list[float]], Best]:
@@ -812,7 +840,8 @@ def resumed_best(parser, path: Path, model, layout, best_epoch: int, history) ->
     except (nn.checkpoint.CheckpointError, OSError) as error:
         parser.error(
             f"--resume {path}: its best epoch ({best_epoch + 1}) was saved to {best_file}, "
-            f"which cannot be read: {getattr(error, 'strerror', None) or error}"
+            f"which cannot be read: {getattr(error, 'strerror', None) or error}; a checkpoint "
+            f"and its .best.npz go together: copy or move both"
         )
     finally:
         model.load_state_dict(latest)
@@ -821,7 +850,7 @@ def resumed_best(parser, path: Path, model, layout, best_epoch: int, history) ->
             f"--resume {path}: {best_file} holds epoch {saved.get('epoch', '?')}, not its "
             f"best epoch {best_epoch}; they belong to different runs"
         )
-    return Best(best_epoch, accuracy, state)
+    return Best(best_epoch, accuracy, state, saved_to=best_file)
 
 
 def load_failure(path: Path, error: Exception) -> str:

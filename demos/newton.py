@@ -49,6 +49,7 @@ import nn
 from autograd import Value, grad, hessian, no_grad, weighted_sum
 from demos.common import (
     check_outputs,
+    interrupt_exits,
     new_figure,
     output_dir,
     save_figure,
@@ -502,7 +503,8 @@ def report(results: dict[str, Any]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Command line entry point; returns the exit status (2 for a bad option, from argparse)."""
+    """Command line entry point; returns the exit status (2 for a bad option, from argparse;
+    130 on Ctrl-C, as :class:`SystemExit`)."""
     parser = argparse.ArgumentParser(
         prog="python -m demos.newton",
         usage="%(prog)s [options]  (see --help)",
@@ -526,10 +528,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("runs/newton"), help="output directory")
     args = parser.parse_args(argv)
     check_outputs(parser, out=args.out, json=args.json)  # before the work: no waiting
-    results = run(seed=args.seed, out=args.out, max_steps_gd=args.max_steps_gd)
-    print(report(results))
-    if args.json:
-        write_json(args.json, results)
+    with interrupt_exits():
+        results = run(seed=args.seed, out=args.out, max_steps_gd=args.max_steps_gd)
+        print(report(results))
+        if args.json:
+            write_json(args.json, results)
     return 0
 
 

@@ -1,7 +1,8 @@
 """Read your own digits with a network that python -m demos.mnist trained and saved.
 
     python -m demos.mnist --hidden 256 --activation relu --lr 0.05 --momentum 0.9 \\
-        --batch-size 64 --epochs 6 --shift 2 --checkpoint runs/reader/model.npz   # ~10 s
+        --batch-size 64 --epochs 6 --shift 2 --checkpoint runs/reader/model.npz \\
+        --out runs/reader   # ~10 s
     python -m demos.predict runs/reader/model.best.npz seven.png photo.jpg
     python -m demos.predict runs/reader/model.best.npz *.png --top 5 --json predictions.json
 
@@ -42,7 +43,7 @@ from typing import Any
 import numpy as np
 
 import autograd
-from demos.common import output_problem, same_file, write_json
+from demos.common import interrupt_exits, output_problem, same_file, write_json
 from demos.digits import ImageError, load_digit
 from demos.trained import TrainedModelError, load_trained
 from nn.datasets import to_float
@@ -144,8 +145,15 @@ def main(argv: Sequence[str] | None = None) -> list[dict[str, Any]]:
         SystemExit: status 2 with a usage message naming the file for a bad option, a
             checkpoint that cannot be loaded, a picture that cannot be read or holds no ink,
             or a JSON file that cannot be written; nothing is printed before all are read.
+            Status 130 on Ctrl-C.
     """
     parser, args = parse_args(argv)
+    with interrupt_exits():
+        return predict(parser, args)
+
+
+def predict(parser: argparse.ArgumentParser, args: argparse.Namespace) -> list[dict[str, Any]]:
+    """The work of :func:`main` once the options are parsed (see there)."""
     try:
         model, options = load_trained(args.checkpoint)
     except TrainedModelError as error:

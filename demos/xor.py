@@ -48,6 +48,7 @@ import nn
 from autograd import Value, draw_graph, no_grad
 from demos.common import (
     check_outputs,
+    interrupt_exits,
     label_parameters,
     labelled_forward,
     new_figure,
@@ -427,7 +428,8 @@ def report(results: dict[str, Any]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Command line entry point; returns the exit status."""
+    """Command line entry point; returns the exit status (2 for a bad option, from argparse;
+    130 on Ctrl-C, as :class:`SystemExit`)."""
     parser = argparse.ArgumentParser(
         prog="python -m demos.xor",
         description=__doc__.splitlines()[0]
@@ -443,12 +445,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     check_outputs(parser, out=args.out, json=args.json)  # before the work: no waiting
-    start = time.perf_counter()
-    results = run(seed=args.seed, out=args.out, n_seeds=args.seeds)
-    results["seconds"] = time.perf_counter() - start
-    print(report(results))
-    if args.json:
-        write_json(args.json, results)
+    with interrupt_exits():
+        start = time.perf_counter()
+        results = run(seed=args.seed, out=args.out, n_seeds=args.seeds)
+        results["seconds"] = time.perf_counter() - start
+        print(report(results))
+        if args.json:
+            write_json(args.json, results)
     return 0
 
 

@@ -52,8 +52,11 @@ def save(model: Module, path: str | os.PathLike, optimizer: Any = None, **metada
     numeric, boolean or string arrays; they come back from :func:`load`. Returns the path.
 
     Raises:
-        TypeError: for a metadata value that is not a number, string, bool or array of them.
+        TypeError: for a ``model`` that is not a Module, an ``optimizer`` that has no
+            ``state_dict()``, or a metadata value that is not a number, string, bool or array
+            of them.
     """
+    _check_arguments("save", model, optimizer)
     path = Path(path)
     arrays: dict[str, np.ndarray] = {"format": np.array(FORMAT)}
     for name, array in model.state_dict().items():
@@ -72,6 +75,21 @@ def save(model: Module, path: str | os.PathLike, optimizer: Any = None, **metada
         arrays[f"meta/{key}"] = array
     _write_atomically(path, arrays)
     return path
+
+
+def _check_arguments(who: str, model: Any, optimizer: Any) -> None:
+    """A TypeError naming ``nn.save`` or ``nn.load`` for a model or optimizer of the wrong
+    kind (arguments swapped, a path first, a class rather than an instance)."""
+    if not isinstance(model, Module):
+        raise TypeError(
+            f"nn.{who}: model must be an nn.Module (the network itself), not "
+            f"{type(model).__name__} ({model!r:.60}); call nn.{who}(model, path, optimizer)"
+        )
+    if optimizer is not None and not callable(getattr(optimizer, "state_dict", None)):
+        raise TypeError(
+            f"nn.{who}: optimizer must be an optimizer of nn.optim (SGD, Adam, AdamW) or None, "
+            f"not {type(optimizer).__name__} ({optimizer!r:.60})"
+        )
 
 
 def _write_atomically(path: Path, arrays: dict[str, np.ndarray]) -> None:
@@ -99,12 +117,15 @@ def load(model: Module, path: str | os.PathLike, optimizer: Any = None) -> dict[
     Arrays are never unpickled.
 
     Raises:
+        TypeError: for a ``model`` that is not a Module, or an ``optimizer`` that has no
+            ``state_dict()``.
         FileNotFoundError: if ``path`` does not exist.
         CheckpointError: if the file is not a regular file (a directory, FIFO or device), is
             truncated or corrupt, is not a chaingrad checkpoint,
             holds members a checkpoint does not have, or does not fit the model or the
             optimizer (the message says which entry).
     """
+    _check_arguments("load", model, optimizer)
     path = Path(path)
     model_expected = _expected(model.state_dict())
     optimizer_expected = None if optimizer is None else _expected(optimizer.state_dict())

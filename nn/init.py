@@ -18,9 +18,21 @@ _generator = np.random.default_rng(0)
 
 
 def manual_seed(seed: int) -> None:
-    """Reseed the generator that layers use when no ``rng`` is given."""
+    """Reseed the generator that layers use when no ``rng`` is given.
+
+    Raises:
+        TypeError: ``seed`` is not an int (a float, a string, None, a bool).
+        ValueError: ``seed`` is negative.
+    """
     global _generator
-    _generator = np.random.default_rng(seed)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(
+            f"nn.manual_seed: the seed must be an int, such as 0, not {type(seed).__name__} "
+            f"({seed!r})"
+        )
+    if seed < 0:
+        raise ValueError(f"nn.manual_seed: the seed must be 0 or more, got {seed}")
+    _generator = np.random.default_rng(int(seed))
 
 
 def generator(rng: RngLike = None) -> np.random.Generator:

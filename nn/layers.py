@@ -30,7 +30,7 @@ import autograd
 from autograd import Tensor
 from autograd.ops import ELEMENTWISE
 from nn.init import RngLike, generator, uniform_fan_in
-from nn.module import Module
+from nn.module import Module, layer_size, layer_sizes
 
 
 class Linear(Module):
@@ -43,7 +43,7 @@ class Linear(Module):
 
     Raises:
         ValueError: for sizes that are not positive.
-        TypeError: for a ``dtype`` that is not floating.
+        TypeError: for a size that is not an int, or a ``dtype`` that is not floating.
     """
 
     def __init__(
@@ -54,10 +54,8 @@ class Linear(Module):
         rng: RngLike = None,
         dtype: Any = np.float32,
     ) -> None:
-        if in_features < 1 or out_features < 1:
-            raise ValueError(
-                f"Linear: sizes must be positive, got in={in_features}, out={out_features}"
-            )
+        in_features = layer_size("Linear", "in_features", in_features)
+        out_features = layer_size("Linear", "out_features", out_features)
         dtype = np.dtype(dtype)
         if dtype.kind != "f":
             raise TypeError(f"Linear: dtype must be floating (float32 or float64), got {dtype}")
@@ -89,16 +87,28 @@ class Linear(Module):
 class Activation(Module):
     """An elementwise function of autograd's op table, as a layer: ``Activation("softplus")``.
 
-    ``ReLU()``, ``Sigmoid()`` and ``Tanh()`` are the article's three, by name.
+    ``ReLU()``, ``Sigmoid()`` and ``Tanh()`` are the article's three, by name; they take no
+    argument.
 
     Raises:
-        ValueError: ``name`` is not an activation of the table (the message lists them).
+        ValueError: ``function`` is not an activation of the table (the message lists them).
+        TypeError: an argument is given to ``ReLU``, ``Sigmoid``, ``Tanh`` (or another
+            subclass naming its function): ``nn.ReLU("tanh")`` would compute tanh under the
+            name ReLU, and ``nn.ReLU(True)`` is PyTorch's ``inplace``, which has no meaning here.
     """
 
     function = ""
 
     def __init__(self, function: str | None = None) -> None:
-        name = function if function is not None else type(self).function
+        fixed = type(self).function
+        if fixed and function is not None:
+            raise TypeError(
+                f"nn.{type(self).__name__}() takes no argument, got {function!r}: it always "
+                f"computes {fixed}; for another function write nn.layers.Activation(NAME), "
+                'e.g. nn.layers.Activation("softplus") (PyTorch\'s inplace=True has no '
+                "counterpart here)"
+            )
+        name = function if function is not None else fixed
         if name not in ELEMENTWISE or not ELEMENTWISE[name].activation:
             raise ValueError(
                 f"Activation({name!r}): not an activation; choose one of {sorted(_TABLE_NAMES)}"
@@ -284,15 +294,15 @@ def feedforward(
     ``feedforward(784, [16, 10], "sigmoid")`` is the article's MNIST network.
 
     Raises:
-        ValueError: for an unknown activation name or no layers.
+        ValueError: for an unknown activation name, no layers, or a size below 1.
+        TypeError: for ``nouts`` that is not a list of sizes (``[3]``, not ``3``), or a size
+            that is not an int.
     """
-    if not nouts:
-        raise ValueError("feedforward: nouts must name at least one layer size")
+    sizes = layer_sizes("feedforward", nin, nouts)
     for name in (activation, output_activation):
         if name is not None and name not in ACTIVATIONS:
             raise ValueError(f"unknown activation {name!r}; choose one of {sorted(ACTIVATIONS)}")
     rng = generator(rng)
-    sizes = [nin, *nouts]
     modules: list[Module] = []
     for k in range(len(nouts)):
         modules.append(Linear(sizes[k], sizes[k + 1], rng=rng, dtype=dtype))

@@ -16,7 +16,7 @@ import numpy as np
 from autograd import Value, weighted_sum
 from autograd.ops import ELEMENTWISE
 from nn.init import RngLike, generator, uniform_fan_in
-from nn.module import Module, validated_state
+from nn.module import Module, layer_size, layer_sizes, validated_state
 
 #: Activation name -> the Value method: every activation of autograd's op table, and
 #: "linear" (none).
@@ -37,25 +37,21 @@ def _activation(name: str | None) -> Callable[[Value], Value] | None:
         ) from None
 
 
-def _check_size(owner: str, what: str, size: int) -> None:
-    if size < 1:
-        raise ValueError(f"{owner}: {what} must be positive, got {size}")
-
-
 class Neuron(Module):
     """One unit: ``activation(w·x + b)``.
 
     Weights and bias start from U(±1/√nin), drawn from ``rng`` (a Generator, an int seed, or
     None for the global generator of :func:`nn.manual_seed`). ``activation`` is "sigmoid",
-    "relu", "tanh" or "linear".
+    "relu", "tanh", "softplus" or "linear" (no activation).
 
     Raises:
         ValueError: for ``nin`` < 1 or an unknown activation. Calling it with the wrong
             number of inputs raises ValueError too.
+        TypeError: for a ``nin`` that is not an int.
     """
 
     def __init__(self, nin: int, activation: str = "relu", *, rng: RngLike = None) -> None:
-        _check_size("Neuron", "nin", nin)
+        nin = layer_size("Neuron", "nin", nin)
         values = uniform_fan_in((nin + 1,), nin, rng)
         self.weights = [Value(float(w)) for w in values[:nin]]
         self.bias = Value(float(values[nin]))
@@ -77,12 +73,13 @@ class Layer(Module):
 
     Raises:
         ValueError: for ``nin`` or ``nout`` < 1, or an unknown activation.
+        TypeError: for a size that is not an int.
     """
 
     def __init__(
         self, nin: int, nout: int, activation: str = "relu", *, rng: RngLike = None
     ) -> None:
-        _check_size("Layer", "nout", nout)
+        nout = layer_size("Layer", "nout", nout)
         rng = generator(rng)  # one generator for all neurons: an int seed must not repeat
         self.neurons = [Neuron(nin, activation, rng=rng) for _ in range(nout)]
 
@@ -117,6 +114,8 @@ class MLP(Module):
 
     Raises:
         ValueError: for no layers (``nouts`` empty), a size < 1, or an unknown activation.
+        TypeError: for ``nouts`` that is not a list of sizes (``MLP(2, [3])``, not
+            ``MLP(2, 3)``), or a size that is not an int.
     """
 
     def __init__(
@@ -128,11 +127,9 @@ class MLP(Module):
         *,
         rng: RngLike = None,
     ) -> None:
-        if not nouts:
-            raise ValueError("MLP: nouts must name at least one layer size")
+        sizes = layer_sizes("MLP", nin, nouts)
         _activation(activation)
         _activation(output_activation)
-        sizes = [nin, *nouts]
         rng = generator(rng)
         self.layers = [
             Layer(

@@ -23,7 +23,7 @@ part of ``state_dict()`` or a checkpoint.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
@@ -43,6 +43,44 @@ def zero_grads(params: Iterable[Any]) -> None:
     """Reset gradients: a Value's to 0.0, a Tensor's to None (allocated again by backward)."""
     for param in params:
         param.grad = 0.0 if isinstance(param, Value) else None
+
+
+def layer_size(owner: str, what: str, size: Any) -> int:
+    """``size``, a number of inputs or units, as an int ≥ 1.
+
+    Raises:
+        TypeError: ``size`` is not an int (a float such as 16.0, a string, a bool).
+        ValueError: ``size`` is below 1.
+    """
+    if isinstance(size, bool) or not isinstance(size, (int, np.integer)):
+        raise TypeError(
+            f"{owner}: {what} must be a whole number, such as 16, not {type(size).__name__} "
+            f"({size!r})"
+        )
+    if size < 1:
+        raise ValueError(f"{owner}: {what} must be positive, got {size}")
+    return int(size)
+
+
+def layer_sizes(owner: str, nin: Any, nouts: Any) -> list[int]:
+    """``[nin, *nouts]`` checked: ``nouts`` is a list (or tuple) of at least one size.
+
+    Raises:
+        TypeError: ``nouts`` is not a list of sizes (a lone int: write ``[3]``), or a size
+            is not an int.
+        ValueError: ``nouts`` is empty, or a size is below 1.
+    """
+    if isinstance(nouts, str) or not isinstance(nouts, (Sequence, np.ndarray)):
+        raise TypeError(
+            f"{owner}: nouts must be a list of layer sizes, one per layer, the last the "
+            f"outputs (e.g. [16, 10]; one layer of 3 is [3]), not {type(nouts).__name__} "
+            f"({nouts!r})"
+        )
+    if len(nouts) == 0:
+        raise ValueError(f"{owner}: nouts must name at least one layer size")
+    sizes = [layer_size(owner, "nin", nin)]
+    sizes += [layer_size(owner, f"nouts[{k}]", size) for k, size in enumerate(nouts)]
+    return sizes
 
 
 class Module:

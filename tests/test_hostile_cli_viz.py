@@ -114,7 +114,7 @@ def test_an_output_directory_that_does_not_exist_is_refused_not_created(tmp_path
 def test_an_output_path_that_is_a_directory_is_refused(tmp_path, capsys):
     (tmp_path / "g.svg").mkdir()
     message = refusal(capsys, ["x", "--var", "x=1", "-o", str(tmp_path / "g.svg")])
-    assert "is not a regular file" in message
+    assert "is a directory; name a file in it" in message
     assert (tmp_path / "g.svg").is_dir()
 
 
