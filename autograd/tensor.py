@@ -595,8 +595,8 @@ class Tensor:
         owned = set()
         if self.grad is None:
             self.grad = seed
-        else:  # NumPy returns a scalar, not an array, for the sum of two 0-d arrays
-            self.grad = np.asarray(self.grad + seed)
+        else:  # NumPy returns a scalar for 0-d arrays, native byte order for big-endian
+            self.grad = np.asarray(self.grad + seed, dtype=seed.dtype)
         owned.add(id(self))
 
         _backpropagate(order, owned, _WATCH.observer)
@@ -698,8 +698,9 @@ def _sweep(order: list[Tensor], owned: set[int], observer: BackwardObserver | No
                     owned.add(id(parent))
             elif id(parent) in owned:
                 current += parent_grad
-            else:  # a scalar for 0-d arrays: make it an array, to add into in place
-                parent.grad = np.asarray(current + parent_grad)
+            else:  # a new array, in the parent's dtype: NumPy gives a scalar for 0-d
+                # arrays, and native byte order for big-endian ones
+                parent.grad = np.asarray(current + parent_grad, dtype=dtype)
                 owned.add(id(parent))
             if observer is not None:
                 observer.passed(node, parent, None, parent_grad)

@@ -171,7 +171,8 @@ def softmax_cross_entropy(logits: Tensor, labels: Any) -> Tensor:
     ``logits`` is (batch, classes); ``labels`` an integer array of shape (batch,) with values
     in [0, classes). Computed as log-sum-exp minus the label's logit after subtracting each
     row's maximum, so it is finite for logits of any magnitude (±1e4 in float32 included).
-    ∂L/∂logits = (softmax(logits) - onehot(labels)) / batch.
+    ∂L/∂logits = (softmax(logits) - onehot(labels)) / batch. An empty batch gives nan, the
+    mean of no losses (as ``Tensor.mean``), and an empty gradient.
 
     Raises:
         TypeError: ``labels`` is not of an integer dtype, or ``logits`` is not numeric.
@@ -190,6 +191,8 @@ def softmax_cross_entropy_forward(x: np.ndarray, labels: np.ndarray) -> tuple[An
     the loss, and what its rule needs (the softmax probabilities, where each row's label
     sits in them when flattened, the labels)."""
     batch, classes = x.shape
+    if batch == 0:  # the mean of no losses is nan, as Tensor.mean gives it (0/0 would warn)
+        return x.dtype.type(np.nan), (np.zeros(x.shape, x.dtype), np.arange(0), labels)
     # Row i's label is element i·classes + labels[i] of the flattened (batch, classes) array:
     # one index picks every row's entry (faster than indexing by rows and labels).
     where = np.arange(0, batch * classes, classes)

@@ -209,7 +209,13 @@ def to_torch_state_dict(model: Module, *, numpy: bool = False) -> dict[str, Any]
     if numpy:
         return state
     torch = _import("torch", who)
-    return {key: torch.from_numpy(array) for key, array in state.items()}
+    # torch.from_numpy refuses arrays in the other byte order (big-endian weights here)
+    return {key: torch.from_numpy(_native_order(array)) for key, array in state.items()}
+
+
+def _native_order(array: np.ndarray) -> np.ndarray:
+    """``array`` in the machine's byte order (itself when it already is)."""
+    return array.astype(array.dtype.newbyteorder("="), copy=False)
 
 
 def to_torch(model: Module) -> Any:
@@ -238,7 +244,9 @@ def _torch_module(torch: Any, layer: _Layer) -> Any:
     if layer.kind == "linear":
         assert layer.weight is not None
         n_in, n_out = layer.weight.shape
-        dtype = torch.from_numpy(layer.weight[:0, :0]).dtype
+        # The weight's dtype in torch's terms, from an empty array: the weight itself may
+        # have negative strides or big-endian numbers, which torch.from_numpy refuses.
+        dtype = torch.from_numpy(np.empty(0, layer.weight.dtype.newbyteorder("="))).dtype
         # skip_init: no random initial weights (they are loaded next), PyTorch's RNG untouched.
         return torch.nn.utils.skip_init(torch.nn.Linear, n_in, n_out, dtype=dtype)
     if layer.kind == "activation":
