@@ -209,8 +209,6 @@ def softmax_cross_entropy_forward(x: np.ndarray, labels: np.ndarray) -> tuple[An
     losses = np.log(total.reshape(-1))  # log Σ exp − the label's logit: −log softmax[label]
     losses -= picked
     exp /= total  # now the softmax probabilities, which the derivative needs
-    if not batch:  # the mean over no rows: nan, as Tensor.mean() of nothing (and PyTorch) give
-        return np.full((), np.nan, x.dtype), (exp, where, labels)
     return np.add.reduce(losses) / batch, (exp, where, labels)
 
 
