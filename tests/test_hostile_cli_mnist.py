@@ -27,16 +27,6 @@ TINY = ["--limit", "40", "--batch-size", "20", "--quiet", "--no-figures"]
 ADVICE_NEVER_GIVEN = ("unsafe", "allow_pickle", "pickle.load", "delete", "remove")
 
 
-@pytest.fixture
-def no_data(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Reading MNIST fails the test: a refusal must come before the data (and training)."""
-
-    def fail():
-        raise AssertionError("the data was loaded: the refusal came too late")
-
-    monkeypatch.setattr(nn.datasets, "mnist", fail)
-
-
 def refusal(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
     """Run the demo; check it exits 2 with two lines on stderr; return the error line."""
     with pytest.raises(SystemExit) as exit_:

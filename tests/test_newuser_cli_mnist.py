@@ -4,30 +4,10 @@ from __future__ import annotations
 
 import os
 
-import pytest
+from test_hostile_cli_mnist import refusal as error_line
 
 import nn
 from demos import mnist as demo
-
-
-@pytest.fixture
-def no_data(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Reading MNIST fails the test: a refusal must come before the data."""
-
-    def fail():
-        raise AssertionError("the data was loaded: the refusal came too late")
-
-    monkeypatch.setattr(nn.datasets, "mnist", fail)
-
-
-def error_line(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
-    """Run the demo; check it exits 2 with the usage and one error line; return the error."""
-    with pytest.raises(SystemExit) as exit_:
-        demo.main(argv)
-    assert exit_.value.code == 2
-    lines = capsys.readouterr().err.splitlines()
-    assert len(lines) == 2
-    return lines[1]
 
 
 def test_evaluate_with_random_bytes_names_the_option_then_the_file(tmp_path, capsys, no_data):
