@@ -11,6 +11,8 @@ from typing import TypeAlias
 
 import numpy as np
 
+from nn.module import whole_number
+
 # What every ``rng`` argument accepts: a Generator, an int seed, or None (the global generator).
 RngLike: TypeAlias = np.random.Generator | int | None
 
@@ -25,14 +27,7 @@ def manual_seed(seed: int) -> None:
         ValueError: ``seed`` is negative.
     """
     global _generator
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(
-            f"nn.manual_seed: the seed must be an int, such as 0, not {type(seed).__name__} "
-            f"({seed!r})"
-        )
-    if seed < 0:
-        raise ValueError(f"nn.manual_seed: the seed must be 0 or more, got {seed}")
-    _generator = np.random.default_rng(int(seed))
+    _generator = np.random.default_rng(whole_number("nn.manual_seed", "seed", seed, "0", minimum=0))
 
 
 def generator(rng: RngLike = None) -> np.random.Generator:

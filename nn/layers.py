@@ -30,7 +30,7 @@ import autograd
 from autograd import Tensor
 from autograd.ops import ELEMENTWISE
 from nn.init import RngLike, generator, uniform_fan_in
-from nn.module import Module, layer_size, layer_sizes
+from nn.module import Module, layer_sizes, whole_number
 
 
 class Linear(Module):
@@ -54,8 +54,8 @@ class Linear(Module):
         rng: RngLike = None,
         dtype: Any = np.float32,
     ) -> None:
-        in_features = layer_size("Linear", "in_features", in_features)
-        out_features = layer_size("Linear", "out_features", out_features)
+        in_features = whole_number("Linear", "in_features", in_features, "16")
+        out_features = whole_number("Linear", "out_features", out_features, "16")
         dtype = np.dtype(dtype)
         if dtype.kind != "f":
             raise TypeError(f"Linear: dtype must be floating (float32 or float64), got {dtype}")

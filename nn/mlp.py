@@ -16,7 +16,7 @@ import numpy as np
 from autograd import Value, weighted_sum
 from autograd.ops import ELEMENTWISE
 from nn.init import RngLike, generator, uniform_fan_in
-from nn.module import Module, layer_size, layer_sizes, validated_state
+from nn.module import Module, layer_sizes, validated_state, whole_number
 
 #: Activation name -> the Value method: every activation of autograd's op table, and
 #: "linear" (none).
@@ -51,7 +51,7 @@ class Neuron(Module):
     """
 
     def __init__(self, nin: int, activation: str = "relu", *, rng: RngLike = None) -> None:
-        nin = layer_size("Neuron", "nin", nin)
+        nin = whole_number("Neuron", "nin", nin, "16")
         values = uniform_fan_in((nin + 1,), nin, rng)
         self.weights = [Value(float(w)) for w in values[:nin]]
         self.bias = Value(float(values[nin]))
@@ -79,7 +79,7 @@ class Layer(Module):
     def __init__(
         self, nin: int, nout: int, activation: str = "relu", *, rng: RngLike = None
     ) -> None:
-        nout = layer_size("Layer", "nout", nout)
+        nout = whole_number("Layer", "nout", nout, "16")
         rng = generator(rng)  # one generator for all neurons: an int seed must not repeat
         self.neurons = [Neuron(nin, activation, rng=rng) for _ in range(nout)]
 

@@ -45,21 +45,22 @@ def zero_grads(params: Iterable[Any]) -> None:
         param.grad = 0.0 if isinstance(param, Value) else None
 
 
-def layer_size(owner: str, what: str, size: Any) -> int:
-    """``size``, a number of inputs or units, as an int ≥ 1.
+def whole_number(owner: str, name: str, value: Any, example: str, minimum: int = 1) -> int:
+    """``value`` as an int of at least ``minimum`` (a layer size, a seed, a number of epochs),
+    or an error naming ``owner``'s argument ``name`` with ``example`` of a good value.
 
     Raises:
-        TypeError: ``size`` is not an int (a float such as 16.0, a string, a bool).
-        ValueError: ``size`` is below 1.
+        TypeError: ``value`` is not an int (a float such as 16.0, a string, None, a bool).
+        ValueError: ``value`` is below ``minimum``.
     """
-    if isinstance(size, bool) or not isinstance(size, (int, np.integer)):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise TypeError(
-            f"{owner}: {what} must be a whole number, such as 16, not {type(size).__name__} "
-            f"({size!r})"
+            f"{owner}: {name} must be a whole number, such as {example}, not "
+            f"{type(value).__name__} ({value!r:.40})"
         )
-    if size < 1:
-        raise ValueError(f"{owner}: {what} must be positive, got {size}")
-    return int(size)
+    if value < minimum:
+        raise ValueError(f"{owner}: {name} must be {minimum} or more, got {value}")
+    return int(value)
 
 
 def layer_sizes(owner: str, nin: Any, nouts: Any) -> list[int]:
@@ -78,8 +79,8 @@ def layer_sizes(owner: str, nin: Any, nouts: Any) -> list[int]:
         )
     if len(nouts) == 0:
         raise ValueError(f"{owner}: nouts must name at least one layer size")
-    sizes = [layer_size(owner, "nin", nin)]
-    sizes += [layer_size(owner, f"nouts[{k}]", size) for k, size in enumerate(nouts)]
+    sizes = [whole_number(owner, "nin", nin, "16")]
+    sizes += [whole_number(owner, f"nouts[{k}]", size, "16") for k, size in enumerate(nouts)]
     return sizes
 
 

@@ -29,7 +29,7 @@ import numpy as np
 from numpy import ndarray
 
 from autograd import Tensor, Value
-from nn.module import check_state, zero_grads
+from nn.module import check_state, whole_number, zero_grads
 
 
 class Optimizer:
@@ -538,18 +538,6 @@ class LRScheduler:
         self.optimizer.lr = self.lr_at(last_epoch)
 
 
-def _whole_number(owner: str, name: str, value: Any, example: str) -> int:
-    """``value`` as an int of 1 or more, or a TypeError/ValueError naming it."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(
-            f"{owner}: {name} must be a whole number of epochs (or steps), got "
-            f"{type(value).__name__} ({value!r:.40}); e.g. {example}"
-        )
-    if value < 1:
-        raise ValueError(f"{owner}: {name} must be 1 or more, got {value}; e.g. {example}")
-    return int(value)
-
-
 class StepLR(LRScheduler):
     """Multiply the learning rate by ``gamma`` every ``step_size`` epochs.
 
@@ -563,7 +551,7 @@ class StepLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1) -> None:
         super().__init__(optimizer)
-        self.step_size = _whole_number("StepLR", "step_size", step_size, "StepLR(opt, 10)")
+        self.step_size = whole_number("StepLR", "step_size", step_size, "StepLR(opt, 10)")
         self.gamma = _hyperparameter(
             "StepLR", "gamma", gamma, "positive and finite (0.1 divides lr by 10)", _positive
         )
@@ -591,7 +579,7 @@ class CosineAnnealingLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0) -> None:
         super().__init__(optimizer)
-        self.T_max = _whole_number(
+        self.T_max = whole_number(
             "CosineAnnealingLR", "T_max", T_max, "CosineAnnealingLR(opt, T_max=epochs)"
         )
         self.eta_min = _hyperparameter(

@@ -64,7 +64,7 @@ def test_linear_rejects_an_integer_dtype() -> None:
 
 
 def test_linear_rejects_a_size_of_zero() -> None:
-    with pytest.raises(ValueError, match="positive"):
+    with pytest.raises(ValueError, match="must be 1 or more"):
         nn.Linear(0, 2)
 
 

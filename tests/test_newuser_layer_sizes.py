@@ -35,9 +35,9 @@ def test_linear_names_the_size_that_is_not_an_int(size):
 
 
 def test_sizes_below_one_are_still_value_errors():
-    with pytest.raises(ValueError, match="Linear: in_features must be positive, got 0"):
+    with pytest.raises(ValueError, match="Linear: in_features must be 1 or more, got 0"):
         nn.Linear(0, 2)
-    with pytest.raises(ValueError, match=r"MLP: nouts\[0\] must be positive, got -1"):
+    with pytest.raises(ValueError, match=r"MLP: nouts\[0\] must be 1 or more, got -1"):
         nn.MLP(2, [-1])
     with pytest.raises(ValueError, match="MLP: nouts must name at least one layer size"):
         nn.MLP(2, [])
