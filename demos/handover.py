@@ -34,7 +34,6 @@ import copy
 import io
 import math
 import socket
-import sys
 import tempfile
 import time
 from collections.abc import Sequence
@@ -49,7 +48,7 @@ import autograd
 import nn
 from autograd.files import write_atomically
 from demos import mnist
-from demos.common import check_outputs
+from demos.common import check_outputs, interrupt_exits
 from demos.trained import load_trained
 from nn import datasets
 
@@ -462,8 +461,5 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    try:
+    with interrupt_exits():
         main()
-    except KeyboardInterrupt:
-        print("\ninterrupted", file=sys.stderr)
-        raise SystemExit(130) from None

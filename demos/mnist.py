@@ -296,7 +296,8 @@ def option_problem(args: argparse.Namespace) -> str | None:
             f"--evaluate CHECKPOINT takes the network from the file and trains nothing: leave "
             f"out {', '.join(training_options(args))}"
         )
-    if args.engine == "tensor" and args.steps != make_parser().get_default("steps"):
+    defaults = make_parser()  # what each option is when it is not given
+    if args.engine == "tensor" and args.steps != defaults.get_default("steps"):
         return (
             f"--steps {args.steps}: is for --engine scalar (the steps of its comparison); the "
             "Tensor engine trains for --epochs"
@@ -305,7 +306,7 @@ def option_problem(args: argparse.Namespace) -> str | None:
         unsupported = [
             option_name(name)
             for name in ("dropout", "shift", "schedule")
-            if getattr(args, name) != make_parser().get_default(name)
+            if getattr(args, name) != defaults.get_default(name)
         ]
         if unsupported:
             return (
