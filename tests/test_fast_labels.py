@@ -92,18 +92,6 @@ def test_cross_entropy_of_transposed_logits_subtracts_each_rows_label() -> None:
     assert float(loss.data) == pytest.approx(np.log(3))
 
 
-def test_cross_entropy_of_an_empty_batch_is_nan_without_a_warning() -> None:
-    # The mean over no rows, as Tensor.mean() of nothing gives it (this suite turns NumPy's
-    # RuntimeWarnings into errors); its gradient is empty.
-    from autograd import Tensor, softmax_cross_entropy
-
-    x = Tensor(np.zeros((0, 3), np.float32), requires_grad=True)
-    loss = softmax_cross_entropy(x, np.zeros(0, np.int64))
-    assert np.isnan(loss.data) and loss.data.dtype == np.float32
-    loss.backward()
-    assert x.grad.shape == (0, 3)
-
-
 @pytest.mark.parametrize("rows", [0, 2])
 def test_a_prediction_without_classes_is_refused_by_name(rows: int) -> None:
     with pytest.raises(ValueError, match=r"softmax_cross_entropy: .*no classes"):
